@@ -1,0 +1,105 @@
+#include "loopback_channel.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace baraza::loopback {
+namespace {
+
+std::string errorJson(const std::string& error, const std::string& details) {
+  return nlohmann::json{{"error", error}, {"details", details}}.dump();
+}
+
+// Reads `name=value` from a raw query string; "" when absent.
+std::string queryValue(const std::string& query, const std::string& name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t end = query.find('&', pos);
+    if (end == std::string::npos)
+      end = query.size();
+    std::string pair = query.substr(pos, end - pos);
+    if (pair.compare(0, name.size() + 1, name + "=") == 0)
+      return pair.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+}  // namespace
+
+LoopbackChannel::LoopbackChannel(const baraza_host_api* host, size_t max_sent, int max_delay_ms)
+    : host_(host), max_sent_(max_sent), max_delay_ms_(max_delay_ms) {}
+
+void LoopbackChannel::log(baraza_log_level level, const std::string& text) {
+  host_->log(host_->host_host_ptr, level, text.data(), text.size());
+}
+
+void LoopbackChannel::reply(const baraza_http_request& request, int status,
+                            const std::string& body) {
+  host_->http_reply(request.reply_host_ptr, status, "application/json", body.data(), body.size());
+}
+
+void LoopbackChannel::onHttp(const baraza_http_request& request) {
+  const std::string method = request.method;
+  const std::string path = request.path;
+  if (path == "/channels/loopback/messages" && method == "POST") {
+    auto event =
+        nlohmann::json::parse(request.body, request.body + request.body_len, nullptr, false);
+    if (event.is_discarded() || !event.is_object()) {
+      host_->counter_add(host_->host_host_ptr, "baraza_loopback_rejected_total", "reason=json", 1);
+      return reply(request, 400, errorJson("invalid_json", "body must be a JSON object"));
+    }
+    std::string text = event.dump();
+    if (host_->emit_inbound(host_->host_host_ptr, text.data(), text.size()) != 0) {
+      return reply(request, 503, errorJson("not_accepted", "the engine refused the event"));
+    }
+    return reply(request, 202, R"({"accepted":true})");
+  }
+  if (path == "/channels/loopback/sent" && method == "GET") {
+    nlohmann::json list = nlohmann::json::array();
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& m : sent_)
+        list.push_back(nlohmann::json::parse(m));
+    }
+    return reply(request, 200, list.dump());
+  }
+  if (path == "/channels/loopback/echo" && method == "POST") {
+    // Answers after delay_ms (capped by max_delay_ms): lets tests hold a request in flight.
+    int delay = std::atoi(queryValue(request.query, "delay_ms").c_str());
+    if (delay > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(delay, max_delay_ms_)));
+    }
+    return reply(request, 200, std::string(request.body, request.body_len));
+  }
+  reply(request, 404, errorJson("not_found", "loopback has no " + method + " " + path));
+}
+
+int LoopbackChannel::send(const char* message, size_t len, char* result, size_t cap) {
+  auto parsed = nlohmann::json::parse(message, message + len, nullptr, false);
+  std::string out;
+  int rc = 0;
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    out = errorJson("invalid_json", "outbound message must be a JSON object");
+    rc = 1;
+  } else {
+    std::lock_guard lock(mutex_);
+    std::string id = "loopback-" + std::to_string(next_id_++);
+    parsed["id"] = id;
+    sent_.push_back(parsed.dump());
+    while (sent_.size() > max_sent_)
+      sent_.pop_front();
+    out = nlohmann::json{{"id", id}}.dump();
+  }
+  if (cap > 0) {
+    std::strncpy(result, out.c_str(), cap - 1);
+    result[cap - 1] = '\0';
+  }
+  return rc;
+}
+
+}  // namespace baraza::loopback

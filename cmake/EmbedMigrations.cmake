@@ -1,0 +1,22 @@
+# Run as `cmake -DSOURCE_DIR=... -DOUTPUT=... -P EmbedMigrations.cmake`: writes a C++ file that
+# holds every migration of migrations/{postgresql,sqlite}/ so the binary needs no folder at run
+# time. Regenerated whenever a migration file changes.
+set(body "// Generated from migrations/ by cmake/EmbedMigrations.cmake. Do not edit.\n")
+string(APPEND body "#include \"storage/embedded_migrations.h\"\n\nnamespace baraza {\n\n")
+string(APPEND body "const std::vector<EmbeddedMigrationFile>& embeddedMigrationFiles() {\n")
+string(APPEND body "  static const std::vector<EmbeddedMigrationFile> files = {\n")
+foreach(dialect postgresql sqlite)
+  file(GLOB files RELATIVE ${SOURCE_DIR}/${dialect} ${SOURCE_DIR}/${dialect}/*.sql)
+  list(SORT files)
+  foreach(f ${files})
+    file(READ ${SOURCE_DIR}/${dialect}/${f} sql)
+    string(FIND "${sql}" ")baraza_sql\"" clash)
+    if(NOT clash EQUAL -1)
+      message(FATAL_ERROR "${f} contains the raw-string delimiter )baraza_sql\"")
+    endif()
+    string(APPEND body "      {\"${dialect}\", \"${f}\", R\"baraza_sql(${sql})baraza_sql\"},\n")
+  endforeach()
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n\n}  // namespace baraza\n")
+file(WRITE ${OUTPUT}.tmp "${body}")
+file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,188 @@
+/*
+ * Baraza plugin ABI: the only header a plugin needs.
+ *
+ * A plugin is a shared object exporting one C symbol, BARAZA_PLUGIN_ENTRY_SYMBOL, that returns a
+ * pointer to a static descriptor. No C++ object and no exception crosses this boundary: a plugin
+ * built apart from the engine, with another compiler or standard library, still loads.
+ *
+ * Naming: hooks the plugin implements sit in the descriptor and vtables; callbacks the host
+ * implements sit in baraza_host_api. Pointer names carry who owns them:
+ *   *_plugin_ptr  owned by the plugin (created by create(), freed by destroy())
+ *   *_host_ptr    owned by the host; the plugin must not free it
+ *   *_host_buf    bytes owned by the host, valid only during the call that passes them
+ * Every pointer below says what null means and how long it lives.
+ *
+ * Versioning: the host refuses a plugin whose abi_major differs from BARAZA_PLUGIN_ABI_MAJOR or
+ * whose descriptor is shorter than the host needs. A minor bump only appends fields at the end of
+ * a struct; a plugin reads host struct fields only when host_api->struct_size covers them.
+ */
+#ifndef BARAZA_PLUGIN_API_H
+#define BARAZA_PLUGIN_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BARAZA_PLUGIN_ABI_MAJOR 1
+#define BARAZA_PLUGIN_ABI_MINOR 0
+#define BARAZA_PLUGIN_ENTRY_SYMBOL "baraza_plugin_entry"
+
+#if defined(__GNUC__)
+#define BARAZA_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define BARAZA_PLUGIN_EXPORT
+#endif
+
+/* Opaque handles. */
+typedef void* baraza_plugin_ptr;                    /* a plugin instance, owned by the plugin */
+typedef struct baraza_host baraza_host;             /* the engine, owned by the host */
+typedef struct baraza_http_reply baraza_http_reply; /* one pending HTTP answer, owned by the host */
+
+typedef enum baraza_plugin_kind {
+  BARAZA_PLUGIN_KIND_CHANNEL = 1,  /* speaks to a messaging network (WhatsApp, loopback, ...) */
+  BARAZA_PLUGIN_KIND_STRATEGY = 2, /* decides an answer (FAQ, AI chain, static reply, ...) */
+} baraza_plugin_kind;
+
+typedef enum baraza_log_level {
+  BARAZA_LOG_DEBUG = 0,
+  BARAZA_LOG_INFO = 1,
+  BARAZA_LOG_WARN = 2,
+  BARAZA_LOG_ERROR = 3,
+} baraza_log_level;
+
+/* Types of a config key. A secret is a string that may also be given as NAME_env or NAME_file
+ * and is masked wherever the host prints it. */
+typedef enum baraza_config_type {
+  BARAZA_CONFIG_STRING = 1,
+  BARAZA_CONFIG_INT = 2,
+  BARAZA_CONFIG_BOOL = 3,
+  BARAZA_CONFIG_STRING_LIST = 4,
+  BARAZA_CONFIG_SECRET = 5,
+  BARAZA_CONFIG_OBJECT_LIST = 6, /* a list of maps; its fields are keys named "list[].field" */
+} baraza_config_type;
+
+/* One config key of a plugin, relative to the plugin's own subtree (channels.<name> for a
+ * channel, strategies.<name> for a strategy). All strings are static, owned by the plugin and
+ * live as long as the shared object is loaded. default_value is the value in YAML scalar syntax,
+ * or null when the key has no default (an absent key is then left out of the config). */
+typedef struct baraza_config_key {
+  const char* name;          /* "verify_token", "apps[].app_secret"; never null */
+  uint32_t type;             /* a baraza_config_type */
+  const char* default_value; /* may be null */
+  const char* description;   /* one sentence for docs/configuration.md; never null */
+} baraza_config_key;
+
+/* A request routed to a plugin. Every pointer is a *_host_buf: valid during on_http only. */
+typedef struct baraza_http_request {
+  const char* method; /* "GET", "POST", ...; NUL-terminated */
+  const char* path;   /* path without the query string; NUL-terminated */
+  const char* query;  /* raw query string without '?', maybe empty, never null */
+  const char* body;   /* raw body bytes, exactly as received; not NUL-terminated */
+  size_t body_len;
+  const char* request_id; /* the engine's id of this request, for log lines; NUL-terminated */
+  /* Request headers: header_count names (lower-cased) and values, NUL-terminated each. */
+  const char* const* header_names;
+  const char* const* header_values;
+  size_t header_count;
+  baraza_http_reply* reply_host_ptr; /* answer it with host->http_reply(); valid during on_http */
+} baraza_http_request;
+
+/* Callbacks the host implements. The table and the host pointer stay valid from create() until
+ * destroy() returns; every callback may be called from any thread. */
+typedef struct baraza_host_api {
+  uint32_t struct_size; /* sizeof(baraza_host_api) of the host */
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  baraza_host* host_host_ptr; /* pass it back as the first argument of every callback */
+
+  /* Writes one log line tagged with the plugin's name. The host redacts secrets in it. msg is a
+   * *_host_buf of the caller: the host copies what it keeps. */
+  void (*log)(baraza_host* host, baraza_log_level level, const char* msg, size_t msg_len);
+
+  /* Adds delta to the counter `name` (Prometheus naming, e.g. baraza_loopback_events_total)
+   * with labels given as "k1=v1,k2=v2" (or null for none). The host copies both strings. */
+  void (*counter_add)(baraza_host* host, const char* name, const char* labels, double delta);
+
+  /* Answers a request given to on_http: status code, content type (null: application/json)
+   * and body bytes, which the host copies. Only the first call per request counts. */
+  void (*http_reply)(baraza_http_reply* reply, int status, const char* content_type,
+                     const char* body, size_t body_len);
+
+  /* Hands an inbound event (a JSON object, UTF-8) from a channel to the engine's pipeline. The
+   * host copies the bytes. Returns 0 when accepted, nonzero when refused (the plugin should then
+   * answer the network with a retryable error). */
+  int (*emit_inbound)(baraza_host* host, const char* event_json, size_t event_len);
+} baraza_host_api;
+
+/* Hooks of a channel plugin. */
+typedef struct baraza_channel_vtable {
+  uint32_t struct_size; /* sizeof(baraza_channel_vtable) the plugin was built with */
+
+  /* Paths the host routes to on_http. A path whose last segment is a lone asterisk matches that
+   * prefix and everything below it. Null-terminated array of static strings; may be null for none.
+   */
+  const char* const* http_paths;
+
+  /* Handles one HTTP request. Must answer through host->http_reply before returning; a request
+   * left unanswered gets a 500. Called concurrently from the server's threads. */
+  void (*on_http)(baraza_plugin_ptr self, const baraza_http_request* request);
+
+  /* Sends one outbound message (a JSON object, a *_host_buf valid during the call). Writes a
+   * NUL-terminated JSON result of at most result_cap bytes into result_host_buf (the message id
+   * or the error) and returns 0 on success, nonzero on failure. May be null for receive-only
+   * channels. */
+  int (*send)(baraza_plugin_ptr self, const char* message_json, size_t message_len,
+              char* result_host_buf, size_t result_cap);
+} baraza_channel_vtable;
+
+/* Hooks of a response-strategy plugin. */
+typedef struct baraza_strategy_vtable {
+  uint32_t struct_size; /* sizeof(baraza_strategy_vtable) the plugin was built with */
+
+  /* Decides an answer for one inbound message (JSON, a *_host_buf valid during the call). Writes
+   * a NUL-terminated JSON decision of at most decision_cap bytes into decision_host_buf. Returns
+   * 0 when it answered, 1 when it passes to the next strategy, another value on failure. */
+  int (*decide)(baraza_plugin_ptr self, const char* message_json, size_t message_len,
+                char* decision_host_buf, size_t decision_cap);
+} baraza_strategy_vtable;
+
+/* What the entry symbol returns: a pointer to static storage, owned by the plugin, valid while
+ * the shared object is loaded. The host copies what it keeps. */
+typedef struct baraza_plugin_descriptor {
+  uint32_t abi_major;      /* BARAZA_PLUGIN_ABI_MAJOR of the headers the plugin was built with */
+  uint32_t abi_minor;      /* BARAZA_PLUGIN_ABI_MINOR of the same */
+  uint32_t struct_size;    /* sizeof(baraza_plugin_descriptor) as the plugin was built */
+  uint32_t kind;           /* a baraza_plugin_kind */
+  const char* name;        /* unique among loaded plugins, [a-z0-9_]+; never null */
+  const char* version;     /* the plugin's own version, free text; never null */
+  const char* description; /* one line; never null */
+
+  const baraza_config_key* config_keys; /* the plugin's config table; null when it has none */
+  size_t config_key_count;
+
+  /* Creates the plugin instance. config_json is a *_host_buf: the plugin's validated config
+   * subtree as a JSON object, defaults applied and secrets resolved. host is valid until
+   * destroy() returns. On failure returns null and writes a NUL-terminated reason of at most
+   * error_cap bytes into error_host_buf. Never null. */
+  baraza_plugin_ptr (*create)(const baraza_host_api* host, const char* config_json,
+                              size_t config_len, char* error_host_buf, size_t error_cap);
+
+  /* Frees what create() returned; called once, after the last hook call. Never null. */
+  void (*destroy)(baraza_plugin_ptr self);
+
+  /* The kind's hooks: a baraza_channel_vtable* or a baraza_strategy_vtable*, static storage
+   * owned by the plugin. Never null. */
+  const void* vtable;
+} baraza_plugin_descriptor;
+
+/* The entry symbol every plugin exports. Returns null only if the plugin cannot run at all. */
+typedef const baraza_plugin_descriptor* (*baraza_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* BARAZA_PLUGIN_API_H */

@@ -1,0 +1,147 @@
+#include "cli/cli.h"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "core/version.h"
+#include "plugin_host/plugin_host.h"
+#include "storage/database.h"
+
+namespace baraza {
+namespace {
+
+struct Command {
+  const char* summary;
+  const char* usage;
+  bool takes_config;
+  bool takes_status;
+};
+
+const std::map<std::string, Command>& commands() {
+  static const std::map<std::string, Command> table = {
+      {"serve",
+       {"run the engine (applies pending migrations first)",
+        "baraza serve [--config FILE]\n\n"
+        "Loads the config, applies pending migrations, loads the plugins and serves HTTP until\n"
+        "SIGTERM or SIGINT, then finishes in-flight requests (server.shutdown_timeout_ms) and\n"
+        "exits 0.",
+        true, false}},
+      {"migrate",
+       {"apply pending migrations; --status lists them",
+        "baraza migrate [--config FILE] [--status]\n\n"
+        "Applies every pending migration, each in its own transaction. With --status, lists\n"
+        "each migration as applied, pending or modified, and changes nothing.",
+        true, true}},
+      {"check-config",
+       {"validate and print the effective config (secrets masked)",
+        "baraza check-config [--config FILE]\n\n"
+        "Validates the file, the environment overrides and every plugin's section, then\n"
+        "prints the effective config with secrets masked.",
+        true, false}},
+      {"config-docs",
+       {"print the Markdown reference of every config key (docs/configuration.md)",
+        "baraza config-docs [--config FILE]\n\n"
+        "Prints the reference of the core keys and of every plugin found as configured.",
+        true, false}},
+      {"version", {"print the version", "baraza version", false, false}},
+  };
+  return table;
+}
+
+void printUsage(std::FILE* out) {
+  std::string text = "baraza " + std::string(kVersion) +
+                     ": multi-tenant messaging bot engine\n\nUsage: baraza COMMAND [OPTIONS]\n\n"
+                     "Commands:\n";
+  for (const auto& [name, cmd] : commands()) {
+    char line[160];
+    std::snprintf(line, sizeof(line), "  %-14s %s\n", name.c_str(), cmd.summary);
+    text += line;
+  }
+  text +=
+      "\nEvery command takes --help. Config keys may also come from BARAZA_<KEY> environment\n"
+      "variables (BARAZA_DATABASE_URL, ...). Exit codes: 0 ok, 1 runtime error, 2 bad usage.\n";
+  std::fputs(text.c_str(), out);
+}
+
+int usageError(const std::string& message) {
+  std::fprintf(stderr, "baraza: %s (see baraza --help)\n", message.c_str());
+  return 2;
+}
+
+int runtimeError(const std::string& message) {
+  std::string line = message;
+  for (auto& c : line) {
+    if (c == '\n')
+      c = ' ';
+  }
+  std::fprintf(stderr, "baraza: %s\n", line.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    printUsage(stderr);
+    return 2;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    printUsage(stdout);
+    return 0;
+  }
+  if (args[0] == "--version")
+    args[0] = "version";
+  auto it = commands().find(args[0]);
+  if (it == commands().end()) {
+    return usageError("unknown command '" + args[0] + "'");
+  }
+  const std::string name = it->first;
+  const Command& cmd = it->second;
+  std::string config_file;
+  bool status = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("Usage: %s\n", cmd.usage);
+      return 0;
+    }
+    if (cmd.takes_config && (a == "--config" || a == "-c")) {
+      if (i + 1 >= args.size())
+        return usageError(name + ": --config needs a FILE");
+      config_file = args[++i];
+    } else if (cmd.takes_config && a.rfind("--config=", 0) == 0) {
+      config_file = a.substr(9);
+    } else if (cmd.takes_status && a == "--status") {
+      status = true;
+    } else {
+      return usageError(name + ": unexpected argument '" + a + "'");
+    }
+  }
+  if (name == "version") {
+    std::printf("baraza %s (plugin ABI %d.%d)\n", kVersion, BARAZA_PLUGIN_ABI_MAJOR,
+                BARAZA_PLUGIN_ABI_MINOR);
+    return 0;
+  }
+  try {
+    EngineConfig config = loadEngineConfig(config_file);
+    applyLogConfig(config);
+    if (name == "serve")
+      return serveCommand(config);
+    if (name == "migrate")
+      return migrateCommand(config, status);
+    if (name == "check-config")
+      return checkConfigCommand(config);
+    if (name == "config-docs")
+      return configDocsCommand(config);
+  } catch (const std::exception& e) {
+    return runtimeError(e.what());
+  }
+  return usageError("unhandled command '" + name + "'");
+}
+
+}  // namespace baraza

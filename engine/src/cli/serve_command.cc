@@ -1,0 +1,85 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "core/metrics.h"
+#include "core/version.h"
+#include "http/core_routes.h"
+#include "http/http_server.h"
+#include "plugin_host/plugin_host.h"
+#include "storage/migrator.h"
+
+namespace baraza {
+
+std::vector<Migration> configuredMigrations(const EngineConfig& config, Dialect dialect);
+
+namespace {
+
+// Blocks SIGTERM and SIGINT in this thread and every thread started after it, so that only
+// sigwait() below sees them.
+sigset_t blockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+// Inbound events go to the pipeline once it exists (issue 5); until then they are accepted,
+// counted by the plugin host and logged at debug level.
+int acceptInbound(const std::string& channel, std::string_view event_json) {
+  spdlog::debug("inbound event from {}: {} bytes", channel, event_json.size());
+  return 0;
+}
+
+}  // namespace
+
+int serveCommand(const EngineConfig& config) {
+  sigset_t signals = blockShutdownSignals();
+  auto started = std::chrono::steady_clock::now();
+
+  Database db(config.database.url, config.database.pool_size,
+              std::chrono::milliseconds(config.database.lease_timeout_ms));
+  int applied = Migrator(db, configuredMigrations(config, db.dialect())).apply();
+  spdlog::info("database {} ready ({} migration(s) applied)", db.displayUrl(), applied);
+
+  PluginHost plugins(acceptInbound);
+  plugins.loadConfigured(config.plugins);
+  plugins.createAll(config);
+
+  auto router = std::make_shared<Router>();
+  addHealthRoute(*router, db);
+  addMetricsRoute(*router);
+  addPluginRoutes(*router, plugins);
+
+  HttpServer server(config.server, router);
+  server.start();
+  MetricsRegistry::global().gaugeSet("baraza_build_info", {{"version", kVersion}}, 1);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count();
+  spdlog::info("baraza {} listening on http://{}:{} ({} threads, {} plugin(s), ready in {} ms)",
+               kVersion, config.server.host, server.port(), config.server.threads,
+               plugins.plugins().size(), ms);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}: draining (up to {} ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+               config.server.shutdown_timeout_ms);
+  bool clean = server.drain(std::chrono::milliseconds(config.server.shutdown_timeout_ms));
+  if (!clean) {
+    spdlog::warn("{} request(s) still running after {} ms; stopping anyway", server.inFlight(),
+                 config.server.shutdown_timeout_ms);
+  }
+  server.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace baraza

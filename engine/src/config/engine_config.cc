@@ -1,0 +1,198 @@
+#include "config/engine_config.h"
+
+#include <charconv>
+
+#include "log/redactor.h"
+
+namespace baraza {
+namespace {
+
+// Sections whose subtrees belong to plugins; each child is validated by that plugin's table.
+const std::vector<std::string> kPluginSections = {"channels", "strategies"};
+
+YAML::Node loadYamlFile(const std::string& file) {
+  try {
+    return YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(file + ": cannot open config file");
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+  }
+}
+
+void emitJson(YAML::Emitter& out, const nlohmann::json& v) {
+  if (v.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [k, child] : v.items()) {
+      out << YAML::Key << k << YAML::Value;
+      emitJson(out, child);
+    }
+    out << YAML::EndMap;
+  } else if (v.is_array()) {
+    out << YAML::BeginSeq;
+    for (const auto& child : v)
+      emitJson(out, child);
+    out << YAML::EndSeq;
+  } else if (v.is_string()) {
+    out << YAML::DoubleQuoted << v.get<std::string>();
+  } else if (v.is_boolean()) {
+    out << v.get<bool>();
+  } else if (v.is_number_integer()) {
+    out << v.get<long long>();
+  } else if (v.is_null()) {
+    out << YAML::Null;
+  } else {
+    out << v.dump();
+  }
+}
+
+}  // namespace
+
+const Schema& engineSchema() {
+  static const Schema schema = {
+      {"server.listen", KeyType::kString, "127.0.0.1:8080",
+       "Address and port the HTTP server binds, as host:port (port 0 picks a free one)."},
+      {"server.threads", KeyType::kInt, "2", "HTTP worker threads."},
+      {"server.max_body_bytes", KeyType::kInt, "3145728",
+       "Largest request body accepted; larger ones get 413."},
+      {"server.shutdown_timeout_ms", KeyType::kInt, "10000",
+       "On SIGTERM/SIGINT, how long in-flight requests may take to finish."},
+      {"server.header_timeout_ms", KeyType::kInt, "10000",
+       "A client that has not sent its whole request by then is cut off (slowloris guard)."},
+      {"server.keepalive_timeout_ms", KeyType::kInt, "60000",
+       "How long an idle keep-alive connection stays open."},
+      {"server.access_log", KeyType::kBool, "true", "Write one log line per HTTP request."},
+      {"database.url", KeyType::kString, "sqlite://data/baraza.db",
+       "sqlite://PATH (embedded default) or postgresql://user:password@host:port/dbname; the "
+       "password is masked when printed."},
+      {"database.pool_size", KeyType::kInt, "4", "Connections in the pool."},
+      {"database.lease_timeout_ms", KeyType::kInt, "2000",
+       "How long a request waits for a free connection before it fails."},
+      {"database.migrations_dir", KeyType::kString, "",
+       "Folder with postgresql/ and sqlite/ migrations; empty uses the ones built into the "
+       "binary."},
+      {"plugins.dir", KeyType::kString, "build/plugins", "Folder holding the plugin .so files."},
+      {"plugins.load", KeyType::kStringList, std::nullopt,
+       "Plugins to load by name (NAME.so in plugins.dir); absent loads every .so there."},
+      {"security.master_key_file", KeyType::kString, "data/master.key",
+       "The key that seals tenant secrets; created (mode 0600) on first run if missing."},
+      {"admin.token", KeyType::kSecret, std::nullopt,
+       "Operator bearer token for /admin/v1; usually given as admin.token_env."},
+      {"log.level", KeyType::kString, "info", "debug, info, warn or error."},
+      {"log.format", KeyType::kString, "text", "text or json (one JSON object per line)."},
+  };
+  return schema;
+}
+
+void parseListen(const std::string& listen, std::string& host, uint16_t& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw ConfigError("server.listen: expected host:port, got '" + listen + "'");
+  }
+  host = listen.substr(0, colon);
+  std::string port_text = listen.substr(colon + 1);
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || value > 65535) {
+    throw ConfigError("server.listen: bad port in '" + listen + "'");
+  }
+  port = static_cast<uint16_t>(value);
+}
+
+EngineConfig loadEngineConfig(const std::string& file) {
+  EngineConfig cfg;
+  cfg.file = file;
+  YAML::Node root = file.empty() ? YAML::Node() : loadYamlFile(file);
+  cfg.values = applySchema(engineSchema(), root, {file, ""}, cfg.warnings, kPluginSections);
+
+  for (const auto& section : kPluginSections) {
+    YAML::Node node = root.IsMap() ? root[section] : YAML::Node();
+    if (!node.IsDefined() || node.IsNull())
+      continue;
+    if (!node.IsMap()) {
+      throw ConfigError(file + ":" + std::to_string(node.Mark().line + 1) + ": " + section +
+                        ": must be a map of plugin names");
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string key = section + "." + it->first.as<std::string>();
+      if (cfg.plugin_sections.count(key)) {
+        throw ConfigError(file + ":" + std::to_string(it->first.Mark().line + 1) + ": " + key +
+                          ": duplicate key");
+      }
+      cfg.plugin_sections[key] = it->second;
+    }
+  }
+
+  const auto& v = cfg.values;
+  parseListen(v["server"]["listen"], cfg.server.host, cfg.server.port);
+  auto positive = [&](const char* section, const char* key, long long min) {
+    long long n = v[section][key].get<long long>();
+    if (n < min) {
+      throw ConfigError((file.empty() ? std::string("<config>") : file) + ": " + section + "." +
+                        key + ": must be at least " + std::to_string(min));
+    }
+    return n;
+  };
+  cfg.server.threads = static_cast<int>(positive("server", "threads", 1));
+  cfg.server.max_body_bytes = static_cast<size_t>(positive("server", "max_body_bytes", 1));
+  cfg.server.shutdown_timeout_ms = static_cast<int>(positive("server", "shutdown_timeout_ms", 0));
+  cfg.server.header_timeout_ms = static_cast<int>(positive("server", "header_timeout_ms", 100));
+  cfg.server.keepalive_timeout_ms =
+      static_cast<int>(positive("server", "keepalive_timeout_ms", 100));
+  cfg.server.access_log = v["server"]["access_log"];
+  cfg.database.url = v["database"]["url"];
+  if (auto password = urlPassword(cfg.database.url)) {
+    Redactor::instance().add(*password);
+  }
+  cfg.database.pool_size = static_cast<int>(positive("database", "pool_size", 1));
+  cfg.database.lease_timeout_ms = static_cast<int>(positive("database", "lease_timeout_ms", 1));
+  cfg.database.migrations_dir = v["database"]["migrations_dir"];
+  cfg.plugins.dir = v["plugins"]["dir"];
+  if (v["plugins"].contains("load")) {
+    cfg.plugins.load = v["plugins"]["load"].get<std::vector<std::string>>();
+  }
+  cfg.master_key_file = v["security"]["master_key_file"];
+  if (v["admin"].contains("token")) {
+    cfg.admin_token = v["admin"]["token"].get<std::string>();
+  }
+  cfg.log_level = v["log"]["level"];
+  cfg.log_format = v["log"]["format"];
+  return cfg;
+}
+
+std::optional<std::string> urlPassword(const std::string& url) {
+  auto scheme = url.find("://");
+  auto at = url.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) {
+    return std::nullopt;
+  }
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) {
+    return std::nullopt;
+  }
+  return url.substr(colon + 1, at - colon - 1);
+}
+
+std::string maskUrlPassword(const std::string& url) {
+  auto password = urlPassword(url);
+  if (!password) {
+    return url;
+  }
+  auto at = url.rfind('@');
+  return url.substr(0, at - password->size()) + "********" + url.substr(at);
+}
+
+nlohmann::json printableConfig(const EngineConfig& cfg) {
+  nlohmann::json out = maskSecrets(engineSchema(), cfg.values);
+  out["database"]["url"] = maskUrlPassword(cfg.database.url);
+  return out;
+}
+
+std::string toYaml(const nlohmann::json& value) {
+  YAML::Emitter out;
+  emitJson(out, value);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace baraza

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
+
+#include "config/config_schema.h"
+
+namespace baraza {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int threads = 2;
+  size_t max_body_bytes = 3145728;
+  int shutdown_timeout_ms = 10000;
+  int header_timeout_ms = 10000;
+  int keepalive_timeout_ms = 60000;
+  bool access_log = true;
+};
+
+struct DatabaseConfig {
+  std::string url;
+  int pool_size = 4;
+  int lease_timeout_ms = 2000;
+  std::string migrations_dir;  // empty: the migrations built into the binary
+};
+
+struct PluginsConfig {
+  std::string dir;
+  std::optional<std::vector<std::string>> load;  // absent: every .so in dir
+};
+
+struct EngineConfig {
+  std::string file;  // the file it came from, "" for defaults and environment only
+  ServerConfig server;
+  DatabaseConfig database;
+  PluginsConfig plugins;
+  std::string master_key_file;
+  std::optional<std::string> admin_token;
+  std::string log_level;
+  std::string log_format;
+
+  nlohmann::json values;  // the effective core config (secrets resolved: never print it)
+  // Plugin subtrees, validated when the plugin's own table is known: "channels.whatsapp" -> node.
+  std::map<std::string, YAML::Node> plugin_sections;
+  std::vector<std::string> warnings;
+};
+
+// The typed table of every core key; docs/configuration.md is generated from it.
+const Schema& engineSchema();
+
+// Loads and validates `file` (or only defaults and environment when `file` is empty).
+// Throws ConfigError naming file, line and key.
+EngineConfig loadEngineConfig(const std::string& file);
+
+// Parses "host:port"; throws ConfigError when it is not one.
+void parseListen(const std::string& listen, std::string& host, uint16_t& port);
+
+// The password of a URL such as postgresql://user:pw@host/db, if it has one.
+std::optional<std::string> urlPassword(const std::string& url);
+// The URL with its password replaced by "********".
+std::string maskUrlPassword(const std::string& url);
+// The effective core config with every secret masked: safe to print.
+nlohmann::json printableConfig(const EngineConfig& cfg);
+
+// YAML text of a JSON value, for printing the effective config.
+std::string toYaml(const nlohmann::json& value);
+
+}  // namespace baraza

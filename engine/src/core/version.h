@@ -1,0 +1,7 @@
+#pragma once
+
+namespace baraza {
+
+inline constexpr const char* kVersion = BARAZA_VERSION;
+
+}  // namespace baraza

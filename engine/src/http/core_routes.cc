@@ -1,0 +1,92 @@
+#include "http/core_routes.h"
+
+#include <atomic>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "core/metrics.h"
+#include "core/version.h"
+
+namespace baraza {
+
+void addHealthRoute(Router& router, Database& db) {
+  auto& metrics = MetricsRegistry::global();
+  metrics.describe("baraza_database_up", "gauge", "1 when the database answered the last check.");
+  metrics.describe("baraza_database_check_failures_total", "counter",
+                   "Health checks the database did not answer.");
+  auto was_up = std::make_shared<std::atomic<bool>>(true);
+  router.add("GET", "/health", [&db, was_up](const HttpRequest&) {
+    bool up = db.ping();
+    auto& m = MetricsRegistry::global();
+    m.gaugeSet("baraza_database_up", {}, up ? 1 : 0);
+    if (!up)
+      m.counterAdd("baraza_database_check_failures_total", {});
+    // Logged once per incident: on the change, not on every failing check.
+    if (was_up->exchange(up) != up) {
+      if (up) {
+        spdlog::info("database {} answers again", db.displayUrl());
+      } else {
+        spdlog::error("database {} does not answer: /health reports 503", db.displayUrl());
+      }
+    }
+    HttpResponse r;
+    r.status = up ? 200 : 503;
+    r.body = nlohmann::json{{"status", up ? "ok" : "unavailable"},
+                            {"database", up ? "ok" : "unreachable"},
+                            {"version", kVersion}}
+                 .dump();
+    return r;
+  });
+}
+
+void addMetricsRoute(Router& router) {
+  router.add("GET", "/metrics", [](const HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = MetricsRegistry::global().renderPrometheus();
+    return r;
+  });
+}
+
+void addPluginRoutes(Router& router, PluginHost& host) {
+  for (const auto& plugin : host.plugins()) {
+    if (!plugin->channel || !plugin->instance)
+      continue;
+    const LoadedPlugin* p = plugin.get();
+    for (const auto& pattern : p->http_paths) {
+      router.add("*", pattern, [p](const HttpRequest& req) {
+        baraza_http_reply reply;
+        baraza_http_request call{};
+        call.method = req.method.c_str();
+        call.path = req.path.c_str();
+        call.query = req.query.c_str();
+        call.body = req.body.data();
+        call.body_len = req.body.size();
+        call.request_id = req.request_id.c_str();
+        std::vector<const char*> names;
+        std::vector<const char*> values;
+        for (const auto& [name, value] : req.headers) {
+          names.push_back(name.c_str());
+          values.push_back(value.c_str());
+        }
+        call.header_names = names.data();
+        call.header_values = values.data();
+        call.header_count = names.size();
+        call.reply_host_ptr = &reply;
+        p->channel->on_http(p->instance, &call);
+        if (!reply.answered) {
+          spdlog::error("plugin {} left {} {} unanswered", p->name, req.method, req.path);
+          return jsonError(500, "plugin_error", "plugin " + p->name + " gave no answer");
+        }
+        HttpResponse r;
+        r.status = reply.status;
+        r.content_type = reply.content_type;
+        r.body = std::move(reply.body);
+        return r;
+      });
+    }
+  }
+}
+
+}  // namespace baraza

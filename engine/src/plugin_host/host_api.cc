@@ -1,0 +1,75 @@
+#include "plugin_host/host_api.h"
+
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "core/metrics.h"
+#include "plugin_host/plugin_host.h"
+
+namespace baraza {
+namespace {
+
+void hostLog(baraza_host* host, baraza_log_level level, const char* msg, size_t msg_len) {
+  if (!host || !msg)
+    return;
+  std::string_view text(msg, msg_len);
+  switch (level) {
+    case BARAZA_LOG_DEBUG:
+      spdlog::debug("plugin {}: {}", host->plugin_name, text);
+      break;
+    case BARAZA_LOG_INFO:
+      spdlog::info("plugin {}: {}", host->plugin_name, text);
+      break;
+    case BARAZA_LOG_WARN:
+      spdlog::warn("plugin {}: {}", host->plugin_name, text);
+      break;
+    default:
+      spdlog::error("plugin {}: {}", host->plugin_name, text);
+      break;
+  }
+}
+
+void hostCounterAdd(baraza_host* host, const char* name, const char* labels, double delta) {
+  if (!host || !name)
+    return;
+  std::string problem = MetricsRegistry::isValidName(name);
+  if (!problem.empty()) {
+    spdlog::warn("plugin {}: counter_add refused: {}", host->plugin_name, problem);
+    return;
+  }
+  MetricsRegistry::global().counterAdd(name, MetricsRegistry::parseLabels(labels), delta);
+}
+
+void hostHttpReply(baraza_http_reply* reply, int status, const char* content_type, const char* body,
+                   size_t body_len) {
+  if (!reply || reply->answered)
+    return;
+  reply->answered = true;
+  reply->status = (status >= 100 && status <= 599) ? status : 500;
+  reply->content_type = content_type ? content_type : "application/json";
+  reply->body.assign(body ? body : "", body ? body_len : 0);
+}
+
+int hostEmitInbound(baraza_host* host, const char* event_json, size_t event_len) {
+  if (!host || !event_json)
+    return 1;
+  return host->owner->emitInbound(host->plugin_name, std::string_view(event_json, event_len));
+}
+
+}  // namespace
+
+std::unique_ptr<baraza_host_api> makeHostApi(baraza_host* host) {
+  auto api = std::make_unique<baraza_host_api>();
+  api->struct_size = sizeof(baraza_host_api);
+  api->abi_major = BARAZA_PLUGIN_ABI_MAJOR;
+  api->abi_minor = BARAZA_PLUGIN_ABI_MINOR;
+  api->host_host_ptr = host;
+  api->log = hostLog;
+  api->counter_add = hostCounterAdd;
+  api->http_reply = hostHttpReply;
+  api->emit_inbound = hostEmitInbound;
+  return api;
+}
+
+}  // namespace baraza

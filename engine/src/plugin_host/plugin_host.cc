@@ -1,0 +1,283 @@
+#include "plugin_host/plugin_host.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+
+#include <spdlog/spdlog.h>
+
+#include "core/metrics.h"
+#include "plugin_host/host_api.h"
+
+namespace baraza {
+namespace {
+
+constexpr size_t kErrorCap = 512;
+
+// The descriptor size of ABI 1.0: every field up to and including `vtable`.
+constexpr size_t kMinDescriptorSize =
+    offsetof(baraza_plugin_descriptor, vtable) +
+    sizeof(static_cast<baraza_plugin_descriptor*>(nullptr)->vtable);
+
+KeyType toKeyType(uint32_t type, const std::string& file, const std::string& key) {
+  switch (type) {
+    case BARAZA_CONFIG_STRING:
+      return KeyType::kString;
+    case BARAZA_CONFIG_INT:
+      return KeyType::kInt;
+    case BARAZA_CONFIG_BOOL:
+      return KeyType::kBool;
+    case BARAZA_CONFIG_STRING_LIST:
+      return KeyType::kStringList;
+    case BARAZA_CONFIG_SECRET:
+      return KeyType::kSecret;
+    case BARAZA_CONFIG_OBJECT_LIST:
+      return KeyType::kObjectList;
+  }
+  throw PluginError(file + ": config key '" + key + "' has unknown type " + std::to_string(type));
+}
+
+bool matchesPath(const std::string& pattern, const std::string& path) {
+  if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0) {
+    std::string prefix = pattern.substr(0, pattern.size() - 1);  // keeps the slash
+    return path.compare(0, prefix.size(), prefix) == 0 ||
+           path == pattern.substr(0, pattern.size() - 2);
+  }
+  return pattern == path;
+}
+
+}  // namespace
+
+std::string LoadedPlugin::configPrefix() const {
+  return (kind == BARAZA_PLUGIN_KIND_CHANNEL ? "channels." : "strategies.") + name;
+}
+
+PluginHost::PluginHost(InboundSink inbound) : inbound_(std::move(inbound)) {
+  MetricsRegistry::global().describe("baraza_inbound_events_total", "counter",
+                                     "Inbound events channels handed to the engine.");
+}
+
+PluginHost::~PluginHost() {
+  destroyAll();
+  for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
+    if ((*it)->handle)
+      dlclose((*it)->handle);
+  }
+}
+
+void PluginHost::destroyAll() {
+  for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
+    auto& p = **it;
+    if (p.instance) {
+      p.descriptor->destroy(p.instance);
+      p.instance = nullptr;
+    }
+  }
+}
+
+const LoadedPlugin& PluginHost::load(const std::string& path) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* err = dlerror();
+    throw PluginError(path + ": cannot load: " + (err ? err : "unknown dlopen error"));
+  }
+  struct Closer {
+    void* handle;
+    ~Closer() {
+      if (handle)
+        dlclose(handle);
+    }
+  } closer{handle};
+  auto refuse = [&](const std::string& reason) { throw PluginError(path + ": " + reason); };
+
+  dlerror();
+  void* symbol = dlsym(handle, BARAZA_PLUGIN_ENTRY_SYMBOL);
+  if (!symbol) {
+    refuse(std::string("missing entry symbol ") + BARAZA_PLUGIN_ENTRY_SYMBOL);
+  }
+  auto entry = reinterpret_cast<baraza_plugin_entry_fn>(symbol);
+  const baraza_plugin_descriptor* d = entry();
+  if (!d)
+    refuse("entry symbol returned no descriptor");
+  if (d->abi_major != BARAZA_PLUGIN_ABI_MAJOR) {
+    refuse("ABI major " + std::to_string(d->abi_major) + " (" + std::to_string(d->abi_major) + "." +
+           std::to_string(d->abi_minor) + "), but this engine speaks ABI " +
+           std::to_string(BARAZA_PLUGIN_ABI_MAJOR) + "." + std::to_string(BARAZA_PLUGIN_ABI_MINOR));
+  }
+  if (d->struct_size < kMinDescriptorSize) {
+    refuse("descriptor is " + std::to_string(d->struct_size) + " bytes, ABI " +
+           std::to_string(BARAZA_PLUGIN_ABI_MAJOR) + " needs at least " +
+           std::to_string(kMinDescriptorSize));
+  }
+  static const std::regex name_pattern("^[a-z0-9_]{1,64}$");
+  if (!d->name || !std::regex_match(d->name, name_pattern)) {
+    refuse(std::string("plugin name '") + (d->name ? d->name : "(null)") +
+           "' must be 1-64 characters of [a-z0-9_]");
+  }
+  if (!d->create || !d->destroy)
+    refuse("descriptor lacks create or destroy");
+  if (!d->vtable)
+    refuse("descriptor lacks its vtable");
+  if (d->kind != BARAZA_PLUGIN_KIND_CHANNEL && d->kind != BARAZA_PLUGIN_KIND_STRATEGY) {
+    refuse("unknown plugin kind " + std::to_string(d->kind));
+  }
+  if (const LoadedPlugin* other = find(d->name)) {
+    refuse(std::string("duplicate plugin name '") + d->name + "', already loaded from " +
+           other->file);
+  }
+
+  auto p = std::make_unique<LoadedPlugin>();
+  p->file = path;
+  p->name = d->name;
+  p->version = d->version ? d->version : "";
+  p->description = d->description ? d->description : "";
+  p->kind = static_cast<baraza_plugin_kind>(d->kind);
+  p->abi_minor = d->abi_minor;
+  p->descriptor = d;
+  for (size_t i = 0; i < d->config_key_count && d->config_keys; ++i) {
+    const auto& key = d->config_keys[i];
+    if (!key.name)
+      refuse("config key " + std::to_string(i) + " has no name");
+    p->schema.push_back(
+        {key.name, toKeyType(key.type, path, key.name),
+         key.default_value ? std::optional<std::string>(key.default_value) : std::nullopt,
+         key.description ? key.description : ""});
+  }
+  if (p->kind == BARAZA_PLUGIN_KIND_CHANNEL) {
+    p->channel = static_cast<const baraza_channel_vtable*>(d->vtable);
+    if (p->channel->struct_size < sizeof(baraza_channel_vtable)) {
+      refuse("channel vtable is " + std::to_string(p->channel->struct_size) + " bytes, needs " +
+             std::to_string(sizeof(baraza_channel_vtable)));
+    }
+    for (auto paths = p->channel->http_paths; paths && *paths; ++paths) {
+      if ((*paths)[0] != '/')
+        refuse(std::string("http path '") + *paths + "' must start with /");
+      p->http_paths.emplace_back(*paths);
+    }
+    if (!p->http_paths.empty() && !p->channel->on_http)
+      refuse("http_paths given without on_http");
+  } else {
+    p->strategy = static_cast<const baraza_strategy_vtable*>(d->vtable);
+    if (p->strategy->struct_size < sizeof(baraza_strategy_vtable) || !p->strategy->decide) {
+      refuse("strategy vtable is short or lacks decide");
+    }
+  }
+  p->host = std::make_unique<baraza_host>(baraza_host{p->name, this});
+  p->api = makeHostApi(p->host.get());
+  p->handle = handle;
+  closer.handle = nullptr;
+  spdlog::info("plugin {} {} loaded from {} (ABI {}.{})", p->name, p->version, path, d->abi_major,
+               d->abi_minor);
+  plugins_.push_back(std::move(p));
+  return *plugins_.back();
+}
+
+void PluginHost::loadConfigured(const PluginsConfig& config) {
+  namespace fs = std::filesystem;
+  if (config.load) {
+    for (const auto& name : *config.load) {
+      fs::path file = fs::path(config.dir) / (name + ".so");
+      if (!fs::exists(file)) {
+        throw PluginError(file.string() + ": plugin '" + name +
+                          "' named in plugins.load was not found in plugins.dir");
+      }
+      load(file.string());
+    }
+    return;
+  }
+  if (!fs::is_directory(config.dir)) {
+    throw PluginError(config.dir + ": plugins.dir is not a folder");
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(config.dir)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".so") {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files)
+    load(file);
+}
+
+std::map<std::string, nlohmann::json> PluginHost::validateConfig(
+    const EngineConfig& config, std::vector<std::string>& warnings) const {
+  for (const auto& [section, node] : config.plugin_sections) {
+    bool known = std::any_of(plugins_.begin(), plugins_.end(),
+                             [&](const auto& p) { return p->configPrefix() == section; });
+    if (!known) {
+      throw ConfigError((config.file.empty() ? std::string("<config>") : config.file) + ":" +
+                        std::to_string(node.Mark().line + 1) + ": " + section +
+                        ": no loaded plugin of that kind and name");
+    }
+  }
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& p : plugins_) {
+    auto section = config.plugin_sections.find(p->configPrefix());
+    YAML::Node node = section == config.plugin_sections.end() ? YAML::Node() : section->second;
+    out[p->configPrefix()] =
+        applySchema(p->schema, node, {config.file, p->configPrefix()}, warnings);
+  }
+  return out;
+}
+
+void PluginHost::createAll(const EngineConfig& config) {
+  std::vector<std::string> warnings;
+  auto values = validateConfig(config, warnings);
+  for (const auto& w : warnings)
+    spdlog::warn("{}", w);
+  for (auto& p : plugins_) {
+    if (p->instance)
+      continue;
+    std::string json = values[p->configPrefix()].dump();
+    char error[kErrorCap] = {0};
+    p->instance = p->descriptor->create(p->api.get(), json.data(), json.size(), error, kErrorCap);
+    if (!p->instance) {
+      error[kErrorCap - 1] = '\0';
+      throw PluginError(p->file + ": plugin '" + p->name + "' failed to start: " +
+                        (error[0] ? error : "create() returned null without a reason"));
+    }
+  }
+}
+
+const LoadedPlugin* PluginHost::find(const std::string& name) const {
+  for (const auto& p : plugins_) {
+    if (p->name == name)
+      return p.get();
+  }
+  return nullptr;
+}
+
+const LoadedPlugin* PluginHost::routeFor(const std::string& path) const {
+  for (const auto& p : plugins_) {
+    if (!p->instance)
+      continue;
+    for (const auto& pattern : p->http_paths) {
+      if (matchesPath(pattern, path))
+        return p.get();
+    }
+  }
+  return nullptr;
+}
+
+std::string PluginHost::renderConfigDocs() const {
+  std::string md;
+  for (const auto& p : plugins_) {
+    md += "### " + p->configPrefix() + "\n\n" + p->description + " (plugin `" + p->name +
+          "`, version " + p->version + ")\n\n";
+    md += p->schema.empty() ? "No keys.\n" : renderSchemaMarkdown(p->schema, p->configPrefix());
+    md += "\n";
+  }
+  return md;
+}
+
+int PluginHost::emitInbound(const std::string& channel, std::string_view event_json) {
+  int rc = inbound_ ? inbound_(channel, event_json) : 0;
+  MetricsRegistry::global().counterAdd(
+      "baraza_inbound_events_total",
+      {{"channel", channel}, {"result", rc == 0 ? "accepted" : "refused"}});
+  return rc;
+}
+
+}  // namespace baraza

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "baraza/plugin_api.h"
+#include "config/engine_config.h"
+
+namespace baraza {
+class PluginHost;
+}
+
+// The handle the host passes to plugins; defined by the host, opaque to plugins.
+struct baraza_host {
+  std::string plugin_name;
+  baraza::PluginHost* owner;
+};
+
+// One pending HTTP answer, filled by a plugin through host->http_reply.
+struct baraza_http_reply {
+  bool answered = false;
+  int status = 500;
+  std::string content_type;
+  std::string body;
+};
+
+namespace baraza {
+
+// A plugin refused or failed: the message starts with the file and says why.
+class PluginError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LoadedPlugin {
+  std::string file;
+  std::string name;
+  std::string version;
+  std::string description;
+  baraza_plugin_kind kind;
+  uint32_t abi_minor = 0;
+  Schema schema;                        // the plugin's config table
+  std::vector<std::string> http_paths;  // channels only
+  const baraza_plugin_descriptor* descriptor = nullptr;
+  const baraza_channel_vtable* channel = nullptr;
+  const baraza_strategy_vtable* strategy = nullptr;
+  baraza_plugin_ptr instance = nullptr;  // set by createAll()
+  void* handle = nullptr;                // dlopen handle
+  std::unique_ptr<baraza_host> host;
+  std::unique_ptr<baraza_host_api> api;
+
+  std::string configPrefix() const;  // "channels.NAME" or "strategies.NAME"
+};
+
+// Receives inbound events that channels emit; returns 0 when accepted.
+using InboundSink = std::function<int(const std::string& channel, std::string_view event_json)>;
+
+// Loads plugin .so files through the C ABI of baraza/plugin_api.h, validates their config
+// subtrees against their own tables and creates their instances.
+class PluginHost {
+ public:
+  explicit PluginHost(InboundSink inbound = nullptr);
+  ~PluginHost();
+  PluginHost(const PluginHost&) = delete;
+  PluginHost& operator=(const PluginHost&) = delete;
+
+  // Loads one shared object. Refuses (PluginError "FILE: reason") a missing entry symbol, a
+  // null descriptor, an ABI major mismatch, a short descriptor, a bad name or kind, a missing
+  // create/destroy/vtable, and a name already loaded.
+  const LoadedPlugin& load(const std::string& path);
+  // Loads plugins.load from plugins.dir, or every .so in it (sorted) when load is absent.
+  void loadConfigured(const PluginsConfig& config);
+  // Validates each loaded plugin's config subtree against its table; an unknown plugin section
+  // is an error. Returns "channels.NAME" -> effective values (secrets resolved).
+  std::map<std::string, nlohmann::json> validateConfig(const EngineConfig& config,
+                                                       std::vector<std::string>& warnings) const;
+  // validateConfig(), then create() for each plugin. A failing create is a PluginError naming the
+  // file and the plugin's reason.
+  void createAll(const EngineConfig& config);
+
+  const std::vector<std::unique_ptr<LoadedPlugin>>& plugins() const { return plugins_; }
+  const LoadedPlugin* find(const std::string& name) const;
+  // The channel plugin whose http_paths match `path`, or null.
+  const LoadedPlugin* routeFor(const std::string& path) const;
+  // The config tables of every loaded plugin, as Markdown sections.
+  std::string renderConfigDocs() const;
+
+  int emitInbound(const std::string& channel, std::string_view event_json);
+
+ private:
+  void destroyAll();
+  InboundSink inbound_;
+  std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
+};
+
+}  // namespace baraza

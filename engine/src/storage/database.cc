@@ -1,0 +1,146 @@
+#include "storage/database.h"
+
+#include <filesystem>
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+namespace baraza {
+namespace {
+
+bool startsWith(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+const char* dialectName(Dialect dialect) {
+  return dialect == Dialect::kSqlite ? "sqlite" : "postgresql";
+}
+
+DatabaseUrl parseDatabaseUrl(const std::string& url) {
+  if (startsWith(url, "sqlite://")) {
+    std::string path = url.substr(9);
+    if (path.empty()) {
+      throw ConfigError("database.url: sqlite:// needs a file path, e.g. sqlite://data/baraza.db");
+    }
+    if (path == ":memory:") {
+      throw ConfigError(
+          "database.url: sqlite://:memory: gives each pooled connection its own "
+          "empty database; use a file");
+    }
+    // Quotes protect paths with spaces inside SOCI's key=value connect string.
+    std::string quoted = "\"" + path + "\"";
+    return {Dialect::kSqlite, "db=" + quoted + " timeout=5 synchronous=normal", path};
+  }
+  if (startsWith(url, "postgresql://") || startsWith(url, "postgres://")) {
+    return {Dialect::kPostgresql, url, ""};
+  }
+  throw ConfigError("database.url: expected sqlite://PATH or postgresql://..., got '" +
+                    maskUrlPassword(url) + "'");
+}
+
+Database::Database(const std::string& url, int pool_size, std::chrono::milliseconds lease_timeout)
+    : url_(parseDatabaseUrl(url)),
+      display_url_(maskUrlPassword(url)),
+      lease_timeout_(lease_timeout),
+      pool_(std::make_unique<soci::connection_pool>(static_cast<size_t>(pool_size))) {
+  if (url_.dialect == Dialect::kSqlite) {
+    auto parent = std::filesystem::path(url_.sqlite_path).parent_path();
+    std::error_code ec;
+    if (!parent.empty())
+      std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      throw StorageError("cannot create folder " + parent.string() + " for " + display_url_ + ": " +
+                         ec.message());
+    }
+  }
+  for (int i = 0; i < pool_size; ++i) {
+    try {
+      openSession(pool_->at(static_cast<size_t>(i)));
+    } catch (const std::exception& e) {
+      throw StorageError("cannot open database " + display_url_ + ": " + e.what());
+    }
+  }
+}
+
+Database::~Database() = default;
+
+void Database::openSession(soci::session& session) {
+  if (url_.dialect == Dialect::kSqlite) {
+    session.open(soci::sqlite3, url_.connect_string);
+    std::string mode;
+    session << "pragma journal_mode=WAL", soci::into(mode);
+    session << "pragma foreign_keys=ON";
+  } else {
+    session.open(soci::postgresql, url_.connect_string);
+    session << "SET client_min_messages = warning";
+  }
+}
+
+Database::Lease::~Lease() {
+  if (db_)
+    db_->pool_->give_back(pos_);
+}
+
+soci::session& Database::Lease::operator*() const {
+  return db_->pool_->at(pos_);
+}
+
+std::optional<Database::Lease> Database::lease() {
+  size_t pos = 0;
+  if (!pool_->try_lease(pos, static_cast<int>(lease_timeout_.count()))) {
+    return std::nullopt;
+  }
+  return Lease(this, pos);
+}
+
+bool Database::ping() {
+  auto session = lease();
+  if (!session)
+    return false;
+  try {
+    int one = 0;
+    **session << "SELECT 1", soci::into(one);
+    return one == 1;
+  } catch (const std::exception&) {
+  }
+  try {
+    (*session)->reconnect();
+    if (url_.dialect == Dialect::kPostgresql)
+      **session << "SET client_min_messages = warning";
+    int one = 0;
+    **session << "SELECT 1", soci::into(one);
+    return one == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void Database::execScript(soci::session& session, Dialect dialect, const std::string& sql) {
+  if (dialect == Dialect::kSqlite) {
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+    char* error = nullptr;
+    int rc = sqlite_api::sqlite3_exec(backend->conn_, sql.c_str(), nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) {
+      std::string message = error ? error : "sqlite error " + std::to_string(rc);
+      sqlite_api::sqlite3_free(error);
+      throw StorageError(message);
+    }
+    return;
+  }
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  PGresult* result = PQexec(backend->conn_, sql.c_str());
+  ExecStatusType status = PQresultStatus(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    std::string message = PQresultErrorMessage(result);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+      message.pop_back();
+    }
+    PQclear(result);
+    throw StorageError(message.empty() ? "postgresql error" : message);
+  }
+  PQclear(result);
+}
+
+}  // namespace baraza

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/engine_config.h"
+#include "storage/soci.h"
+
+namespace baraza {
+
+enum class Dialect { kSqlite, kPostgresql };
+
+const char* dialectName(Dialect dialect);  // "sqlite" or "postgresql", as the migration folders
+
+struct DatabaseUrl {
+  Dialect dialect;
+  std::string connect_string;  // what SOCI's backend gets
+  std::string sqlite_path;     // sqlite only
+};
+
+// Parses sqlite://PATH (relative or absolute; sqlite:///abs also works) or
+// postgresql://... / postgres://... (handed to libpq as a URI). Throws ConfigError.
+DatabaseUrl parseDatabaseUrl(const std::string& url);
+
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A pool of SOCI sessions on one database. Thread-safe; each leased session is used by one
+// thread at a time.
+class Database {
+ public:
+  // Opens every connection of the pool; throws StorageError naming the database (password
+  // masked) and the reason.
+  Database(const std::string& url, int pool_size, std::chrono::milliseconds lease_timeout);
+  ~Database();
+
+  Dialect dialect() const { return url_.dialect; }
+  const std::string& displayUrl() const { return display_url_; }
+
+  // A session borrowed from the pool, given back when the lease dies.
+  class Lease {
+   public:
+    Lease(Database* db, size_t pos) : db_(db), pos_(pos) {}
+    Lease(Lease&& other) noexcept : db_(other.db_), pos_(other.pos_) { other.db_ = nullptr; }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    soci::session& operator*() const;
+    soci::session* operator->() const { return &**this; }
+
+   private:
+    Database* db_;
+    size_t pos_;
+  };
+
+  // Waits at most the lease timeout for a free session; nullopt when none came.
+  std::optional<Lease> lease();
+
+  // True when a trivial query succeeds (reconnecting a dropped connection once).
+  bool ping();
+
+  // Runs a script of several statements through the backend's native API (SOCI's sqlite3
+  // backend would run only the first). Throws StorageError with the database's message.
+  static void execScript(soci::session& session, Dialect dialect, const std::string& sql);
+
+ private:
+  void openSession(soci::session& session);
+
+  DatabaseUrl url_;
+  std::string display_url_;
+  std::chrono::milliseconds lease_timeout_;
+  std::unique_ptr<soci::connection_pool> pool_;
+};
+
+}  // namespace baraza
