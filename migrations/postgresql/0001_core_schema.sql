@@ -4,7 +4,7 @@
 -- Ids are UUIDs made by the engine, so both dialects behave alike.
 
 CREATE TABLE tenants (
-  id          UUID PRIMARY KEY,
+  id          UUID NOT NULL PRIMARY KEY,
   slug        TEXT NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]*$'),
   name        TEXT NOT NULL,
   active      BOOLEAN NOT NULL DEFAULT TRUE,

@@ -12,6 +12,33 @@ bool startsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// SOCI's postgresql backend mangles URIs, so hand it libpq's own key='value' form.
+std::string libpqKeywords(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (!options) {
+    std::string reason = error ? error : "unparsable";
+    PQfreemem(error);
+    while (!reason.empty() && reason.back() == '\n')
+      reason.pop_back();
+    throw ConfigError("database.url: " + maskUrlPassword(url) + ": " + reason);
+  }
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val)
+      continue;
+    std::string value;
+    for (const char* c = o->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'')
+        value += '\\';
+      value += *c;
+    }
+    out += std::string(out.empty() ? "" : " ") + o->keyword + "='" + value + "'";
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
 }  // namespace
 
 const char* dialectName(Dialect dialect) {
@@ -34,7 +61,7 @@ DatabaseUrl parseDatabaseUrl(const std::string& url) {
     return {Dialect::kSqlite, "db=" + quoted + " timeout=5 synchronous=normal", path};
   }
   if (startsWith(url, "postgresql://") || startsWith(url, "postgres://")) {
-    return {Dialect::kPostgresql, url, ""};
+    return {Dialect::kPostgresql, libpqKeywords(url), ""};
   }
   throw ConfigError("database.url: expected sqlite://PATH or postgresql://..., got '" +
                     maskUrlPassword(url) + "'");

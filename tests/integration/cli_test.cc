@@ -1,0 +1,135 @@
+// The `baraza` command line as an operator uses it: exit codes, messages, masking.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/engine_process.h"
+#include "support/test_env.h"
+
+namespace baraza::test {
+namespace {
+
+int lineCount(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
+
+TEST(Cli, HelpAndVersionExitZero) {
+  auto help = runBaraza({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* cmd : {"serve", "migrate", "check-config", "version"}) {
+    EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd;
+    auto sub = runBaraza({cmd, "--help"});
+    EXPECT_EQ(sub.exit_code, 0) << cmd;
+    EXPECT_NE(sub.out.find(std::string("baraza ") + cmd), std::string::npos) << sub.out;
+  }
+  auto version = runBaraza({"version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out, std::string("baraza ") + BARAZA_VERSION + " (plugin ABI 1.0)\n");
+}
+
+TEST(Cli, BadUsageExitsTwoWithOneLine) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"frobnicate"}, {"serve", "--bogus"}, {"migrate", "--config"}, {"version", "x"}}) {
+    auto r = runBaraza(args);
+    EXPECT_EQ(r.exit_code, 2);
+    if (!args.empty()) {
+      EXPECT_EQ(lineCount(r.err), 1) << r.err;
+      EXPECT_EQ(r.err.rfind("baraza: ", 0), 0u) << r.err;
+    }
+  }
+}
+
+TEST(Cli, InvalidConfigExitsOneNamingFileLineAndKey) {
+  TempDir dir;
+  auto file = dir.write("bad.yaml", "server:\n  listen: \"127.0.0.1:1\"\n  thread: 4\n");
+  for (const char* cmd : {"check-config", "serve", "migrate"}) {
+    auto r = runBaraza({cmd, "--config", file});
+    EXPECT_EQ(r.exit_code, 1) << cmd;
+    EXPECT_EQ(r.err, "baraza: " + file + ":3:3: server.thread: unknown key\n") << cmd;
+  }
+}
+
+TEST(Cli, CheckConfigPrintsTheEffectiveConfigWithSecretsMasked) {
+  TempDir dir;
+  auto secret_file = dir.write("token", "file-token-987654\n");
+  auto file = dir.write(
+      "c.yaml", "admin:\n  token_file: " + secret_file +
+                    "\ndatabase:\n  url: \"postgresql://app:db-pass-4242@127.0.0.1:1/x\"\n");
+  auto r =
+      runBaraza({"check-config", "--config", file},
+                {{"BARAZA_SERVER_THREADS", "7"}, {"BARAZA_PLUGINS_DIR", binaryDir() + "/plugins"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("threads: 7"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("token: \"********\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("postgresql://app:********@127.0.0.1:1/x"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("loopback:"), std::string::npos) << "plugin sections are checked too";
+  for (const auto& text : {r.out, r.err}) {
+    EXPECT_EQ(text.find("file-token-987654"), std::string::npos);
+    EXPECT_EQ(text.find("db-pass-4242"), std::string::npos);
+  }
+}
+
+TEST(Cli, MigrateAppliesThenReportsStatusAndRerunsAsNoOp) {
+  TempDir dir;
+  std::map<std::string, std::string> env = {
+      {"BARAZA_DATABASE_URL", "sqlite://" + dir.file("m.db")}};
+  auto before = runBaraza({"migrate", "--status"}, env);
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_NE(before.out.find("0001  core_schema"), std::string::npos) << before.out;
+  EXPECT_NE(before.out.find("pending"), std::string::npos);
+  auto first = runBaraza({"migrate"}, env);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out.rfind("1 migration(s) applied", 0), 0u) << first.out;
+  auto again = runBaraza({"migrate"}, env);
+  EXPECT_EQ(again.out.rfind("0 migration(s) applied", 0), 0u) << again.out;
+  auto after = runBaraza({"migrate", "--status"}, env);
+  EXPECT_NE(after.out.find("applied 20"), std::string::npos) << after.out;
+}
+
+TEST(Cli, AFailingMigrationExitsOneNamingFileAndDatabaseError) {
+  TempDir dir;
+  dir.write("mig/sqlite/0001_ok.sql", "CREATE TABLE t (id INTEGER);");
+  dir.write("mig/sqlite/0002_bad.sql", "CREATE TABLE u (;");
+  auto r = runBaraza({"migrate"}, {{"BARAZA_DATABASE_URL", "sqlite://" + dir.file("m.db")},
+                                   {"BARAZA_DATABASE_MIGRATIONS_DIR", dir.file("mig")}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lineCount(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("migration sqlite/0002_bad.sql failed and was rolled back: "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("syntax error"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnreachableDatabaseExitsOneWithOneLine) {
+  auto r =
+      runBaraza({"serve"}, {{"BARAZA_DATABASE_URL", "postgresql://u:pw-secret-1@127.0.0.1:1/x"},
+                            {"BARAZA_PLUGINS_DIR", binaryDir() + "/plugins"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("baraza: cannot open database postgresql://u:********@127.0.0.1:1/x"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("pw-secret-1"), std::string::npos);
+}
+
+TEST(Cli, MissingPluginExitsOneNamingIt) {
+  auto r = runBaraza({"check-config"}, {{"BARAZA_PLUGINS_DIR", binaryDir() + "/plugins"},
+                                        {"BARAZA_PLUGINS_LOAD", "loopback,whatsapp"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("plugin 'whatsapp' named in plugins.load was not found"), std::string::npos)
+      << r.err;
+}
+
+TEST(Docs, ConfigurationReferenceMatchesTheKeyTables) {
+  auto r = runBaraza({"config-docs"}, {{"BARAZA_PLUGINS_DIR", binaryDir() + "/plugins"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(sourceDir() + "/docs/configuration.md");
+  std::stringstream committed;
+  committed << in.rdbuf();
+  EXPECT_EQ(committed.str(), r.out)
+      << "docs/configuration.md is stale: regenerate it with "
+         "BARAZA_PLUGINS_DIR=build/plugins build/baraza config-docs > docs/configuration.md";
+}
+
+}  // namespace
+}  // namespace baraza::test

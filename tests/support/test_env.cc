@@ -1,0 +1,114 @@
+#include "support/test_env.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include <libpq-fe.h>
+
+namespace baraza::test {
+namespace {
+
+std::string randomSuffix() {
+  static std::mt19937_64 rng(std::random_device{}());
+  static const char* chars = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string s;
+  for (int i = 0; i < 10; ++i)
+    s += chars[rng() % 36];
+  return s;
+}
+
+// The URL with its database name replaced.
+std::string withDatabase(const std::string& url, const std::string& db) {
+  auto slash = url.rfind('/');
+  auto query = url.find('?', slash);
+  return url.substr(0, slash + 1) + db + (query == std::string::npos ? "" : url.substr(query));
+}
+
+}  // namespace
+
+std::string sourceDir() {
+  return BARAZA_TEST_SOURCE_DIR;
+}
+std::string binaryDir() {
+  return BARAZA_TEST_BINARY_DIR;
+}
+std::string testPluginDir() {
+  return BARAZA_TEST_PLUGIN_DIR;
+}
+
+TempDir::TempDir() {
+  path_ = std::filesystem::temp_directory_path() / ("baraza-test-" + randomSuffix());
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& text) const {
+  auto p = path_ / name;
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+  return p.string();
+}
+
+std::string postgresUrl() {
+  const char* url = std::getenv("BARAZA_TEST_POSTGRES_URL");
+  if (!url || !*url) {
+    throw std::runtime_error(
+        "BARAZA_TEST_POSTGRES_URL is not set: run the suite with tools/test.sh, which starts a "
+        "throwaway PostgreSQL server");
+  }
+  return url;
+}
+
+void PostgresDatabase::adminExec(const std::string& sql) {
+  PGconn* conn = PQconnectdb(postgresUrl().c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string err = PQerrorMessage(conn);
+    PQfinish(conn);
+    throw std::runtime_error("cannot reach the test PostgreSQL server: " + err);
+  }
+  PGresult* r = PQexec(conn, sql.c_str());
+  auto status = PQresultStatus(r);
+  std::string err = PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(conn);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    throw std::runtime_error(sql + ": " + err);
+  }
+}
+
+PostgresDatabase::PostgresDatabase() {
+  name_ = "baraza_test_" + randomSuffix();
+  adminExec("CREATE DATABASE " + name_);
+  url_ = withDatabase(postgresUrl(), name_);
+}
+
+PostgresDatabase::~PostgresDatabase() {
+  try {
+    adminExec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (...) {
+  }
+}
+
+ScopedEnv::ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+  if (const char* old = std::getenv(name_.c_str())) {
+    had_ = true;
+    old_ = old;
+  }
+  setenv(name_.c_str(), value.c_str(), 1);
+}
+
+ScopedEnv::~ScopedEnv() {
+  if (had_) {
+    setenv(name_.c_str(), old_.c_str(), 1);
+  } else {
+    unsetenv(name_.c_str());
+  }
+}
+
+}  // namespace baraza::test

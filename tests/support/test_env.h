@@ -1,0 +1,57 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace baraza::test {
+
+std::string sourceDir();      // the repository root
+std::string binaryDir();      // the build folder (holds baraza and plugins/)
+std::string testPluginDir();  // the failure-mode plugins of tests/plugins/
+
+// A fresh folder under /tmp, removed with the object.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes `text` to `name` in this folder and returns its path.
+  std::string write(const std::string& name, const std::string& text) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The throwaway server's URL from BARAZA_TEST_POSTGRES_URL. The README's test command always
+// sets it; without it the calling test fails (PostgreSQL tests are never skipped).
+std::string postgresUrl();
+
+// A database of its own on the throwaway server, dropped with the object.
+class PostgresDatabase {
+ public:
+  PostgresDatabase();
+  ~PostgresDatabase();
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+  // Runs one statement on the server's maintenance database.
+  static void adminExec(const std::string& sql);
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
+// Environment variable set for the object's lifetime.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::string& value);
+  ~ScopedEnv();
+
+ private:
+  std::string name_;
+  bool had_ = false;
+  std::string old_;
+};
+
+}  // namespace baraza::test

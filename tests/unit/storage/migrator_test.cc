@@ -1,0 +1,154 @@
+#include "storage/migrator.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "support/test_env.h"
+
+namespace baraza {
+namespace {
+
+// Every case runs on both dialects: SQLite in a temp folder, PostgreSQL on the throwaway
+// server of tools/test.sh.
+class MigratorTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Dialect::kSqlite) {
+      url_ = "sqlite://" + dir_.file("db/baraza.db");
+    } else {
+      pg_ = std::make_unique<test::PostgresDatabase>();
+      url_ = pg_->url();
+    }
+    db_ = std::make_unique<Database>(url_, 2, std::chrono::milliseconds(2000));
+  }
+
+  std::string migrationsWith(const std::map<std::string, std::string>& files) {
+    for (const auto& [name, sql] : files) {
+      dir_.write(std::string("migrations/") + dialectName(GetParam()) + "/" + name, sql);
+    }
+    return dir_.file("migrations");
+  }
+
+  bool tableExists(const std::string& table) {
+    auto s = db_->lease();
+    int n = 0;
+    if (GetParam() == Dialect::kSqlite) {
+      **s << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = :t",
+          soci::use(table), soci::into(n);
+    } else {
+      **s << "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = :t",
+          soci::use(table), soci::into(n);
+    }
+    return n > 0;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::PostgresDatabase> pg_;
+  std::string url_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(MigratorTest, EmbeddedMigrationsApplyOnceAndRerunAppliesNothing) {
+  auto migrations = embeddedMigrations(GetParam());
+  ASSERT_FALSE(migrations.empty());
+  EXPECT_EQ(migrations.front().file,
+            std::string(dialectName(GetParam())) + "/0001_core_schema.sql");
+  Migrator migrator(*db_, migrations);
+  EXPECT_EQ(migrator.apply(), static_cast<int>(migrations.size()));
+  EXPECT_EQ(migrator.apply(), 0);
+  for (const auto& table : {"tenants", "channel_accounts", "tenant_settings", "prompt_templates",
+                            "knowledge_entries", "contacts", "conversations", "messages"}) {
+    EXPECT_TRUE(tableExists(table)) << table;
+  }
+  for (const auto& s : migrator.status()) {
+    EXPECT_TRUE(s.applied);
+    EXPECT_FALSE(s.modified);
+    EXPECT_FALSE(s.applied_at.empty());
+  }
+}
+
+TEST_P(MigratorTest, FailingMigrationRollsBackAndNamesFileAndError) {
+  std::string dir = migrationsWith({
+      {"0001_first.sql", "CREATE TABLE first_table (id INTEGER PRIMARY KEY);"},
+      {"0002_broken.sql", "CREATE TABLE half_done (id INTEGER);\nCREATE TABLE oops (;"},
+      {"0003_never.sql", "CREATE TABLE never_reached (id INTEGER);"},
+  });
+  Migrator migrator(*db_, loadMigrationDir(dir, GetParam()));
+  try {
+    migrator.apply();
+    FAIL() << "the broken migration was applied";
+  } catch (const StorageError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find(std::string(dialectName(GetParam())) + "/0002_broken.sql"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("rolled back"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("syntax error"), std::string::npos) << msg;
+  }
+  EXPECT_TRUE(tableExists("first_table"));
+  EXPECT_FALSE(tableExists("half_done")) << "the failing migration's first statement survived";
+  EXPECT_FALSE(tableExists("never_reached")) << "the run went on after a failure";
+  auto status = migrator.status();
+  ASSERT_EQ(status.size(), 3u);
+  EXPECT_TRUE(status[0].applied);
+  EXPECT_FALSE(status[1].applied);
+  EXPECT_FALSE(status[2].applied);
+}
+
+TEST_P(MigratorTest, EditedOldMigrationIsRefused) {
+  std::string dir = migrationsWith({{"0001_first.sql", "CREATE TABLE a (id INTEGER);"}});
+  Migrator(*db_, loadMigrationDir(dir, GetParam())).apply();
+  migrationsWith({{"0001_first.sql", "CREATE TABLE a (id INTEGER, extra TEXT);"}});
+  Migrator edited(*db_, loadMigrationDir(dir, GetParam()));
+  EXPECT_TRUE(edited.status()[0].modified);
+  EXPECT_THROW(edited.apply(), StorageError);
+}
+
+TEST_P(MigratorTest, NewMigrationIsAppliedAfterOldOnes) {
+  std::string dir = migrationsWith({{"0001_first.sql", "CREATE TABLE a (id INTEGER);"}});
+  EXPECT_EQ(Migrator(*db_, loadMigrationDir(dir, GetParam())).apply(), 1);
+  migrationsWith({{"0002_second.sql", "CREATE TABLE b (id INTEGER);"}});
+  EXPECT_EQ(Migrator(*db_, loadMigrationDir(dir, GetParam())).apply(), 1);
+  EXPECT_TRUE(tableExists("b"));
+}
+
+TEST_P(MigratorTest, MisnamedOrRepeatedFilesAreRefused) {
+  std::string dir = migrationsWith({{"1_bad.sql", "SELECT 1;"}});
+  EXPECT_THROW(loadMigrationDir(dir, GetParam()), StorageError);
+  test::TempDir other;
+  other.write(std::string(dialectName(GetParam())) + "/0001_a.sql", "SELECT 1;");
+  other.write(std::string(dialectName(GetParam())) + "/0001_b.sql", "SELECT 1;");
+  EXPECT_THROW(loadMigrationDir(other.path().string(), GetParam()), StorageError);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, MigratorTest,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
+
+TEST(DatabaseUrl, ParsesBothDialectsAndRefusesOthers) {
+  EXPECT_EQ(parseDatabaseUrl("sqlite://data/x.db").dialect, Dialect::kSqlite);
+  EXPECT_EQ(parseDatabaseUrl("sqlite://data/x.db").sqlite_path, "data/x.db");
+  EXPECT_EQ(parseDatabaseUrl("sqlite:///var/lib/x.db").sqlite_path, "/var/lib/x.db");
+  EXPECT_EQ(parseDatabaseUrl("postgresql://u@h/db").dialect, Dialect::kPostgresql);
+  EXPECT_EQ(parseDatabaseUrl("postgres://u@h/db").dialect, Dialect::kPostgresql);
+  EXPECT_THROW(parseDatabaseUrl("mysql://u@h/db"), ConfigError);
+  EXPECT_THROW(parseDatabaseUrl("sqlite://"), ConfigError);
+  EXPECT_THROW(parseDatabaseUrl("sqlite://:memory:"), ConfigError);
+}
+
+TEST(DatabaseOpen, UnreachableServerIsAnErrorWithTheUrlMasked) {
+  try {
+    Database db("postgresql://u:hunter2-pw@127.0.0.1:1/x", 1, std::chrono::milliseconds(100));
+    FAIL() << "connected to nothing";
+  } catch (const StorageError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("cannot open database postgresql://u:********@127.0.0.1:1/x"),
+              std::string::npos)
+        << msg;
+    EXPECT_EQ(msg.find("hunter2-pw"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace baraza

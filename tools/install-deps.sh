@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Baraza builds, runs and tests with. Quick when they are
+# already there: apt-get runs only for the missing ones.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache git
+  libpistache-dev libluajit-5.1-dev libsoci-dev libpq-dev libsqlite3-dev libyaml-cpp-dev
+  libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql curl wrk clang-format
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo=sudo
+  else
+    sudo=
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi

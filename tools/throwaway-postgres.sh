@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# start DIR: initdb a PostgreSQL cluster into DIR on a free loopback port, start it, print its
+#            URL (postgresql://baraza@127.0.0.1:PORT/postgres).
+# stop DIR:  stop it and delete DIR.
+# PostgreSQL refuses to run as root, so as root the cluster runs as the 'postgres' user.
+set -euo pipefail
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[[ -x "$bindir/initdb" ]] || { echo "throwaway-postgres: no PostgreSQL server (apt-get install postgresql)" >&2; exit 1; }
+
+as_owner() {
+  if [[ $(id -u) -eq 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+case "${1:-}" in
+  start)
+    dir=${2:?usage: throwaway-postgres.sh start DIR}
+    mkdir -p "$dir"
+    [[ $(id -u) -eq 0 ]] && chown postgres "$dir"
+    as_owner "$bindir/initdb" -D "$dir/data" -U baraza --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; exit 1; }
+    for _ in $(seq 1 20); do
+      port=$((20000 + RANDOM % 40000))
+      (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && continue  # taken
+      if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+           -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+           start >/dev/null 2>&1; then
+        echo "postgresql://baraza@127.0.0.1:$port/postgres"
+        exit 0
+      fi
+    done
+    echo "throwaway-postgres: could not start a server; see $dir/server.log" >&2
+    exit 1
+    ;;
+  stop)
+    dir=${2:?usage: throwaway-postgres.sh stop DIR}
+    if [[ -d "$dir/data" ]]; then
+      as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "usage: throwaway-postgres.sh start|stop DIR" >&2
+    exit 2
+    ;;
+esac
