@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 tools/install-deps.sh
+# ccache hits across clones in other folders (CI builds a fresh clone each time).
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=1
 
 pg_dir=$(mktemp -d /tmp/baraza-pg.XXXXXX)
 cleanup() { tools/throwaway-postgres.sh stop "$pg_dir"; }
