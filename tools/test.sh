@@ -30,7 +30,8 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 clang_format=$(command -v clang-format || true)
 if [[ -n "$clang_format" ]]; then
   # Formatting is part of the suite: a file clang-format would change fails it.
-  git ls-files '*.cc' '*.h' '*.c' | xargs "$clang_format" --dry-run --Werror
+  git -c safe.directory="$root" ls-files '*.cc' '*.h' '*.c' |
+    xargs -r "$clang_format" --dry-run --Werror
 fi
 if [[ "${BARAZA_SKIP_SANITIZE:-0}" != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

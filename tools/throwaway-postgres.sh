@@ -10,7 +10,8 @@ bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
 as_owner() {
   if [[ $(id -u) -eq 0 ]]; then
-    runuser -u postgres -- "$@"
+    # From /: initdb and pg_ctl return to the working folder, which postgres may not enter.
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi

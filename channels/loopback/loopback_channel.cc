@@ -1,7 +1,8 @@
 #include "loopback_channel.h"
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -70,11 +71,20 @@ void LoopbackChannel::onHttp(const baraza_http_request& request) {
   }
   if (path == "/channels/loopback/echo" && method == "POST") {
     // Answers after delay_ms (capped by max_delay_ms): lets tests hold a request in flight.
-    int delay = std::atoi(queryValue(request.query, "delay_ms").c_str());
+    std::string text = queryValue(request.query, "delay_ms");
+    int delay = 0;
+    std::from_chars(text.data(), text.data() + text.size(), delay);
     if (delay > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(delay, max_delay_ms_)));
     }
     return reply(request, 200, std::string(request.body, request.body_len));
+  }
+  if (path == "/channels/loopback/headers" && method == "GET") {
+    nlohmann::json headers = nlohmann::json::object();
+    for (size_t i = 0; i < request.header_count; ++i) {
+      headers[request.header_names[i]] = request.header_values[i];
+    }
+    return reply(request, 200, headers.dump());
   }
   reply(request, 404, errorJson("not_found", "loopback has no " + method + " " + path));
 }

@@ -13,7 +13,7 @@ using baraza::loopback::LoopbackChannel;
 const baraza_config_key kConfigKeys[] = {
     {"max_sent", BARAZA_CONFIG_INT, "1000",
      "Outbound messages kept for GET /channels/loopback/sent."},
-    {"max_delay_ms", BARAZA_CONFIG_INT, "30000",
+    {"max_delay_ms", BARAZA_CONFIG_INT, "0",
      "Longest delay POST /channels/loopback/echo?delay_ms= may ask for."},
 };
 
@@ -27,7 +27,7 @@ baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t
     return nullptr;
   }
   long long max_sent = values.value("max_sent", 1000LL);
-  long long max_delay = values.value("max_delay_ms", 30000LL);
+  long long max_delay = values.value("max_delay_ms", 0LL);
   if (max_sent < 1 || max_delay < 0) {
     std::snprintf(error, cap, "max_sent must be at least 1 and max_delay_ms at least 0");
     return nullptr;

@@ -106,10 +106,27 @@ TEST(Cli, UnreachableDatabaseExitsOneWithOneLine) {
       runBaraza({"serve"}, {{"BARAZA_DATABASE_URL", "postgresql://u:pw-secret-1@127.0.0.1:1/x"},
                             {"BARAZA_PLUGINS_DIR", binaryDir() + "/plugins"}});
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lineCount(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("baraza: cannot open database postgresql://u:********@127.0.0.1:1/x"),
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("pw-secret-1"), std::string::npos);
+}
+
+TEST(Cli, AUrlNoBackendTakesFailsTheConfigCheck) {
+  auto r = runBaraza({"check-config"}, {{"BARAZA_DATABASE_URL", "mysql://u@h/db"},
+                                        {"BARAZA_PLUGINS_DIR", binaryDir() + "/plugins"}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("expected sqlite://PATH or postgresql://"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MigrateStatusOnAFreshDatabaseWritesNothing) {
+  TempDir dir;
+  auto r =
+      runBaraza({"migrate", "--status"}, {{"BARAZA_DATABASE_URL", "sqlite://" + dir.file("s.db")}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto sql = runBaraza({"migrate"}, {{"BARAZA_DATABASE_URL", "sqlite://" + dir.file("s.db")}});
+  EXPECT_EQ(sql.out.rfind("1 migration(s) applied", 0), 0u) << sql.out;
 }
 
 TEST(Cli, MissingPluginExitsOneNamingIt) {

@@ -20,7 +20,8 @@ class Server : public ::testing::Test {
   void SetUp() override {
     config_ = dir_.write("config.yaml", "database:\n  url: \"sqlite://" + dir_.file("data/b.db") +
                                             "\"\nserver:\n  max_body_bytes: 1024\n"
-                                            "  shutdown_timeout_ms: 5000\n");
+                                            "  shutdown_timeout_ms: 5000\n"
+                                            "channels:\n  loopback:\n    max_delay_ms: 5000\n");
     engine_ = std::make_unique<EngineProcess>(config_);
   }
   int port() const { return engine_->port(); }
@@ -96,10 +97,12 @@ TEST_F(Server, ExplicitCloseAndHttp10AreHonoured) {
   HttpConnection conn(port());
   auto r = conn.roundTrip("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(r.headers["connection"], "Close");
+  EXPECT_TRUE(conn.waitClosed(3000)) << "the server kept a connection the client closed";
   HttpConnection old(port());
   auto r10 = old.roundTrip("GET /health HTTP/1.0\r\n\r\n");
   EXPECT_EQ(r10.status, 200);
   EXPECT_EQ(r10.headers["connection"], "Close");
+  EXPECT_TRUE(old.waitClosed(3000)) << "an HTTP/1.0 connection was kept open";
 }
 
 TEST_F(Server, MetricsCountRequestsByRouteAndStatus) {
@@ -144,6 +147,17 @@ TEST_F(Server, LoopbackChannelRoutesThroughTheHost) {
   EXPECT_NE(m.body.find("baraza_loopback_rejected_total{reason=\"json\"} 1"), std::string::npos);
 }
 
+TEST_F(Server, PluginsSeeEveryRequestHeader) {
+  auto r = httpRequest(port(), "GET", "/channels/loopback/headers", "",
+                       {{"X-Custom", "abc"}, {"Authorization", "Bearer t"}, {"User-Agent", "t/1"}});
+  ASSERT_EQ(r.status, 200);
+  auto h = nlohmann::json::parse(r.body);
+  EXPECT_EQ(h["x-custom"], "abc");
+  EXPECT_EQ(h["host"], "127.0.0.1");
+  EXPECT_EQ(h["user-agent"], "t/1");
+  EXPECT_TRUE(h.contains("authorization"));
+}
+
 TEST_F(Server, SigtermFinishesInFlightWorkRefusesNewAndExitsZero) {
   auto slow = std::async(std::launch::async, [&] {
     return httpRequest(port(), "POST", "/channels/loopback/echo?delay_ms=1500", "still here");
@@ -154,6 +168,7 @@ TEST_F(Server, SigtermFinishesInFlightWorkRefusesNewAndExitsZero) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto refused = late.roundTrip("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.headers["connection"], "Close");
   EXPECT_EQ(nlohmann::json::parse(refused.body)["error"], "shutting_down");
   auto r = slow.get();
   EXPECT_EQ(r.status, 200);
@@ -171,7 +186,8 @@ TEST_F(Server, SigintAlsoStopsCleanly) {
 TEST(ServerShutdown, WorkLongerThanTheBoundIsCutOffAndStillExitsZero) {
   TempDir dir;
   auto config = dir.write("c.yaml", "database:\n  url: \"sqlite://" + dir.file("b.db") +
-                                        "\"\nserver:\n  shutdown_timeout_ms: 300\n");
+                                        "\"\nserver:\n  shutdown_timeout_ms: 300\n"
+                                        "channels:\n  loopback:\n    max_delay_ms: 5000\n");
   EngineProcess engine(config);
   auto slow = std::async(std::launch::async, [&] {
     try {

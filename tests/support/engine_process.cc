@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -25,7 +26,7 @@ std::string slurp(const std::string& file) {
 }
 
 std::string tempFile(const std::string& stem) {
-  static int counter = 0;
+  static std::atomic<int> counter{0};
   return (std::filesystem::temp_directory_path() /
           ("baraza-" + stem + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter)))
       .string();

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "core/version.h"
+#include "log/redactor.h"
 #include "plugin_host/plugin_host.h"
 #include "storage/database.h"
 
@@ -73,7 +74,8 @@ int usageError(const std::string& message) {
 }
 
 int runtimeError(const std::string& message) {
-  std::string line = message;
+  // A plugin's or a library's reason may quote a secret it was given.
+  std::string line = Redactor::instance().redact(message);
   for (auto& c : line) {
     if (c == '\n')
       c = ' ';

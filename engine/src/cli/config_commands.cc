@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "log/logging.h"
 #include "plugin_host/plugin_host.h"
+#include "storage/database.h"
 
 namespace baraza {
 
@@ -20,6 +21,7 @@ void applyLogConfig(const EngineConfig& config) {
 }
 
 int checkConfigCommand(const EngineConfig& config) {
+  parseDatabaseUrl(config.database.url);  // throws on a URL no backend takes
   PluginHost host;
   host.loadConfigured(config.plugins);
   std::vector<std::string> warnings;

@@ -163,6 +163,10 @@ class Applier {
         fail(src_, node.Mark(), path.empty() ? "<root>" : fullKey(path), "must be a map");
       }
       for (auto it = node.begin(); it != node.end(); ++it) {
+        if (!it->first.IsScalar()) {
+          fail(src_, it->first.Mark(), path.empty() ? "<root>" : fullKey(path),
+               "keys must be plain names");
+        }
         std::string key = it->first.as<std::string>();
         if (!seen.insert(key).second) {
           fail(src_, it->first.Mark(), fullKey(joinPath(path, key)), "duplicate key");

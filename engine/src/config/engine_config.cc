@@ -1,5 +1,6 @@
 #include "config/engine_config.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "log/redactor.h"
@@ -60,6 +61,8 @@ const Schema& engineSchema() {
        "On SIGTERM/SIGINT, how long in-flight requests may take to finish."},
       {"server.header_timeout_ms", KeyType::kInt, "10000",
        "A client that has not sent its whole request by then is cut off (slowloris guard)."},
+      {"server.body_timeout_ms", KeyType::kInt, "30000",
+       "A client that has sent its headers but not its whole body by then is cut off."},
       {"server.keepalive_timeout_ms", KeyType::kInt, "60000",
        "How long an idle keep-alive connection stays open."},
       {"server.access_log", KeyType::kBool, "true", "Write one log line per HTTP request."},
@@ -115,6 +118,10 @@ EngineConfig loadEngineConfig(const std::string& file) {
                         ": must be a map of plugin names");
     }
     for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        throw ConfigError(file + ":" + std::to_string(it->first.Mark().line + 1) + ": " + section +
+                          ": plugin names must be plain names");
+      }
       std::string key = section + "." + it->first.as<std::string>();
       if (cfg.plugin_sections.count(key)) {
         throw ConfigError(file + ":" + std::to_string(it->first.Mark().line + 1) + ": " + key +
@@ -126,27 +133,34 @@ EngineConfig loadEngineConfig(const std::string& file) {
 
   const auto& v = cfg.values;
   parseListen(v["server"]["listen"], cfg.server.host, cfg.server.port);
-  auto positive = [&](const char* section, const char* key, long long min) {
+  // Every number has a range: a typo such as 3000000000 must not wrap around to a negative.
+  auto ranged = [&](const char* section, const char* key, long long min, long long max) {
     long long n = v[section][key].get<long long>();
-    if (n < min) {
+    if (n < min || n > max) {
       throw ConfigError((file.empty() ? std::string("<config>") : file) + ": " + section + "." +
-                        key + ": must be at least " + std::to_string(min));
+                        key + ": must be between " + std::to_string(min) + " and " +
+                        std::to_string(max) + ", got " + std::to_string(n));
     }
     return n;
   };
-  cfg.server.threads = static_cast<int>(positive("server", "threads", 1));
-  cfg.server.max_body_bytes = static_cast<size_t>(positive("server", "max_body_bytes", 1));
-  cfg.server.shutdown_timeout_ms = static_cast<int>(positive("server", "shutdown_timeout_ms", 0));
-  cfg.server.header_timeout_ms = static_cast<int>(positive("server", "header_timeout_ms", 100));
+  constexpr long long kHour = 3600000;
+  cfg.server.threads = static_cast<int>(ranged("server", "threads", 1, 256));
+  cfg.server.max_body_bytes = static_cast<size_t>(ranged("server", "max_body_bytes", 1, 1LL << 30));
+  cfg.server.shutdown_timeout_ms =
+      static_cast<int>(ranged("server", "shutdown_timeout_ms", 0, kHour));
+  cfg.server.header_timeout_ms =
+      static_cast<int>(ranged("server", "header_timeout_ms", 100, kHour));
+  cfg.server.body_timeout_ms = static_cast<int>(ranged("server", "body_timeout_ms", 100, kHour));
   cfg.server.keepalive_timeout_ms =
-      static_cast<int>(positive("server", "keepalive_timeout_ms", 100));
+      static_cast<int>(ranged("server", "keepalive_timeout_ms", 100, kHour));
   cfg.server.access_log = v["server"]["access_log"];
   cfg.database.url = v["database"]["url"];
-  if (auto password = urlPassword(cfg.database.url)) {
-    Redactor::instance().add(*password);
+  for (const auto& secret : urlSecrets(cfg.database.url)) {
+    Redactor::instance().add(secret);
   }
-  cfg.database.pool_size = static_cast<int>(positive("database", "pool_size", 1));
-  cfg.database.lease_timeout_ms = static_cast<int>(positive("database", "lease_timeout_ms", 1));
+  cfg.database.pool_size = static_cast<int>(ranged("database", "pool_size", 1, 1024));
+  cfg.database.lease_timeout_ms =
+      static_cast<int>(ranged("database", "lease_timeout_ms", 1, kHour));
   cfg.database.migrations_dir = v["database"]["migrations_dir"];
   cfg.plugins.dir = v["plugins"]["dir"];
   if (v["plugins"].contains("load")) {
@@ -161,26 +175,70 @@ EngineConfig loadEngineConfig(const std::string& file) {
   return cfg;
 }
 
-std::optional<std::string> urlPassword(const std::string& url) {
+namespace {
+
+// Where the userinfo password sits in scheme://user:password@host, if anywhere.
+std::optional<std::pair<size_t, size_t>> userinfoPassword(const std::string& url) {
   auto scheme = url.find("://");
-  auto at = url.rfind('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) {
+  if (scheme == std::string::npos)
     return std::nullopt;
-  }
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) {
+  size_t start = scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  if (end == std::string::npos)
+    end = url.size();
+  auto at = url.rfind('@', end);
+  if (at == std::string::npos || at < start)
     return std::nullopt;
+  auto colon = url.find(':', start);
+  if (colon == std::string::npos || colon > at)
+    return std::nullopt;
+  return std::make_pair(colon + 1, at - colon - 1);
+}
+
+// Where each password=VALUE of the query string sits.
+std::vector<std::pair<size_t, size_t>> queryPasswords(const std::string& url) {
+  std::vector<std::pair<size_t, size_t>> found;
+  auto q = url.find('?');
+  while (q != std::string::npos && q < url.size()) {
+    size_t start = q + 1;
+    size_t end = url.find('&', start);
+    if (end == std::string::npos)
+      end = url.size();
+    if (url.compare(start, 9, "password=") == 0)
+      found.emplace_back(start + 9, end - start - 9);
+    q = end < url.size() ? end : std::string::npos;
   }
-  return url.substr(colon + 1, at - colon - 1);
+  return found;
+}
+
+}  // namespace
+
+std::optional<std::string> urlPassword(const std::string& url) {
+  auto where = userinfoPassword(url);
+  if (!where)
+    return std::nullopt;
+  return url.substr(where->first, where->second);
+}
+
+std::vector<std::string> urlSecrets(const std::string& url) {
+  std::vector<std::string> out;
+  if (auto p = urlPassword(url))
+    out.push_back(*p);
+  for (auto [pos, len] : queryPasswords(url))
+    out.push_back(url.substr(pos, len));
+  return out;
 }
 
 std::string maskUrlPassword(const std::string& url) {
-  auto password = urlPassword(url);
-  if (!password) {
-    return url;
+  std::vector<std::pair<size_t, size_t>> spans = queryPasswords(url);
+  if (auto p = userinfoPassword(url))
+    spans.push_back(*p);
+  std::sort(spans.begin(), spans.end());
+  std::string out = url;
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
+    out.replace(it->first, it->second, "********");
   }
-  auto at = url.rfind('@');
-  return url.substr(0, at - password->size()) + "********" + url.substr(at);
+  return out;
 }
 
 nlohmann::json printableConfig(const EngineConfig& cfg) {

@@ -19,6 +19,7 @@ struct ServerConfig {
   size_t max_body_bytes = 3145728;
   int shutdown_timeout_ms = 10000;
   int header_timeout_ms = 10000;
+  int body_timeout_ms = 30000;
   int keepalive_timeout_ms = 60000;
   bool access_log = true;
 };
@@ -63,7 +64,9 @@ void parseListen(const std::string& listen, std::string& host, uint16_t& port);
 
 // The password of a URL such as postgresql://user:pw@host/db, if it has one.
 std::optional<std::string> urlPassword(const std::string& url);
-// The URL with its password replaced by "********".
+// Every password in the URL: the user:password@ one and each password= query parameter.
+std::vector<std::string> urlSecrets(const std::string& url);
+// The URL with every password replaced by "********".
 std::string maskUrlPassword(const std::string& url);
 // The effective core config with every secret masked: safe to print.
 nlohmann::json printableConfig(const EngineConfig& cfg);

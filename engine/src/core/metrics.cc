@@ -50,6 +50,10 @@ std::string MetricsRegistry::renderLabels(const Labels& labels) {
     return "";
   Labels sorted = labels;
   std::sort(sorted.begin(), sorted.end());
+  // A repeated label name would make the exposition invalid: the first value wins.
+  sorted.erase(std::unique(sorted.begin(), sorted.end(),
+                           [](const auto& a, const auto& b) { return a.first == b.first; }),
+               sorted.end());
   std::string out = "{";
   for (size_t i = 0; i < sorted.size(); ++i) {
     if (i)
@@ -100,17 +104,26 @@ void MetricsRegistry::describe(const std::string& name, const std::string& type,
   family.help = help;
 }
 
-void MetricsRegistry::counterAdd(const std::string& name, const Labels& labels, double delta) {
+bool MetricsRegistry::counterAdd(const std::string& name, const Labels& labels, double delta) {
+  if (!std::isfinite(delta) || delta < 0)
+    return false;
   std::string key = renderLabels(labels);
   std::lock_guard lock(mutex_);
-  families_[name].series[key].value += delta;
+  auto& family = families_[name];
+  if (family.type != "counter")
+    return false;
+  family.series[key].value += delta;
+  return true;
 }
 
 void MetricsRegistry::gaugeSet(const std::string& name, const Labels& labels, double value) {
   std::string key = renderLabels(labels);
   std::lock_guard lock(mutex_);
   auto& family = families_[name];
-  family.type = "gauge";
+  if (family.series.empty())
+    family.type = "gauge";
+  if (family.type != "gauge")
+    return;
   family.series[key].value = value;
 }
 
@@ -119,10 +132,12 @@ void MetricsRegistry::histogramObserve(const std::string& name, const Labels& la
   std::string key = renderLabels(labels);
   std::lock_guard lock(mutex_);
   auto& family = families_[name];
-  if (family.bounds.empty()) {
+  if (family.series.empty() && family.bounds.empty()) {
     family.type = "histogram";
     family.bounds = buckets;
   }
+  if (family.type != "histogram" || !std::isfinite(value))
+    return;
   auto& series = family.series[key];
   if (series.buckets.empty())
     series.buckets.assign(family.bounds.size(), 0);

@@ -17,7 +17,9 @@ class MetricsRegistry {
   static MetricsRegistry& global();
 
   void describe(const std::string& name, const std::string& type, const std::string& help);
-  void counterAdd(const std::string& name, const Labels& labels, double delta = 1);
+  // Returns false (and changes nothing) for a negative or non-finite delta, or when `name` is
+  // already a gauge or histogram. Gauges and histograms likewise ignore a name of another type.
+  bool counterAdd(const std::string& name, const Labels& labels, double delta = 1);
   void gaugeSet(const std::string& name, const Labels& labels, double value);
   void histogramObserve(const std::string& name, const Labels& labels, double value,
                         const std::vector<double>& buckets);

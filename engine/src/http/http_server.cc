@@ -1,10 +1,14 @@
 #include "http/http_server.h"
 
+#include <sys/socket.h>
+
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
+#include <pistache/peer.h>
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
@@ -117,8 +121,17 @@ class Handler : public Http::Handler {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req.headers[lower] = raw.value();
     }
-    if (auto ct = request.headers().tryGet<Http::Header::ContentType>()) {
-      req.headers["content-type"] = ct->mime().toString();
+    // Headers Pistache knows (Host, Content-Type, Authorization, ...) are parsed into typed
+    // objects and missing from rawList(); write them back out as text.
+    for (const auto& typed : request.headers().list()) {
+      std::string lower = typed->name();
+      for (auto& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (req.headers.count(lower))
+        continue;
+      std::ostringstream value;
+      typed->write(value);
+      req.headers[lower] = value.str();
     }
     auto given_id = req.header("x-request-id");
     req.request_id = given_id && validRequestId(*given_id) ? *given_id : newRequestId();
@@ -127,6 +140,7 @@ class Handler : public Http::Handler {
     HttpResponse resp;
     if (st.draining.load()) {
       resp = jsonError(503, "shutting_down", "the server is stopping; retry on another instance");
+      writer.headers().remove<Http::Header::Connection>();  // add() never replaces
       writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
     } else if (request.body().size() > st.max_body_bytes) {
       resp = jsonError(413, "body_too_large",
@@ -172,8 +186,29 @@ class Handler : public Http::Handler {
     for (const auto& [name, value] : resp.headers) {
       writer.headers().add(std::make_shared<NamedHeader>(name, value));
     }
-    auto mime = Http::Mime::MediaType::fromString(resp.content_type);
-    writer.send(static_cast<Http::Code>(resp.status), resp.body, mime);
+    Http::Mime::MediaType mime;
+    try {
+      mime = Http::Mime::MediaType::fromString(resp.content_type);
+    } catch (const std::exception&) {  // a plugin may name a type Pistache cannot parse
+      mime = Http::Mime::MediaType::fromString("application/octet-stream");
+    }
+    auto connection = writer.headers().tryGet<Http::Header::Connection>();
+    if (connection && connection->control() == Http::ConnectionControl::Close) {
+      // Pistache announces "Connection: Close" but leaves the socket open. Once the response is
+      // written (on the reactor thread), shut the socket down; the reactor then sees the hangup
+      // and releases the peer itself.
+      std::shared_ptr<Tcp::Peer> peer;
+      try {
+        peer = writer.peer();
+      } catch (const std::exception&) {  // the client is already gone
+      }
+      auto sent = writer.send(static_cast<Http::Code>(resp.status), resp.body, mime);
+      if (peer) {
+        sent.then([peer](ssize_t) { ::shutdown(peer->fd(), SHUT_RDWR); }, Async::IgnoreException);
+      }
+    } else {
+      writer.send(static_cast<Http::Code>(resp.status), resp.body, mime);
+    }
 
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -223,7 +258,7 @@ void HttpServer::start() {
                   .flags(Tcp::Options::ReuseAddr)
                   .maxRequestSize(config_.max_body_bytes + 65536)
                   .headerTimeout(std::chrono::milliseconds(config_.header_timeout_ms))
-                  .bodyTimeout(std::chrono::milliseconds(config_.header_timeout_ms))
+                  .bodyTimeout(std::chrono::milliseconds(config_.body_timeout_ms))
                   .keepaliveTimeout(std::chrono::milliseconds(config_.keepalive_timeout_ms));
   impl_->endpoint->init(opts);
   impl_->endpoint->setHandler(std::make_shared<Handler>(state_));

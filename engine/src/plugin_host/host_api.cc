@@ -38,7 +38,10 @@ void hostCounterAdd(baraza_host* host, const char* name, const char* labels, dou
     spdlog::warn("plugin {}: counter_add refused: {}", host->plugin_name, problem);
     return;
   }
-  MetricsRegistry::global().counterAdd(name, MetricsRegistry::parseLabels(labels), delta);
+  if (!MetricsRegistry::global().counterAdd(name, MetricsRegistry::parseLabels(labels), delta)) {
+    spdlog::warn("plugin {}: counter_add refused for {}: not a counter, or a bad delta",
+                 host->plugin_name, name);
+  }
 }
 
 void hostHttpReply(baraza_http_reply* reply, int status, const char* content_type, const char* body,

@@ -39,15 +39,6 @@ KeyType toKeyType(uint32_t type, const std::string& file, const std::string& key
   throw PluginError(file + ": config key '" + key + "' has unknown type " + std::to_string(type));
 }
 
-bool matchesPath(const std::string& pattern, const std::string& path) {
-  if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0) {
-    std::string prefix = pattern.substr(0, pattern.size() - 1);  // keeps the slash
-    return path.compare(0, prefix.size(), prefix) == 0 ||
-           path == pattern.substr(0, pattern.size() - 2);
-  }
-  return pattern == path;
-}
-
 }  // namespace
 
 std::string LoadedPlugin::configPrefix() const {
@@ -245,18 +236,6 @@ const LoadedPlugin* PluginHost::find(const std::string& name) const {
   for (const auto& p : plugins_) {
     if (p->name == name)
       return p.get();
-  }
-  return nullptr;
-}
-
-const LoadedPlugin* PluginHost::routeFor(const std::string& path) const {
-  for (const auto& p : plugins_) {
-    if (!p->instance)
-      continue;
-    for (const auto& pattern : p->http_paths) {
-      if (matchesPath(pattern, path))
-        return p.get();
-    }
   }
   return nullptr;
 }

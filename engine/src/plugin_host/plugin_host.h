@@ -85,8 +85,6 @@ class PluginHost {
 
   const std::vector<std::unique_ptr<LoadedPlugin>>& plugins() const { return plugins_; }
   const LoadedPlugin* find(const std::string& name) const;
-  // The channel plugin whose http_paths match `path`, or null.
-  const LoadedPlugin* routeFor(const std::string& path) const;
   // The config tables of every loaded plugin, as Markdown sections.
   std::string renderConfigDocs() const;
 

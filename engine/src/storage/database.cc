@@ -17,12 +17,12 @@ std::string libpqKeywords(const std::string& url) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   if (!options) {
-    std::string reason = error ? error : "unparsable";
+    // libpq's reason may quote the password, so it is not passed on.
     PQfreemem(error);
-    while (!reason.empty() && reason.back() == '\n')
-      reason.pop_back();
-    throw ConfigError("database.url: " + maskUrlPassword(url) + ": " + reason);
+    throw ConfigError("database.url: libpq cannot parse " + maskUrlPassword(url) +
+                      " (check the percent-encoding of special characters)");
   }
+  bool has_timeout = false;
   std::string out;
   for (PQconninfoOption* o = options; o->keyword; ++o) {
     if (!o->val)
@@ -36,6 +36,9 @@ std::string libpqKeywords(const std::string& url) {
     out += std::string(out.empty() ? "" : " ") + o->keyword + "='" + value + "'";
   }
   PQconninfoFree(options);
+  // Without a timeout, a health check against a host that drops packets blocks for minutes.
+  if (!has_timeout)
+    out += " connect_timeout='5'";
   return out;
 }
 
@@ -133,9 +136,9 @@ bool Database::ping() {
   } catch (const std::exception&) {
   }
   try {
-    (*session)->reconnect();
-    if (url_.dialect == Dialect::kPostgresql)
-      **session << "SET client_min_messages = warning";
+    // Reopen with the same settings as a first open (WAL, foreign keys, message level).
+    (*session)->close();
+    openSession(**session);
     int one = 0;
     **session << "SELECT 1", soci::into(one);
     return one == 1;

@@ -123,8 +123,27 @@ std::vector<MigrationState> Migrator::status() {
   return statusOn(**session);
 }
 
+bool Migrator::tableExists(soci::session& sql) {
+  int n = 0;
+  if (db_.dialect() == Dialect::kSqlite) {
+    sql << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
+           "'schema_migrations'",
+        soci::into(n);
+  } else {
+    sql << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+           "current_schema() AND table_name = 'schema_migrations'",
+        soci::into(n);
+  }
+  return n > 0;
+}
+
 std::vector<MigrationState> Migrator::statusOn(soci::session& sql) {
-  ensureTable(sql);
+  std::vector<MigrationState> out;
+  if (!tableExists(sql)) {  // a fresh database: everything pending, and nothing written
+    for (const auto& m : migrations_)
+      out.push_back({m, false, false, ""});
+    return out;
+  }
   std::map<int, std::pair<std::string, std::string>> applied;  // version -> checksum, time
   soci::rowset<soci::row> rows =
       (sql.prepare << "SELECT version, checksum, applied_at FROM schema_migrations");
@@ -134,7 +153,6 @@ std::vector<MigrationState> Migrator::statusOn(soci::session& sql) {
                       : row.get<int>(0);
     applied[version] = {row.get<std::string>(1), row.get<std::string>(2)};
   }
-  std::vector<MigrationState> out;
   for (const auto& m : migrations_) {
     MigrationState state{m, false, false, ""};
     auto it = applied.find(m.version);
@@ -171,6 +189,7 @@ int Migrator::apply() {
     }
   } unlock{sql, dialect};
 
+  ensureTable(sql);
   auto states = statusOn(sql);
 
   int count = 0;

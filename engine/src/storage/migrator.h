@@ -34,6 +34,7 @@ class Migrator {
  public:
   Migrator(Database& db, std::vector<Migration> migrations);
 
+  // Lists every migration as applied, modified or pending; writes nothing.
   std::vector<MigrationState> status();
   // Applies what is pending; returns how many. Throws StorageError naming the file and the
   // database's error.
@@ -42,6 +43,7 @@ class Migrator {
  private:
   void ensureTable(soci::session& session);
   std::vector<MigrationState> statusOn(soci::session& session);
+  bool tableExists(soci::session& session);
 
   Database& db_;
   std::vector<Migration> migrations_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "log/redactor.h"
 #include "support/test_env.h"
 
 namespace baraza {
@@ -43,7 +44,10 @@ TEST(EngineConfig, BadValuesAreErrorsNamingTheKey) {
   };
   expectError("server:\n  listen: nowhere\n", "server.listen: expected host:port");
   expectError("server:\n  listen: \"h:99999\"\n", "bad port");
-  expectError("server:\n  threads: 0\n", "server.threads: must be at least 1");
+  expectError("server:\n  threads: 0\n", "server.threads: must be between 1 and 256, got 0");
+  expectError("server:\n  shutdown_timeout_ms: 3000000000\n",
+              "server.shutdown_timeout_ms: must be between 0 and 3600000");
+  expectError("server:\n  ? [a, b]\n  : 1\n", "server: keys must be plain names");
   expectError("server: [1, 2\n", "YAML syntax error");
   expectError("channels: 3\n", "channels: must be a map");
 }
@@ -57,8 +61,14 @@ TEST(EngineConfig, DatabasePasswordIsMaskedAndRedacted) {
   EngineConfig cfg = loadEngineConfig("");
   EXPECT_EQ(maskUrlPassword(cfg.database.url), "postgresql://app:********@db:5432/baraza");
   EXPECT_EQ(toYaml(printableConfig(cfg)).find("pa55word-xyz"), std::string::npos);
+  EXPECT_EQ(Redactor::instance().redact("connecting with pa55word-xyz"),
+            "connecting with [redacted]");
   EXPECT_EQ(urlPassword("postgresql://app@db/x"), std::nullopt);
   EXPECT_EQ(maskUrlPassword("sqlite://data/b.db"), "sqlite://data/b.db");
+  EXPECT_EQ(maskUrlPassword("postgresql://h/db?sslmode=require&password=q-secret-77"),
+            "postgresql://h/db?sslmode=require&password=********");
+  EXPECT_EQ(urlSecrets("postgresql://u:a@h/db?password=b"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(maskUrlPassword("postgresql://u@h/db?x=@y"), "postgresql://u@h/db?x=@y");
 }
 
 }  // namespace

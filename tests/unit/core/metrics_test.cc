@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace baraza {
 namespace {
 
@@ -43,6 +45,26 @@ TEST(Metrics, PluginLabelTextIsParsedAndBadPairsDropped) {
   EXPECT_EQ(labels[0], (std::pair<std::string, std::string>("channel", "whatsapp")));
   EXPECT_EQ(labels[1], (std::pair<std::string, std::string>("result", "ok")));
   EXPECT_TRUE(MetricsRegistry::parseLabels(nullptr).empty());
+}
+
+TEST(Metrics, ATypeMismatchOrBadValueChangesNothing) {
+  MetricsRegistry m;
+  m.histogramObserve("lat", {}, 0.5, {1.0});
+  EXPECT_FALSE(m.counterAdd("lat", {}, 1));
+  m.gaugeSet("lat", {}, 3);
+  EXPECT_FALSE(m.counterAdd("jobs_total", {}, std::nan("")));
+  EXPECT_FALSE(m.counterAdd("jobs_total", {}, -1));
+  EXPECT_TRUE(m.counterAdd("jobs_total", {}, 2));
+  std::string text = m.renderPrometheus();
+  EXPECT_NE(text.find("lat_bucket{le=\"1\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("jobs_total 2\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("nan"), std::string::npos);
+}
+
+TEST(Metrics, RepeatedLabelNamesKeepTheExpositionValid) {
+  MetricsRegistry m;
+  m.counterAdd("x_total", {{"a", "1"}, {"a", "2"}});
+  EXPECT_NE(m.renderPrometheus().find("x_total{a=\"1\"} 1\n"), std::string::npos);
 }
 
 TEST(Metrics, NamesAreValidated) {

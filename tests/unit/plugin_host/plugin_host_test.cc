@@ -31,6 +31,19 @@ EngineConfig configFrom(const std::string& yaml) {
 }
 
 // Each failure mode is its own tiny .so (tests/plugins/test_plugin.c).
+TEST(PluginHost, CounterAddCannotCorruptAnotherMetricType) {
+  PluginHost host;
+  const LoadedPlugin& p = host.load(testPlugin("good_plugin"));
+  MetricsRegistry::global().histogramObserve("baraza_test_latency", {}, 0.1, {1.0});
+  p.api->counter_add(p.api->host_host_ptr, "baraza_test_latency", nullptr, 1);
+  p.api->counter_add(p.api->host_host_ptr, "baraza_test_plugin_total", nullptr, -1);
+  p.api->counter_add(p.api->host_host_ptr, "9 bad name", nullptr, 1);
+  std::string text = MetricsRegistry::global().renderPrometheus();
+  EXPECT_NE(text.find("baraza_test_latency_count 1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("baraza_test_plugin_total"), std::string::npos);
+  EXPECT_EQ(text.find("9 bad name"), std::string::npos);
+}
+
 TEST(PluginHost, RefusesAMissingEntrySymbol) {
   PluginHost host;
   std::string file = testPlugin("missing_symbol");
@@ -161,8 +174,8 @@ class Loopback : public ::testing::Test {
 
 TEST_F(Loopback, LoadsAsAChannelWithItsRoutes) {
   EXPECT_EQ(plugin_->kind, BARAZA_PLUGIN_KIND_CHANNEL);
-  EXPECT_EQ(host_->routeFor("/channels/loopback/messages"), plugin_);
-  EXPECT_EQ(host_->routeFor("/webhook"), nullptr);
+  EXPECT_EQ(plugin_->http_paths, std::vector<std::string>{"/channels/loopback/*"});
+  EXPECT_NE(plugin_->instance, nullptr);
 }
 
 TEST_F(Loopback, InboundMessagesReachTheEngineAndAreCounted) {

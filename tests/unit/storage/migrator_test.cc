@@ -96,6 +96,38 @@ TEST_P(MigratorTest, FailingMigrationRollsBackAndNamesFileAndError) {
   EXPECT_FALSE(status[2].applied);
 }
 
+// The script and its record in schema_migrations commit together: here the script succeeds
+// but recording it fails, and the script's work must be gone too.
+TEST_P(MigratorTest, AMigrationWhoseRecordFailsLeavesNothingBehind) {
+  std::string refuse_record =
+      GetParam() == Dialect::kSqlite
+          ? "CREATE TABLE half_done (id INTEGER);\n"
+            "CREATE TRIGGER refuse BEFORE INSERT ON schema_migrations WHEN NEW.version = 2\n"
+            "BEGIN SELECT RAISE(ABORT, 'record refused'); END;"
+          : "CREATE TABLE half_done (id INTEGER);\n"
+            "ALTER TABLE schema_migrations ADD CONSTRAINT refuse CHECK (version <> 2);";
+  std::string dir = migrationsWith({
+      {"0001_first.sql", "CREATE TABLE first_table (id INTEGER PRIMARY KEY);"},
+      {"0002_refused.sql", refuse_record},
+  });
+  Migrator migrator(*db_, loadMigrationDir(dir, GetParam()));
+  try {
+    migrator.apply();
+    FAIL() << "the refused record went unnoticed";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find("0002_refused.sql failed and was rolled back"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(tableExists("first_table"));
+  EXPECT_FALSE(tableExists("half_done")) << "the script committed without its record";
+  EXPECT_FALSE(migrator.status()[1].applied);
+  // The trigger or constraint went with the rollback, so a fixed file now applies.
+  migrationsWith({{"0002_refused.sql", "CREATE TABLE half_done (id INTEGER);"}});
+  EXPECT_EQ(Migrator(*db_, loadMigrationDir(dir, GetParam())).apply(), 1);
+  EXPECT_TRUE(tableExists("half_done"));
+}
+
 TEST_P(MigratorTest, EditedOldMigrationIsRefused) {
   std::string dir = migrationsWith({{"0001_first.sql", "CREATE TABLE a (id INTEGER);"}});
   Migrator(*db_, loadMigrationDir(dir, GetParam())).apply();
