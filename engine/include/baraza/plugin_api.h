@@ -79,8 +79,10 @@ typedef struct baraza_config_key {
 typedef struct baraza_http_request {
   const char* method; /* "GET", "POST", ...; NUL-terminated */
   const char* path;   /* path without the query string; NUL-terminated */
-  const char* query;  /* raw query string without '?', maybe empty, never null */
-  const char* body;   /* raw body bytes, exactly as received; not NUL-terminated */
+  /* The query string without '?', maybe empty, never null; NUL-terminated. Pistache 0.0.5
+   * hands it over parsed, so it is rebuilt: parameter order and repeated names are not kept. */
+  const char* query;
+  const char* body; /* raw body bytes, exactly as received; not NUL-terminated */
   size_t body_len;
   const char* request_id; /* the engine's id of this request, for log lines; NUL-terminated */
   /* Request headers: header_count names (lower-cased) and values, NUL-terminated each. */
