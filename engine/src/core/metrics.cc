@@ -148,24 +148,23 @@ void MetricsRegistry::histogramObserve(const std::string& name, const Labels& la
   series.count++;
 }
 
-double MetricsRegistry::value(const std::string& name, const Labels& labels) const {
+MetricsRegistry::Series MetricsRegistry::snapshot(const std::string& name,
+                                                  const Labels& labels) const {
   std::string key = renderLabels(labels);
   std::lock_guard lock(mutex_);
   auto f = families_.find(name);
   if (f == families_.end())
-    return 0;
+    return {};
   auto s = f->second.series.find(key);
-  return s == f->second.series.end() ? 0 : s->second.value;
+  return s == f->second.series.end() ? Series{} : s->second;
+}
+
+double MetricsRegistry::value(const std::string& name, const Labels& labels) const {
+  return snapshot(name, labels).value;
 }
 
 uint64_t MetricsRegistry::histogramCount(const std::string& name, const Labels& labels) const {
-  std::string key = renderLabels(labels);
-  std::lock_guard lock(mutex_);
-  auto f = families_.find(name);
-  if (f == families_.end())
-    return 0;
-  auto s = f->second.series.find(key);
-  return s == f->second.series.end() ? 0 : s->second.count;
+  return snapshot(name, labels).count;
 }
 
 std::string MetricsRegistry::renderPrometheus() const {

@@ -48,6 +48,7 @@ class MetricsRegistry {
   };
 
   static std::string renderLabels(const Labels& labels);
+  Series snapshot(const std::string& name, const Labels& labels) const;  // empty when absent
 
   mutable std::mutex mutex_;
   std::map<std::string, Family> families_;
