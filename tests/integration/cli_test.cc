@@ -131,9 +131,9 @@ TEST(Cli, MigrateStatusOnAFreshDatabaseWritesNothing) {
 
 TEST(Cli, MissingPluginExitsOneNamingIt) {
   auto r = runBaraza({"check-config"}, {{"BARAZA_PLUGINS_DIR", binaryDir() + "/plugins"},
-                                        {"BARAZA_PLUGINS_LOAD", "loopback,whatsapp"}});
+                                        {"BARAZA_PLUGINS_LOAD", "loopback,telegram"}});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("plugin 'whatsapp' named in plugins.load was not found"), std::string::npos)
+  EXPECT_NE(r.err.find("plugin 'telegram' named in plugins.load was not found"), std::string::npos)
       << r.err;
 }
 

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "baraza/plugin_api.h"
+
+namespace baraza::whatsapp {
+
+struct MetaApp {
+  std::string name;
+  std::string app_secret;
+};
+
+struct ChannelConfig {
+  std::string graph_base_url;
+  std::string api_version;
+  std::string verify_token;  // "" refuses every handshake
+  std::vector<MetaApp> apps;
+
+  // From the validated JSON the host hands to create(); throws std::invalid_argument naming
+  // the problem (a repeated app name, an app without its secret).
+  static ChannelConfig fromJson(const nlohmann::json& values);
+};
+
+// The WhatsApp Cloud API channel: Meta's verification handshake and signed webhooks in,
+// normalized events out to the engine.
+class WhatsAppChannel {
+ public:
+  WhatsAppChannel(const baraza_host_api* host, ChannelConfig config);
+
+  void onHttp(const baraza_http_request& request);
+
+ private:
+  void handleVerify(const baraza_http_request& request);
+  void handleWebhook(const baraza_http_request& request, const MetaApp& app);
+  const MetaApp* appFor(const std::string& path, std::string& name) const;
+
+  void reply(const baraza_http_request& request, int status, const std::string& body,
+             const char* content_type = "application/json");
+  void count(const char* name, const std::string& labels, double delta = 1);
+  void log(baraza_log_level level, const std::string& text);
+  void logRateLimited(const std::string& text);
+
+  const baraza_host_api* host_;
+  ChannelConfig config_;
+  std::atomic<long long> last_warning_ms_{0};
+};
+
+}  // namespace baraza::whatsapp

@@ -1,0 +1,74 @@
+// ABI glue only: the descriptor, the config table and the C hooks of the WhatsApp channel.
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include "whatsapp_channel.h"
+
+namespace {
+
+using baraza::whatsapp::ChannelConfig;
+using baraza::whatsapp::WhatsAppChannel;
+
+const baraza_config_key kConfigKeys[] = {
+    {"graph_base_url", BARAZA_CONFIG_STRING, "https://graph.facebook.com",
+     "Graph API base URL for sends and media (tests point it at a mock); sends are not built yet."},
+    {"api_version", BARAZA_CONFIG_STRING, "v23.0", "Graph API version used in request paths of sends and media."},
+    {"verify_token", BARAZA_CONFIG_SECRET, nullptr,
+     "Token Meta's GET handshake must present (hub.verify_token)."},
+    {"apps", BARAZA_CONFIG_OBJECT_LIST, nullptr,
+     "The Meta apps whose webhooks this engine receives; POST /webhook/whatsapp/NAME picks one."},
+    {"apps[].name", BARAZA_CONFIG_STRING, "default",
+     "The app's name in the callback path; 'default' also serves /webhook/whatsapp and /webhook."},
+    {"apps[].app_secret", BARAZA_CONFIG_SECRET, nullptr,
+     "The app secret that signs its webhooks (X-Hub-Signature-256)."},
+};
+
+const char* const kHttpPaths[] = {"/webhook/whatsapp/*", "/webhook", nullptr};
+
+baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t len, char* error,
+                         size_t cap) {
+  try {
+    auto values = nlohmann::json::parse(config, config + len);
+    return new WhatsAppChannel(host, ChannelConfig::fromJson(values));
+  } catch (const std::exception& e) {
+    std::snprintf(error, cap, "%s", e.what());
+    return nullptr;
+  }
+}
+
+void destroy(baraza_plugin_ptr self) {
+  delete static_cast<WhatsAppChannel*>(self);
+}
+
+void onHttp(baraza_plugin_ptr self, const baraza_http_request* request) {
+  try {
+    static_cast<WhatsAppChannel*>(self)->onHttp(*request);
+  } catch (...) {
+    // Nothing may unwind into the host; an unanswered request becomes the host's 500.
+  }
+}
+
+// Receive-only for now: sending through the Graph API is the next step of this channel.
+const baraza_channel_vtable kVtable = {sizeof(baraza_channel_vtable), kHttpPaths, onHttp, nullptr};
+
+const baraza_plugin_descriptor kDescriptor = {
+    BARAZA_PLUGIN_ABI_MAJOR,
+    BARAZA_PLUGIN_ABI_MINOR,
+    sizeof(baraza_plugin_descriptor),
+    BARAZA_PLUGIN_KIND_CHANNEL,
+    "whatsapp",
+    "0.1.0",
+    "WhatsApp Business through Meta's Cloud API: verified, signed webhooks in",
+    kConfigKeys,
+    sizeof(kConfigKeys) / sizeof(kConfigKeys[0]),
+    create,
+    destroy,
+    &kVtable,
+};
+
+}  // namespace
+
+extern "C" BARAZA_PLUGIN_EXPORT const baraza_plugin_descriptor* baraza_plugin_entry(void) {
+  return &kDescriptor;
+}
