@@ -32,6 +32,8 @@ baraza_require(PostgreSQL_FOUND "libpq" libpq-dev)
 find_package(SQLite3 QUIET)
 baraza_require(SQLite3_FOUND "SQLite3" libsqlite3-dev)
 find_package(Threads REQUIRED)
+find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h)
+baraza_require(RAPIDJSON_INCLUDE_DIR "RapidJSON" rapidjson-dev)
 
 # SOCI ships neither a CMake config nor a .pc file on Debian 12.
 find_path(SOCI_INCLUDE_DIR soci/soci.h)

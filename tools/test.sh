@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The second README command: installs the dependencies, builds, starts a throwaway PostgreSQL
 # server and runs the whole test suite against SQLite and PostgreSQL, then again in an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. BARAZA_SKIP_SANITIZE=1 skips that second
-# pass (CI never sets it).
+# AddressSanitizer + UndefinedBehaviorSanitizer build, then runs each libFuzzer target for a
+# bounded time (BARAZA_FUZZ_SECONDS, default 60). BARAZA_SKIP_SANITIZE=1 and BARAZA_SKIP_FUZZ=1
+# skip those passes locally (CI sets neither).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,6 +33,23 @@ if [[ -n "$clang_format" ]]; then
   # Formatting is part of the suite: a file clang-format would change fails it.
   git -c safe.directory="$root" ls-files '*.cc' '*.h' '*.c' |
     xargs -r "$clang_format" --dry-run --Werror
+fi
+if [[ "${BARAZA_SKIP_FUZZ:-0}" != 1 ]]; then
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -DBARAZA_FUZZ=ON -DBARAZA_BUILD_TESTS=OFF \
+    -DBARAZA_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build-fuzz -j2 --target whatsapp_webhook_fuzz
+  work=$(mktemp -d /tmp/baraza-fuzz.XXXXXX)
+  mkdir "$work/corpus"
+  # New inputs go to the scratch corpus; the committed seed corpus is only read.
+  if ! (cd "$work" && "$root/build-fuzz/tests/fuzz/whatsapp_webhook_fuzz" \
+          -max_total_time="${BARAZA_FUZZ_SECONDS:-60}" -rss_limit_mb=2048 -timeout=5 \
+          "$work/corpus" "$root/tests/fuzz/corpus/whatsapp_webhook" >"$work/fuzz.log" 2>&1); then
+    tail -n 60 "$work/fuzz.log"
+    echo "test: whatsapp_webhook_fuzz found a crash (the input is printed above)" >&2
+    exit 1
+  fi
+  echo "fuzz: whatsapp_webhook_fuzz $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$work/fuzz.log")"
+  rm -rf "$work"
 fi
 if [[ "${BARAZA_SKIP_SANITIZE:-0}" != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -1,49 +1,56 @@
 #include "webhook_parser.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 
 namespace baraza::whatsapp {
 namespace {
 
 using json = nlohmann::json;
+using Value = rapidjson::Value;
 
-// Field access that never throws, whatever shape untrusted input has.
-const json* field(const json& obj, const char* key) {
-  if (!obj.is_object())
+// Payloads are read with RapidJSON (about 5x faster than nlohmann's lexer here) and events are
+// written as nlohmann::json. Field access never throws, whatever shape untrusted input has.
+const Value* field(const Value& obj, const char* key) {
+  if (!obj.IsObject())
     return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
+  auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
 }
 
 // A string field; numbers are accepted and written out as text (ids and timestamps are strings
 // in Meta's payloads, but a number there must not lose the event).
-std::string text(const json& obj, const char* key) {
-  const json* v = field(obj, key);
+std::string text(const Value& obj, const char* key) {
+  const Value* v = field(obj, key);
   if (!v)
     return "";
-  if (v->is_string())
-    return v->get<std::string>();
-  if (v->is_number_integer())
-    return std::to_string(v->get<long long>());
-  if (v->is_number_unsigned())
-    return std::to_string(v->get<unsigned long long>());
+  if (v->IsString())
+    return std::string(v->GetString(), v->GetStringLength());
+  if (v->IsInt64())
+    return std::to_string(v->GetInt64());
+  if (v->IsUint64())
+    return std::to_string(v->GetUint64());
   return "";
 }
 
-const json& object(const json& obj, const char* key) {
-  static const json empty = json::object();
-  const json* v = field(obj, key);
-  return v && v->is_object() ? *v : empty;
+const Value& object(const Value& obj, const char* key) {
+  static const Value empty(rapidjson::kObjectType);
+  const Value* v = field(obj, key);
+  return v && v->IsObject() ? *v : empty;
 }
 
-const json& array(const json& obj, const char* key) {
-  static const json empty = json::array();
-  const json* v = field(obj, key);
-  return v && v->is_array() ? *v : empty;
+const Value& array(const Value& obj, const char* key) {
+  static const Value empty(rapidjson::kArrayType);
+  const Value* v = field(obj, key);
+  return v && v->IsArray() ? *v : empty;
 }
 
 // Copies the string fields `keys` of `src` that are present into a new object.
-json pick(const json& src, std::initializer_list<const char*> keys) {
+json pick(const Value& src, std::initializer_list<const char*> keys) {
   json out = json::object();
   for (const char* k : keys) {
     std::string v = text(src, k);
@@ -59,22 +66,53 @@ long long epochSeconds(const std::string& s) {
   return v;
 }
 
-bool flag(const json& obj, const char* key) {
-  const json* v = field(obj, key);
-  return v && v->is_boolean() && v->get<bool>();
+bool flag(const Value& obj, const char* key) {
+  const Value* v = field(obj, key);
+  return v && v->IsBool() && v->GetBool();
 }
 
-json errors(const json& list) {
-  json out = json::array();
-  if (!list.is_array())
+// Passes a sub-document through (contacts, referral, order items). Nesting past kMaxDepth is
+// cut to null: Meta's shapes are shallow, and hostile depth must not exhaust the stack.
+constexpr int kMaxDepth = 16;
+json convert(const Value& v, int depth = 0) {
+  if (depth > kMaxDepth)
+    return nullptr;
+  if (v.IsString())
+    return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsBool())
+    return v.GetBool();
+  if (v.IsInt64())
+    return v.GetInt64();
+  if (v.IsUint64())
+    return v.GetUint64();
+  if (v.IsNumber())
+    return v.GetDouble();
+  if (v.IsArray()) {
+    json out = json::array();
+    for (const auto& item : v.GetArray())
+      out.push_back(convert(item, depth + 1));
     return out;
-  for (const auto& e : list) {
-    if (!e.is_object())
+  }
+  if (v.IsObject()) {
+    json out = json::object();
+    for (const auto& m : v.GetObject()) {
+      out[std::string(m.name.GetString(), m.name.GetStringLength())] = convert(m.value, depth + 1);
+    }
+    return out;
+  }
+  return nullptr;
+}
+
+json errors(const Value& list) {
+  json out = json::array();
+  if (!list.IsArray())
+    return out;
+  for (const auto& e : list.GetArray()) {
+    if (!e.IsObject())
       continue;
     json n = pick(e, {"title", "message", "href"});
-    const json* code = field(e, "code");
-    n["code"] =
-        code && code->is_number_integer() ? code->get<long long>() : epochSeconds(text(e, "code"));
+    const Value* code = field(e, "code");
+    n["code"] = code && code->IsInt64() ? code->GetInt64() : epochSeconds(text(e, "code"));
     std::string details = text(object(e, "error_data"), "details");
     if (!details.empty())
       n["details"] = details;
@@ -85,22 +123,22 @@ json errors(const json& list) {
 
 // The contacts[] entry describing the sender of `msg`: matched on wa_id or business-scoped
 // user id; the only one when there is just one.
-const json& senderContact(const json& contacts, const json& msg) {
-  static const json none = json::object();
-  if (!contacts.is_array())
+const Value& senderContact(const Value& contacts, const Value& msg) {
+  static const Value none(rapidjson::kObjectType);
+  if (!contacts.IsArray())
     return none;
   std::string from = text(msg, "from");
   std::string user = text(msg, "from_user_id");
-  for (const auto& c : contacts) {
+  for (const auto& c : contacts.GetArray()) {
     if (!from.empty() && text(c, "wa_id") == from)
       return c;
     if (!user.empty() && text(c, "user_id") == user)
       return c;
   }
-  return contacts.size() == 1 && contacts[0].is_object() ? contacts[0] : none;
+  return contacts.Size() == 1 && contacts[0].IsObject() ? contacts[0] : none;
 }
 
-json sender(const json& contact, const json& msg) {
+json sender(const Value& contact, const Value& msg) {
   json from = json::object();
   std::string wa_id = text(contact, "wa_id");
   if (wa_id.empty())
@@ -119,7 +157,7 @@ json sender(const json& contact, const json& msg) {
     parent = text(msg, "from_parent_user_id");
   if (!parent.empty())
     from["parent_user_id"] = parent;
-  const json& profile = object(contact, "profile");
+  const Value& profile = object(contact, "profile");
   std::string name = text(profile, "name");
   if (!name.empty())
     from["profile_name"] = name;
@@ -129,8 +167,8 @@ json sender(const json& contact, const json& msg) {
   return from;
 }
 
-void addMedia(const json& msg, const std::string& type, json& event) {
-  const json& m = object(msg, type.c_str());
+void addMedia(const Value& msg, const std::string& type, json& event) {
+  const Value& m = object(msg, type.c_str());
   json media = pick(m, {"id", "mime_type", "sha256", "caption", "filename", "url"});
   if (type == "audio")
     media["voice"] = flag(m, "voice");
@@ -141,17 +179,17 @@ void addMedia(const json& msg, const std::string& type, json& event) {
   event["media"] = media;
 }
 
-void addInteractive(const json& msg, json& event) {
-  const json& i = object(msg, "interactive");
+void addInteractive(const Value& msg, json& event) {
+  const Value& i = object(msg, "interactive");
   std::string kind = text(i, "type");
   json out{{"type", kind}};
   if (kind == "button_reply" || kind == "list_reply") {
-    const json& reply = object(i, kind.c_str());
+    const Value& reply = object(i, kind.c_str());
     out.update(pick(reply, {"id", "title", "description"}));
     if (out.contains("title"))
       event["text"] = out["title"];
   } else if (kind == "nfm_reply") {  // a completed WhatsApp Flow
-    const json& reply = object(i, "nfm_reply");
+    const Value& reply = object(i, "nfm_reply");
     out.update(pick(reply, {"name", "body"}));
     std::string raw = text(reply, "response_json");
     json parsed = json::parse(raw, nullptr, false);
@@ -160,23 +198,23 @@ void addInteractive(const json& msg, json& event) {
   event["interactive"] = out;
 }
 
-void addContent(const json& msg, const std::string& type, json& event) {
+void addContent(const Value& msg, const std::string& type, json& event) {
   if (type == "text") {
     event["text"] = text(object(msg, "text"), "body");
   } else if (type == "image" || type == "video" || type == "document" || type == "sticker" ||
              type == "audio") {
     addMedia(msg, type, event);
   } else if (type == "location") {
-    const json& l = object(msg, "location");
+    const Value& l = object(msg, "location");
     json loc = pick(l, {"name", "address", "url"});
     for (const char* k : {"latitude", "longitude"}) {
-      const json* v = field(l, k);
-      if (v && v->is_number())
-        loc[k] = v->get<double>();
+      const Value* v = field(l, k);
+      if (v && v->IsNumber())
+        loc[k] = v->GetDouble();
     }
     event["location"] = loc;
   } else if (type == "contacts") {
-    event["contacts"] = array(msg, "contacts");
+    event["contacts"] = convert(array(msg, "contacts"));
   } else if (type == "interactive") {
     addInteractive(msg, event);
   } else if (type == "button") {
@@ -189,16 +227,16 @@ void addContent(const json& msg, const std::string& type, json& event) {
     r["removed"] = !r.contains("emoji");  // an empty emoji is an un-reaction
     event["reaction"] = r;
   } else if (type == "order") {
-    const json& o = object(msg, "order");
+    const Value& o = object(msg, "order");
     json order = pick(o, {"catalog_id", "text"});
-    order["product_items"] = array(o, "product_items");
+    order["product_items"] = convert(array(o, "product_items"));
     event["order"] = order;
   } else if (type == "system") {
     event["system"] = pick(object(msg, "system"), {"body", "type", "wa_id", "customer"});
   }
 }
 
-json messageEvent(const json& msg, const json& contacts, const json& base) {
+json messageEvent(const Value& msg, const Value& contacts, const json& base) {
   json event = base;
   event["kind"] = "message";
   std::string id = text(msg, "id");
@@ -211,24 +249,25 @@ json messageEvent(const json& msg, const json& contacts, const json& base) {
     type = "unknown";
   event["type"] = type;
   addContent(msg, type, event);
-  if (const json* ctx = field(msg, "context"); ctx && ctx->is_object()) {
+  if (const Value* ctx = field(msg, "context"); ctx && ctx->IsObject()) {
     json c = pick(*ctx, {"from", "id"});
     c["forwarded"] = flag(*ctx, "forwarded");
     c["frequently_forwarded"] = flag(*ctx, "frequently_forwarded");
-    if (const json* p = field(*ctx, "referred_product"); p && p->is_object()) {
-      c["referred_product"] = *p;
+    if (const Value* p = field(*ctx, "referred_product"); p && p->IsObject()) {
+      c["referred_product"] = convert(*p);
     }
     event["context"] = c;
   }
-  if (const json* ref = field(msg, "referral"); ref && ref->is_object())
-    event["referral"] = *ref;
+  if (const Value* ref = field(msg, "referral"); ref && ref->IsObject()) {
+    event["referral"] = convert(*ref);
+  }
   json errs = errors(array(msg, "errors"));
   if (!errs.empty())
     event["errors"] = errs;
   return event;
 }
 
-json statusEvent(const json& st, const json& base) {
+json statusEvent(const Value& st, const json& base) {
   json event = base;
   event["kind"] = "status";
   std::string id = text(st, "id");
@@ -245,14 +284,14 @@ json statusEvent(const json& st, const json& base) {
   if (!user_id.empty())
     recipient["user_id"] = user_id;
   event["recipient"] = recipient;
-  if (const json* c = field(st, "conversation"); c && c->is_object()) {
+  if (const Value* c = field(st, "conversation"); c && c->IsObject()) {
     json conv = pick(*c, {"id", "expiration_timestamp"});
     std::string origin = text(object(*c, "origin"), "type");
     if (!origin.empty())
       conv["origin"] = origin;
     event["conversation"] = conv;
   }
-  if (const json* p = field(st, "pricing"); p && p->is_object()) {
+  if (const Value* p = field(st, "pricing"); p && p->IsObject()) {
     json pricing = pick(*p, {"pricing_model", "category", "type"});
     pricing["billable"] = flag(*p, "billable");
     event["pricing"] = pricing;
@@ -270,13 +309,18 @@ json statusEvent(const json& st, const json& base) {
 
 WebhookParse parseWebhook(std::string_view body, const std::string& app) {
   WebhookParse result;
-  json root = json::parse(body.begin(), body.end(), nullptr, false);
-  if (root.is_discarded()) {
+  rapidjson::Document root;
+  // Iterative: hostile nesting cannot exhaust the stack. Encoding checked: events are UTF-8.
+  root.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
+                                                                                     body.size());
+  if (root.HasParseError()) {
     result.outcome = WebhookOutcome::kInvalidJson;
-    result.problem = "the body is not valid JSON";
+    result.problem = std::string("the body is not valid JSON: ") +
+                     rapidjson::GetParseError_En(root.GetParseError()) + " (at byte " +
+                     std::to_string(root.GetErrorOffset()) + ")";
     return result;
   }
-  if (!root.is_object()) {
+  if (!root.IsObject()) {
     result.outcome = WebhookOutcome::kNotAnObject;
     result.problem = "the body must be a JSON object";
     return result;
@@ -286,43 +330,43 @@ WebhookParse parseWebhook(std::string_view body, const std::string& app) {
     result.problem = "object '" + text(root, "object") + "' is not whatsapp_business_account";
     return result;
   }
-  const json* entries = field(root, "entry");
-  if (!entries || !entries->is_array()) {
+  const Value* entries = field(root, "entry");
+  if (!entries || !entries->IsArray()) {
     result.outcome = WebhookOutcome::kNotAnObject;
     result.problem = "entry must be a list";
     return result;
   }
-  for (const auto& entry : *entries) {
-    if (!entry.is_object()) {
+  for (const auto& entry : entries->GetArray()) {
+    if (!entry.IsObject()) {
       ++result.malformed;
       continue;
     }
-    for (const auto& change : array(entry, "changes")) {
+    for (const auto& change : array(entry, "changes").GetArray()) {
       std::string name = text(change, "field");
       if (name != "messages") {
         ++result.ignored_fields[name.empty() ? "(none)" : name];
         continue;
       }
-      const json& value = object(change, "value");
-      const json& meta = object(value, "metadata");
-      json base{{"channel", "whatsapp"},
-                {"app", app},
-                {"waba_id", text(entry, "id")},
-                {"account", pick(meta, {"phone_number_id", "display_phone_number"})}};
+      const Value& value = object(change, "value");
+      const Value& meta = object(value, "metadata");
       if (text(meta, "phone_number_id").empty()) {
         ++result.malformed;  // cannot be routed to a tenant
         continue;
       }
-      const json& contacts = array(value, "contacts");
-      for (const auto& msg : array(value, "messages")) {
-        if (!msg.is_object() || text(msg, "id").empty()) {
+      json base{{"channel", "whatsapp"},
+                {"app", app},
+                {"waba_id", text(entry, "id")},
+                {"account", pick(meta, {"phone_number_id", "display_phone_number"})}};
+      const Value& contacts = array(value, "contacts");
+      for (const auto& msg : array(value, "messages").GetArray()) {
+        if (!msg.IsObject() || text(msg, "id").empty()) {
           ++result.malformed;
           continue;
         }
         result.events.push_back(messageEvent(msg, contacts, base));
       }
-      for (const auto& st : array(value, "statuses")) {
-        if (!st.is_object() || text(st, "id").empty() || text(st, "status").empty()) {
+      for (const auto& st : array(value, "statuses").GetArray()) {
+        if (!st.IsObject() || text(st, "id").empty() || text(st, "status").empty()) {
           ++result.malformed;
           continue;
         }

@@ -206,6 +206,31 @@ TEST(WebhookParser, BadJsonAndForeignObjectsAreTold) {
             WebhookOutcome::kNotAnObject);
 }
 
+TEST(WebhookParser, TrailingBytesAndInvalidUtf8AreInvalidJson) {
+  std::string body = test::ownFixture("video");
+  EXPECT_EQ(parseWebhook(body + "  \n", "d").outcome, WebhookOutcome::kEvents);
+  EXPECT_EQ(parseWebhook(body + "{}", "d").outcome, WebhookOutcome::kInvalidJson);
+  std::string bad_utf8 = body;
+  bad_utf8.replace(bad_utf8.find("drum"), 4, "dr\xff\xfe");
+  auto p = parseWebhook(bad_utf8, "d");
+  EXPECT_EQ(p.outcome, WebhookOutcome::kInvalidJson);
+  EXPECT_NE(p.problem.find("at byte"), std::string::npos) << p.problem;
+}
+
+TEST(WebhookParser, HostileNestingNeitherCrashesNorPassesThrough) {
+  std::string deep(100000, '[');
+  EXPECT_EQ(parseWebhook(deep, "d").outcome, WebhookOutcome::kInvalidJson);
+  json payload = json::parse(test::ownFixture("video"));
+  std::string nested = std::string(5000, '[') + std::string(5000, ']');
+  std::string body = payload.dump();
+  json msg = payload["entry"][0]["changes"][0]["value"]["messages"][0];
+  std::string marker = "\"type\":\"video\"";
+  body.replace(body.find(marker), marker.size(), "\"type\":\"contacts\",\"contacts\":" + nested);
+  auto p = parseWebhook(body, "d");
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_TRUE(p.events[0]["contacts"].is_array()) << "kept, with the deep part cut to null";
+}
+
 TEST(WebhookParser, WrongShapesInsideAValidPayloadAreSkippedAndCounted) {
   json payload = json::parse(test::ownFixture("batch"));
   payload["entry"].push_back("not an entry");

@@ -127,7 +127,7 @@ TEST_F(WhatsAppPlugin, ForgedOrMissingSignaturesStoreNothing) {
   double before =
       MetricsRegistry::global().value("baraza_whatsapp_signature_failures_total", mismatch);
   for (const std::string& sig : {std::string("sha1=") + good.substr(7, 40), good.substr(0, 40),
-                                std::string("sha256=") + std::string(64, '0'), good + "0"}) {
+                                 std::string("sha256=") + std::string(64, '0'), good + "0"}) {
     auto r = call("POST", "/webhook/whatsapp", "", body, sig.c_str());
     EXPECT_EQ(r.status, 401) << sig;
     EXPECT_EQ(json::parse(r.body)["error"], "bad_signature");
