@@ -13,7 +13,8 @@ using baraza::whatsapp::WhatsAppChannel;
 const baraza_config_key kConfigKeys[] = {
     {"graph_base_url", BARAZA_CONFIG_STRING, "https://graph.facebook.com",
      "Graph API base URL for sends and media (tests point it at a mock); sends are not built yet."},
-    {"api_version", BARAZA_CONFIG_STRING, "v23.0", "Graph API version used in request paths of sends and media."},
+    {"api_version", BARAZA_CONFIG_STRING, "v23.0",
+     "Graph API version used in request paths of sends and media."},
     {"verify_token", BARAZA_CONFIG_SECRET, nullptr,
      "Token Meta's GET handshake must present (hub.verify_token)."},
     {"apps", BARAZA_CONFIG_OBJECT_LIST, nullptr,

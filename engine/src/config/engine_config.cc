@@ -79,7 +79,8 @@ const Schema& engineSchema() {
       {"plugins.load", KeyType::kStringList, std::nullopt,
        "Plugins to load by name (NAME.so in plugins.dir); absent loads every .so there."},
       {"security.master_key_file", KeyType::kString, "data/master.key",
-       "File of the master key that will seal tenant secrets (read once sealed secrets land; not used yet)."},
+       "File of the master key that will seal tenant secrets (read once sealed secrets land; not "
+       "used yet)."},
       {"admin.token", KeyType::kSecret, std::nullopt,
        "Operator bearer token for /admin/v1; usually given as admin.token_env."},
       {"log.level", KeyType::kString, "info", "debug, info, warn or error."},
