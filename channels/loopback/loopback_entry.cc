@@ -56,7 +56,8 @@ int send(baraza_plugin_ptr self, const char* message, size_t len, char* result, 
   }
 }
 
-const baraza_channel_vtable kVtable = {sizeof(baraza_channel_vtable), kHttpPaths, onHttp, send};
+const baraza_channel_vtable kVtable = {sizeof(baraza_channel_vtable), kHttpPaths, onHttp, send,
+                                       nullptr};
 
 const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_ABI_MAJOR,

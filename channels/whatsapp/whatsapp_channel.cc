@@ -106,6 +106,12 @@ ChannelConfig ChannelConfig::fromJson(const nlohmann::json& values) {
   c.graph_base_url = values.value("graph_base_url", "https://graph.facebook.com");
   c.api_version = values.value("api_version", "v23.0");
   c.verify_token = values.value("verify_token", "");
+  c.connect_timeout_ms = values.value("connect_timeout_ms", 3000L);
+  c.request_timeout_ms = values.value("request_timeout_ms", 10000L);
+  c.media_max_bytes = values.value("media_max_bytes", 104857600LL);
+  if (c.connect_timeout_ms < 1 || c.request_timeout_ms < 1 || c.media_max_bytes < 1) {
+    throw std::invalid_argument("timeouts and media_max_bytes must be positive");
+  }
   std::set<std::string> names;
   if (values.contains("apps") && values["apps"].is_array()) {
     for (const auto& app : values["apps"]) {
@@ -124,7 +130,10 @@ ChannelConfig ChannelConfig::fromJson(const nlohmann::json& values) {
 }
 
 WhatsAppChannel::WhatsAppChannel(const baraza_host_api* host, ChannelConfig config)
-    : host_(host), config_(std::move(config)) {
+    : host_(host),
+      config_(std::move(config)),
+      graph_({config_.graph_base_url, config_.api_version, config_.connect_timeout_ms,
+              config_.request_timeout_ms}) {
   if (config_.apps.empty()) {
     log(BARAZA_LOG_WARN,
         "no Meta app configured (channels.whatsapp.apps): every webhook POST "

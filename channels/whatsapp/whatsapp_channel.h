@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baraza/plugin_api.h"
+#include "graph_client.h"
 
 namespace baraza::whatsapp {
 
@@ -20,6 +21,9 @@ struct ChannelConfig {
   std::string api_version;
   std::string verify_token;  // "" refuses every handshake
   std::vector<MetaApp> apps;
+  long connect_timeout_ms = 3000;
+  long request_timeout_ms = 10000;
+  long long media_max_bytes = 104857600;
 
   // From the validated JSON the host hands to create(); throws std::invalid_argument naming
   // the problem (a repeated app name, an app without its secret).
@@ -34,6 +38,13 @@ class WhatsAppChannel {
 
   void onHttp(const baraza_http_request& request);
 
+  // The outbound hooks. Each takes a JSON request with "account": {"phone_number_id",
+  // "access_token"} and writes a JSON result: {"ok": true, ...} or {"ok": false, "class":
+  // "retry_later"|"outside_window"|"fatal", "reason", "retry_after_ms", "code", ...}.
+  // Returns 0 on success. Never throws.
+  int send(std::string_view request, char* result, size_t cap);
+  int fetchMedia(std::string_view request, char* result, size_t cap);
+
  private:
   void handleVerify(const baraza_http_request& request);
   void handleWebhook(const baraza_http_request& request, const MetaApp& app);
@@ -47,6 +58,7 @@ class WhatsAppChannel {
 
   const baraza_host_api* host_;
   ChannelConfig config_;
+  GraphClient graph_;
   std::atomic<long long> last_warning_ms_{0};
 };
 

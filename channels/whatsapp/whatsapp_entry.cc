@@ -12,11 +12,16 @@ using baraza::whatsapp::WhatsAppChannel;
 
 const baraza_config_key kConfigKeys[] = {
     {"graph_base_url", BARAZA_CONFIG_STRING, "https://graph.facebook.com",
-     "Graph API base URL for sends and media (tests point it at a mock); sends are not built yet."},
+     "Graph API base URL for sends and media (tests point it at a mock)."},
     {"api_version", BARAZA_CONFIG_STRING, "v23.0",
      "Graph API version used in request paths of sends and media."},
     {"verify_token", BARAZA_CONFIG_SECRET, nullptr,
      "Token Meta's GET handshake must present (hub.verify_token)."},
+    {"connect_timeout_ms", BARAZA_CONFIG_INT, "3000", "Graph API connect timeout."},
+    {"request_timeout_ms", BARAZA_CONFIG_INT, "10000",
+     "Graph API whole-request timeout; a timed-out send is retried later."},
+    {"media_max_bytes", BARAZA_CONFIG_INT, "104857600",
+     "Largest inbound media file fetched; larger ones are refused as media_too_large."},
     {"apps", BARAZA_CONFIG_OBJECT_LIST, nullptr,
      "The Meta apps whose webhooks this engine receives; POST /webhook/whatsapp/NAME picks one."},
     {"apps[].name", BARAZA_CONFIG_STRING, "default",
@@ -50,8 +55,27 @@ void onHttp(baraza_plugin_ptr self, const baraza_http_request* request) {
   }
 }
 
-// Receive-only for now: sending through the Graph API is the next step of this channel.
-const baraza_channel_vtable kVtable = {sizeof(baraza_channel_vtable), kHttpPaths, onHttp, nullptr};
+int send(baraza_plugin_ptr self, const char* message, size_t len, char* result, size_t cap) {
+  try {
+    return static_cast<WhatsAppChannel*>(self)->send(std::string_view(message, len), result, cap);
+  } catch (...) {
+    std::snprintf(result, cap, R"({"ok":false,"class":"retry_later","reason":"internal"})");
+    return 2;
+  }
+}
+
+int fetchMedia(baraza_plugin_ptr self, const char* request, size_t len, char* result, size_t cap) {
+  try {
+    return static_cast<WhatsAppChannel*>(self)->fetchMedia(std::string_view(request, len), result,
+                                                           cap);
+  } catch (...) {
+    std::snprintf(result, cap, R"({"ok":false,"class":"retry_later","reason":"internal"})");
+    return 2;
+  }
+}
+
+const baraza_channel_vtable kVtable = {sizeof(baraza_channel_vtable), kHttpPaths, onHttp, send,
+                                       fetchMedia};
 
 const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_ABI_MAJOR,
@@ -59,8 +83,8 @@ const baraza_plugin_descriptor kDescriptor = {
     sizeof(baraza_plugin_descriptor),
     BARAZA_PLUGIN_KIND_CHANNEL,
     "whatsapp",
-    "0.1.0",
-    "WhatsApp Business through Meta's Cloud API: verified, signed webhooks in",
+    "0.2.0",
+    "WhatsApp Business through Meta's Cloud API: signed webhooks in, Graph API sends out",
     kConfigKeys,
     sizeof(kConfigKeys) / sizeof(kConfigKeys[0]),
     create,

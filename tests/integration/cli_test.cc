@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "baraza/plugin_api.h"
 #include "support/engine_process.h"
 #include "support/test_env.h"
 
@@ -25,7 +26,9 @@ TEST(Cli, HelpAndVersionExitZero) {
   }
   auto version = runBaraza({"version"});
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_EQ(version.out, std::string("baraza ") + BARAZA_VERSION + " (plugin ABI 1.0)\n");
+  EXPECT_EQ(version.out, std::string("baraza ") + BARAZA_VERSION + " (plugin ABI " +
+                             std::to_string(BARAZA_PLUGIN_ABI_MAJOR) + "." +
+                             std::to_string(BARAZA_PLUGIN_ABI_MINOR) + ")\n");
 }
 
 TEST(Cli, BadUsageExitsTwoWithOneLine) {

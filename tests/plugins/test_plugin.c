@@ -1,5 +1,6 @@
 /* One source, one tiny .so per failure mode (tests/CMakeLists.txt builds each with a MODE_*
  * define). Each is what a broken or foreign plugin could look like to the host. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,8 @@ static void destroy(baraza_plugin_ptr self) {
   (void)self;
 }
 
+static int decide(baraza_plugin_ptr self, const char* msg, size_t len, char* out, size_t cap)
+    __attribute__((unused));
 static int decide(baraza_plugin_ptr self, const char* msg, size_t len, char* out, size_t cap) {
   (void)self;
   (void)msg;
@@ -38,7 +41,19 @@ static int decide(baraza_plugin_ptr self, const char* msg, size_t len, char* out
   return 1;
 }
 
+#ifdef MODE_CHANNEL_ABI_1_0
+/* A channel built against ABI 1.0: its vtable ends before fetch_media. */
+static void on_http(baraza_plugin_ptr self, const baraza_http_request* request) {
+  (void)self;
+  (void)request;
+}
+static const baraza_channel_vtable vtable = {offsetof(baraza_channel_vtable, fetch_media), NULL,
+                                             on_http, NULL, NULL};
+#define PLUGIN_KIND BARAZA_PLUGIN_KIND_CHANNEL
+#else
 static const baraza_strategy_vtable vtable = {sizeof(baraza_strategy_vtable), decide};
+#define PLUGIN_KIND BARAZA_PLUGIN_KIND_STRATEGY
+#endif
 
 static const baraza_config_key keys[] = {
     {"greeting", BARAZA_CONFIG_STRING, "hello", "A greeting."},
@@ -57,7 +72,7 @@ static const baraza_plugin_descriptor descriptor __attribute__((unused)) = {
 #else
     sizeof(baraza_plugin_descriptor),
 #endif
-    BARAZA_PLUGIN_KIND_STRATEGY,
+    PLUGIN_KIND,
 #ifdef MODE_BAD_NAME
     "Bad Name!",
 #else

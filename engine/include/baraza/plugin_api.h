@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define BARAZA_PLUGIN_ABI_MAJOR 1
-#define BARAZA_PLUGIN_ABI_MINOR 0
+#define BARAZA_PLUGIN_ABI_MINOR 1
 #define BARAZA_PLUGIN_ENTRY_SYMBOL "baraza_plugin_entry"
 
 #if defined(__GNUC__)
@@ -138,6 +138,13 @@ typedef struct baraza_channel_vtable {
    * channels. */
   int (*send)(baraza_plugin_ptr self, const char* message_json, size_t message_len,
               char* result_host_buf, size_t result_cap);
+
+  /* ABI 1.1. Fetches one inbound media file (a JSON request, a *_host_buf valid during the call,
+   * naming the file to write) and writes a NUL-terminated JSON result of at most result_cap
+   * bytes into result_host_buf. Returns 0 on success. May be null; the host reads it only when
+   * struct_size covers it. */
+  int (*fetch_media)(baraza_plugin_ptr self, const char* request_json, size_t request_len,
+                     char* result_host_buf, size_t result_cap);
 } baraza_channel_vtable;
 
 /* Hooks of a response-strategy plugin. */

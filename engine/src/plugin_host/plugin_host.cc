@@ -45,6 +45,14 @@ std::string LoadedPlugin::configPrefix() const {
   return (kind == BARAZA_PLUGIN_KIND_CHANNEL ? "channels." : "strategies.") + name;
 }
 
+decltype(baraza_channel_vtable::fetch_media) LoadedPlugin::fetchMediaHook() const {
+  if (!channel || channel->struct_size <
+                      offsetof(baraza_channel_vtable, fetch_media) + sizeof(channel->fetch_media)) {
+    return nullptr;
+  }
+  return channel->fetch_media;
+}
+
 PluginHost::PluginHost(InboundSink inbound) : inbound_(std::move(inbound)) {
   MetricsRegistry::global().describe("baraza_inbound_events_total", "counter",
                                      "Inbound events channels handed to the engine.");
@@ -138,9 +146,11 @@ const LoadedPlugin& PluginHost::load(const std::string& path) {
   }
   if (p->kind == BARAZA_PLUGIN_KIND_CHANNEL) {
     p->channel = static_cast<const baraza_channel_vtable*>(d->vtable);
-    if (p->channel->struct_size < sizeof(baraza_channel_vtable)) {
+    // ABI 1.0 vtables end before fetch_media; the host treats what they lack as null.
+    constexpr size_t kMinChannelVtable = offsetof(baraza_channel_vtable, fetch_media);
+    if (p->channel->struct_size < kMinChannelVtable) {
       refuse("channel vtable is " + std::to_string(p->channel->struct_size) + " bytes, needs " +
-             std::to_string(sizeof(baraza_channel_vtable)));
+             std::to_string(kMinChannelVtable));
     }
     for (auto paths = p->channel->http_paths; paths && *paths; ++paths) {
       if ((*paths)[0] != '/')

@@ -55,6 +55,8 @@ struct LoadedPlugin {
   std::unique_ptr<baraza_host_api> api;
 
   std::string configPrefix() const;  // "channels.NAME" or "strategies.NAME"
+  // The channel's fetch_media hook; null when it has none or was built for ABI 1.0.
+  decltype(baraza_channel_vtable::fetch_media) fetchMediaHook() const;
 };
 
 // Receives inbound events that channels emit; returns 0 when accepted.

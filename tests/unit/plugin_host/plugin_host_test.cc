@@ -60,7 +60,18 @@ TEST(PluginHost, RefusesANullDescriptor) {
 TEST(PluginHost, RefusesAnAbiMajorMismatchNamingBothVersions) {
   PluginHost host;
   std::string file = testPlugin("abi_major_mismatch");
-  EXPECT_EQ(loadError(host, file), file + ": ABI major 2 (2.0), but this engine speaks ABI 1.0");
+  std::string theirs = std::to_string(BARAZA_PLUGIN_ABI_MAJOR + 1);
+  std::string minor = std::to_string(BARAZA_PLUGIN_ABI_MINOR);
+  EXPECT_EQ(loadError(host, file), file + ": ABI major " + theirs + " (" + theirs + "." + minor +
+                                       "), but this engine speaks ABI " +
+                                       std::to_string(BARAZA_PLUGIN_ABI_MAJOR) + "." + minor);
+}
+
+TEST(PluginHost, AChannelBuiltForAbi10StillLoadsWithoutTheNewerHooks) {
+  PluginHost host;
+  const LoadedPlugin& p = host.load(testPlugin("channel_abi_1_0"));
+  EXPECT_EQ(p.kind, BARAZA_PLUGIN_KIND_CHANNEL);
+  EXPECT_EQ(p.fetchMediaHook(), nullptr);
 }
 
 TEST(PluginHost, RefusesAShortDescriptor) {

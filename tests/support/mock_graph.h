@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace baraza::test {
+
+struct RecordedRequest {
+  std::string method;
+  std::string path;   // without the query
+  std::string query;  // rebuilt by Pistache: order not kept
+  std::string authorization;
+  std::string content_type;
+  std::string body;
+};
+
+struct MockAnswer {
+  int status = 200;
+  std::string body = "{}";
+  std::string content_type = "application/json";
+  std::chrono::milliseconds delay{0};
+};
+
+// A stand-in for Meta's Graph API on 127.0.0.1 and a free port: it records every request and
+// answers what the test's responder says (any status, any Meta error body, any delay).
+class MockGraph {
+ public:
+  using Responder = std::function<MockAnswer(const RecordedRequest&)>;
+
+  MockGraph();
+  ~MockGraph();
+  MockGraph(const MockGraph&) = delete;
+  MockGraph& operator=(const MockGraph&) = delete;
+
+  int port() const;
+  std::string baseUrl() const;  // http://127.0.0.1:PORT
+  void respond(Responder responder);
+  std::vector<RecordedRequest> requests() const;
+  // A Meta error body: {"error": {"message", "type", "code", "error_subcode"?, "fbtrace_id",
+  // "is_transient"?, "error_data": {"details"}}}.
+  static std::string errorBody(long long code, const std::string& message, long long subcode = 0,
+                               bool transient = false);
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace baraza::test
