@@ -6,6 +6,7 @@ namespace baraza::whatsapp {
 namespace {
 
 constexpr size_t kMaxPooledHandles = 16;
+constexpr long long kMaxAnswerBytes = 1 << 20;  // Graph's JSON answers are a few hundred bytes
 
 struct Sink {
   std::string* text = nullptr;  // collect the body here, or
@@ -137,7 +138,7 @@ GraphResponse GraphClient::postJson(const std::string& path, const std::string& 
   CURL* curl = acquire();
   if (!curl)
     return {0, "", "curl_easy_init failed", "", 0};
-  GraphResponse r = perform(curl, urlFor(path), token, &body, nullptr, 0);
+  GraphResponse r = perform(curl, urlFor(path), token, &body, nullptr, kMaxAnswerBytes);
   release(curl);
   return r;
 }
@@ -146,7 +147,7 @@ GraphResponse GraphClient::get(const std::string& path, const std::string& token
   CURL* curl = acquire();
   if (!curl)
     return {0, "", "curl_easy_init failed", "", 0};
-  GraphResponse r = perform(curl, urlFor(path), token, nullptr, nullptr, 1 << 20);
+  GraphResponse r = perform(curl, urlFor(path), token, nullptr, nullptr, kMaxAnswerBytes);
   release(curl);
   return r;
 }

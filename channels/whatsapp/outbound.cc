@@ -1,4 +1,5 @@
 // WhatsAppChannel's outbound half: sending through the Graph API and fetching inbound media.
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 
@@ -13,19 +14,41 @@ namespace {
 
 using json = nlohmann::json;
 
-// Writes `result` into the caller's buffer; a result too long for it becomes a short error.
+// Copies `text` and its NUL into out[cap] when it fits.
+bool fits(const std::string& text, char* out, size_t cap) {
+  if (text.size() + 1 > cap)
+    return false;
+  std::memcpy(out, text.c_str(), text.size() + 1);
+  return true;
+}
+
+// Writes `result` into the caller's buffer. When it does not fit, a shorter answer that keeps
+// "ok" does, or else an empty string: never a cut, invalid JSON.
 int finish(const json& result, char* out, size_t cap, int rc) {
+  if (cap == 0)
+    return rc;
   std::string text = result.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (text.size() + 1 > cap) {
-    text = R"({"ok":false,"class":"fatal","reason":"result_too_long"})";
-    rc = rc == 0 ? 0 : rc;
-  }
-  if (cap > 0) {
-    size_t n = std::min(text.size(), cap - 1);
-    std::memcpy(out, text.data(), n);
-    out[n] = '\0';
-  }
+  if (fits(text, out, cap))
+    return rc;
+  json brief{{"ok", result.value("ok", false)}};
+  if (result.contains("class"))
+    brief["class"] = result["class"];
+  if (result.contains("id"))
+    brief["id"] = result["id"];
+  if (fits(brief.dump(), out, cap))
+    return rc;
+  if (fits(rc == 0 ? R"({"ok":true})" : R"({"ok":false})", out, cap))
+    return rc;
+  out[0] = '\0';
   return rc;
+}
+
+// A string field, or "" when it is absent or of another type: input is untrusted.
+std::string str(const json& obj, const char* key) {
+  if (!obj.is_object())
+    return "";
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 json failure(const GraphErrorVerdict& v) {
@@ -50,8 +73,8 @@ bool account(const json& request, Account& a, std::string& problem) {
     problem = "account {phone_number_id, access_token} is required";
     return false;
   }
-  a.phone_number_id = it->value("phone_number_id", "");
-  a.token = it->value("access_token", "");
+  a.phone_number_id = str(*it, "phone_number_id");
+  a.token = str(*it, "access_token");
   if (a.phone_number_id.empty() || a.token.empty()) {
     problem = "account needs phone_number_id and access_token";
     return false;
@@ -59,6 +82,12 @@ bool account(const json& request, Account& a, std::string& problem) {
   if (a.phone_number_id.find_first_not_of("0123456789") != std::string::npos) {
     problem = "account.phone_number_id must be digits";
     return false;
+  }
+  for (unsigned char c : a.token) {
+    if (c < 0x21 || c > 0x7e) {  // it goes into a header line
+      problem = "account.access_token has characters a bearer token cannot have";
+      return false;
+    }
   }
   return true;
 }
@@ -125,6 +154,10 @@ std::string fileSha256(const std::string& path, std::string& base64) {
 
 }  // namespace
 
+void writeInternalError(char* out, size_t cap) {
+  finish({{"ok", false}, {"class", "retry_later"}, {"reason", "internal"}}, out, cap, 2);
+}
+
 int WhatsAppChannel::send(std::string_view request, char* out, size_t cap) {
   json msg = json::parse(request.begin(), request.end(), nullptr, false);
   if (msg.is_discarded() || !msg.is_object()) {
@@ -145,15 +178,20 @@ int WhatsAppChannel::send(std::string_view request, char* out, size_t cap) {
   GraphResponse r = graph_.postJson(a.phone_number_id + "/messages", built.body.dump(), a.token);
   if (r.http_status >= 200 && r.http_status < 300) {
     json body = json::parse(r.body, nullptr, false);
+    // Meta took the message: whatever the answer looks like, this is a success, never a
+    // reason to send it again.
     json result{{"ok", true}};
-    if (body.is_object() && body.contains("messages") && body["messages"].is_array() &&
-        !body["messages"].empty() && body["messages"][0].is_object()) {
-      result["id"] = body["messages"][0].value("id", "");
-    }
-    if (body.is_object() && body.contains("contacts") && body["contacts"].is_array() &&
-        !body["contacts"].empty() && body["contacts"][0].is_object()) {
-      result["wa_id"] = body["contacts"][0].value("wa_id", "");
-    }
+    auto first = [&](const char* list, const char* key) -> std::string {
+      if (!body.is_object() || !body.contains(list) || !body[list].is_array() ||
+          body[list].empty()) {
+        return "";
+      }
+      return str(body[list][0], key);
+    };
+    if (!first("messages", "id").empty())
+      result["id"] = first("messages", "id");
+    if (!first("contacts", "wa_id").empty())
+      result["wa_id"] = first("contacts", "wa_id");
     count("baraza_whatsapp_sends_total", "result=sent");
     return finish(result, out, cap, 0);
   }
@@ -177,15 +215,18 @@ int WhatsAppChannel::fetchMedia(std::string_view request, char* out, size_t cap)
   std::string problem;
   if (!account(req, a, problem))
     return finish(invalid(problem), out, cap, 1);
-  std::string media_id = req.value("media_id", "");
-  std::string path = req.value("path", "");
-  long long max_bytes = req.value("max_bytes", config_.media_max_bytes);
+  std::string media_id = str(req, "media_id");
+  std::string path = str(req, "path");
+  long long max_bytes = config_.media_max_bytes;
+  if (req.contains("max_bytes") && req["max_bytes"].is_number_integer() &&
+      req["max_bytes"].get<long long>() > 0) {
+    max_bytes = std::min(req["max_bytes"].get<long long>(), config_.media_max_bytes);
+  }
   if (media_id.empty() || media_id.find_first_not_of("0123456789") != std::string::npos) {
     return finish(invalid("media_id must be digits"), out, cap, 1);
   }
   if (path.empty())
     return finish(invalid("path (the file to write) is required"), out, cap, 1);
-  max_bytes = std::min(max_bytes, config_.media_max_bytes);
 
   // 1. The media id gives a URL that lives five minutes.
   GraphResponse info = graph_.get(media_id + "?phone_number_id=" + a.phone_number_id, a.token);
@@ -194,46 +235,68 @@ int WhatsAppChannel::fetchMedia(std::string_view request, char* out, size_t cap)
     return finish(graphFailure(info), out, cap, 1);
   }
   json meta = json::parse(info.body, nullptr, false);
-  std::string url = meta.is_object() ? meta.value("url", "") : "";
-  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+  std::string url = str(meta, "url");
+  // The bearer token goes with the download: only over TLS, unless the Graph API itself is
+  // plain http (a local mock in tests).
+  bool plain_ok = config_.graph_base_url.rfind("http://", 0) == 0;
+  if (url.rfind("https://", 0) != 0 && !(plain_ok && url.rfind("http://", 0) == 0)) {
     count("baraza_whatsapp_media_total", "result=failed");
-    return finish(invalid("Graph answered without a media url"), out, cap, 1);
+    return finish(invalid("Graph answered without an https media url"), out, cap, 1);
   }
-  // 2. The bytes, with the bearer token, capped, straight into the file.
-  std::FILE* file = std::fopen(path.c_str(), "wb");
+  // 2. The bytes, with the bearer token, capped, into PATH.part, renamed once checked: an
+  //    existing file at PATH is never truncated by a failed fetch.
+  const std::string part = path + ".part";
+  std::FILE* file = std::fopen(part.c_str(), "wb");
   if (!file)
-    return finish(invalid("cannot write " + path), out, cap, 1);
+    return finish(invalid("cannot write " + part), out, cap, 1);
   GraphResponse bytes = graph_.download(url, a.token, file, max_bytes);
   bool written = std::fclose(file) == 0;
   auto fail = [&](json f) {
-    std::remove(path.c_str());
+    std::remove(part.c_str());
     count("baraza_whatsapp_media_total", "result=failed");
     return finish(f, out, cap, 1);
   };
-  if (bytes.http_status != 200 || !written) {
-    if (bytes.transport_error.find("larger than") != std::string::npos) {
-      return fail({{"ok", false},
-                   {"class", "fatal"},
-                   {"reason", "media_too_large"},
-                   {"details", bytes.transport_error}});
-    }
+  if (bytes.transport_error.find("larger than") != std::string::npos) {
+    return fail({{"ok", false},
+                 {"class", "fatal"},
+                 {"reason", "media_too_large"},
+                 {"details", bytes.transport_error}});
+  }
+  if (bytes.http_status != 200)
     return fail(graphFailure(bytes));
+  if (!written) {
+    return fail({{"ok", false},
+                 {"class", "retry_later"},
+                 {"reason", "local_write"},
+                 {"retry_after_ms", 5000},
+                 {"details", "writing " + part + " failed"}});
   }
   // 3. The file must be what Meta says it is (its sha256, hex or base64, as the API and the
   //    webhook give it).
   std::string b64;
-  std::string hex = fileSha256(path, b64);
-  for (const std::string& expected :
-       {meta.value("sha256", std::string()), req.value("expected_sha256", std::string())}) {
-    if (!expected.empty() && expected != hex && expected != b64) {
+  std::string hex = fileSha256(part, b64);
+  auto lower = [](std::string v) {
+    for (auto& c : v)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v;
+  };
+  for (const std::string& expected : {str(meta, "sha256"), str(req, "expected_sha256")}) {
+    if (!expected.empty() && lower(expected) != hex && expected != b64) {
       return fail({{"ok", false},
                    {"class", "fatal"},
                    {"reason", "sha256_mismatch"},
                    {"details", "the downloaded file's SHA-256 is " + hex}});
     }
   }
+  if (std::rename(part.c_str(), path.c_str()) != 0) {
+    return fail({{"ok", false},
+                 {"class", "retry_later"},
+                 {"reason", "local_write"},
+                 {"retry_after_ms", 5000},
+                 {"details", "cannot move the file to " + path}});
+  }
   count("baraza_whatsapp_media_total", "result=fetched");
-  std::string mime = meta.value("mime_type", bytes.content_type);
+  std::string mime = str(meta, "mime_type").empty() ? bytes.content_type : str(meta, "mime_type");
   return finish(
       {{"ok", true}, {"path", path}, {"mime_type", mime}, {"bytes", bytes.bytes}, {"sha256", hex}},
       out, cap, 0);

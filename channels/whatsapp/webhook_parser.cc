@@ -191,9 +191,13 @@ void addInteractive(const Value& msg, json& event) {
   } else if (kind == "nfm_reply") {  // a completed WhatsApp Flow
     const Value& reply = object(i, "nfm_reply");
     out.update(pick(reply, {"name", "body"}));
+    // Parsed like the payload itself (iteratively, depth cut by convert()): a hostile
+    // response_json must not recurse the stack away.
     std::string raw = text(reply, "response_json");
-    json parsed = json::parse(raw, nullptr, false);
-    out["response"] = parsed.is_discarded() ? json(raw) : parsed;
+    rapidjson::Document parsed;
+    parsed.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+        raw.data(), raw.size());
+    out["response"] = parsed.HasParseError() ? json(raw) : convert(parsed);
   }
   event["interactive"] = out;
 }
@@ -305,6 +309,20 @@ json statusEvent(const Value& st, const json& base) {
   return event;
 }
 
+// A short stable digest of `text` (FNV-1a, 64 bits, hex): enough to tell error events apart.
+std::string contentKey(const std::string& text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4)
+    out[i] = hex[h & 15];
+  return out;
+}
+
 }  // namespace
 
 WebhookParse parseWebhook(std::string_view body, const std::string& app) {
@@ -376,6 +394,10 @@ WebhookParse parseWebhook(std::string_view body, const std::string& app) {
       if (!errs.empty()) {
         json event = base;
         event["kind"] = "error";
+        // Errors carry no id: the content itself keys them, so a redelivered payload's
+        // errors deduplicate like its messages.
+        event["dedupe_key"] =
+            "error:" + text(meta, "phone_number_id") + ":" + contentKey(errs.dump());
         event["errors"] = errs;
         result.events.push_back(event);
       }

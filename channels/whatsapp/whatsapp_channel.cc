@@ -15,7 +15,8 @@ namespace {
 constexpr size_t kMaxChallenge = 256;
 
 std::string errorJson(const std::string& error, const std::string& details) {
-  return nlohmann::json{{"error", error}, {"details", details}}.dump();
+  return nlohmann::json{{"error", error}, {"details", details}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 int hexDigit(char c) {
@@ -170,8 +171,11 @@ void WhatsAppChannel::reply(const baraza_http_request& request, int status, cons
 
 const MetaApp* WhatsAppChannel::appFor(const std::string& path, std::string& name) const {
   static const std::string prefix = "/webhook/whatsapp/";
-  if (path.compare(0, prefix.size(), prefix) == 0 && path.size() > prefix.size()) {
-    name = path.substr(prefix.size());
+  std::string rest = path.compare(0, prefix.size(), prefix) == 0 ? path.substr(prefix.size()) : "";
+  while (!rest.empty() && rest.back() == '/')
+    rest.pop_back();
+  if (!rest.empty()) {
+    name = rest;
     for (const auto& app : config_.apps) {
       if (app.name == name)
         return &app;
@@ -219,8 +223,9 @@ void WhatsAppChannel::handleVerify(const baraza_http_request& request) {
             challenge.size() <= kMaxChallenge;
   count("baraza_whatsapp_verifications_total", ok ? "result=ok" : "result=refused");
   if (!ok) {
-    logRateLimited("webhook verification refused (mode '" + mode.substr(0, 32) + "', token " +
-                   (token.empty() ? "missing" : "wrong") + ")");
+    logRateLimited(std::string("webhook verification refused (") +
+                   (mode == "subscribe" ? "" : "hub.mode is not subscribe, ") + "token " +
+                   (token.empty() ? "missing" : "wrong or unset") + ")");
     return reply(request, 403,
                  errorJson("verification_failed",
                            "hub.mode must be subscribe and hub.verify_token must match"));

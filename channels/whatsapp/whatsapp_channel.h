@@ -37,6 +37,9 @@ class WhatsAppChannel {
   WhatsAppChannel(const baraza_host_api* host, ChannelConfig config);
 
   void onHttp(const baraza_http_request& request);
+  static const baraza_host_api* hostOf(baraza_plugin_ptr self) {
+    return static_cast<WhatsAppChannel*>(self)->host_;
+  }
 
   // The outbound hooks. Each takes a JSON request with "account": {"phone_number_id",
   // "access_token"} and writes a JSON result: {"ok": true, ...} or {"ok": false, "class":
@@ -61,5 +64,9 @@ class WhatsAppChannel {
   GraphClient graph_;
   std::atomic<long long> last_warning_ms_{0};
 };
+
+// Writes {"ok":false,"class":"retry_later","reason":"internal"} into a result buffer, or as
+// much of a valid answer as fits.
+void writeInternalError(char* out, size_t cap);
 
 }  // namespace baraza::whatsapp

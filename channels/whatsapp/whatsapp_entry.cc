@@ -25,7 +25,8 @@ const baraza_config_key kConfigKeys[] = {
     {"apps", BARAZA_CONFIG_OBJECT_LIST, nullptr,
      "The Meta apps whose webhooks this engine receives; POST /webhook/whatsapp/NAME picks one."},
     {"apps[].name", BARAZA_CONFIG_STRING, "default",
-     "The app's name in the callback path; 'default' also serves /webhook/whatsapp and /webhook."},
+     "The app's name in the callback path; 'default' (or the only app) also serves "
+     "/webhook/whatsapp and /webhook."},
     {"apps[].app_secret", BARAZA_CONFIG_SECRET, nullptr,
      "The app secret that signs its webhooks (X-Hub-Signature-256)."},
 };
@@ -51,7 +52,11 @@ void onHttp(baraza_plugin_ptr self, const baraza_http_request* request) {
   try {
     static_cast<WhatsAppChannel*>(self)->onHttp(*request);
   } catch (...) {
-    // Nothing may unwind into the host; an unanswered request becomes the host's 500.
+    // Nothing may unwind into the host. Only the first answer counts, so this one is ignored
+    // when the channel had answered already.
+    static const char kBody[] = R"({"error":"internal_error","details":"whatsapp channel failed"})";
+    WhatsAppChannel::hostOf(self)->http_reply(request->reply_host_ptr, 500, "application/json",
+                                              kBody, sizeof(kBody) - 1);
   }
 }
 
@@ -59,7 +64,7 @@ int send(baraza_plugin_ptr self, const char* message, size_t len, char* result, 
   try {
     return static_cast<WhatsAppChannel*>(self)->send(std::string_view(message, len), result, cap);
   } catch (...) {
-    std::snprintf(result, cap, R"({"ok":false,"class":"retry_later","reason":"internal"})");
+    baraza::whatsapp::writeInternalError(result, cap);
     return 2;
   }
 }
@@ -69,7 +74,7 @@ int fetchMedia(baraza_plugin_ptr self, const char* request, size_t len, char* re
     return static_cast<WhatsAppChannel*>(self)->fetchMedia(std::string_view(request, len), result,
                                                            cap);
   } catch (...) {
-    std::snprintf(result, cap, R"({"ok":false,"class":"retry_later","reason":"internal"})");
+    baraza::whatsapp::writeInternalError(result, cap);
     return 2;
   }
 }

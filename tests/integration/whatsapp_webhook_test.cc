@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -20,7 +24,21 @@ std::string readFixture(const std::string& name) {
 }
 
 // The app secret is "key" (from a file), so signatures can be pinned to a published HMAC vector
-// instead of being computed by the code under test.
+// instead of being computed by the code under test; other bodies are signed with OpenSSL here.
+std::string metaSignature(const std::string& secret, const std::string& body) {
+  unsigned char digest[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &len);
+  std::string out = "sha256=";
+  char hex[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(hex, sizeof(hex), "%02x", digest[i]);
+    out += hex;
+  }
+  return out;
+}
+
 class WhatsAppWebhook : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -29,7 +47,8 @@ class WhatsAppWebhook : public ::testing::Test {
                                  "\"\nserver:\n  max_body_bytes: 4096\nchannels:\n  whatsapp:\n"
                                  "    verify_token_env: TEST_VERIFY_TOKEN\n    apps:\n"
                                  "      - name: default\n        app_secret_file: " +
-                                 dir_.write("secret", "key\n") + "\n");
+                                 dir_.write("secret", "key\n") + "\n      - name: partner\n" +
+                                 "        app_secret: partner-secret-5150\n");
     engine_ = std::make_unique<EngineProcess>(
         config_, std::map<std::string, std::string>{{"TEST_VERIFY_TOKEN", "tok-123456"}});
   }
@@ -71,6 +90,21 @@ TEST_F(WhatsAppWebhook, SignedPostIsAcceptedAndForgedOneRefused) {
       << "nothing reached the engine";
 }
 
+TEST_F(WhatsAppWebhook, AProperlySignedBatchIsAcceptedWithEveryEvent) {
+  std::string body = readFixture("batch");
+  auto r = httpRequest(
+      engine_->port(), "POST", "/webhook/whatsapp", body,
+      {{"X-Hub-Signature-256", metaSignature("key", body)}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["received"], 4);
+  auto metrics = httpRequest(engine_->port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("baraza_inbound_events_total{channel=\"whatsapp\",result=\"accepted\"} 4"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("baraza_whatsapp_events_total{kind=\"message\"} 3"), std::string::npos);
+  EXPECT_NE(metrics.find("baraza_whatsapp_events_total{kind=\"status\"} 1"), std::string::npos);
+}
+
 TEST_F(WhatsAppWebhook, BodyOverTheLimitIs413BeforeAnyCheck) {
   auto r = httpRequest(engine_->port(), "POST", "/webhook/whatsapp", std::string(5000, '{'),
                        {{"X-Hub-Signature-256", "sha256=00"}});
@@ -78,10 +112,36 @@ TEST_F(WhatsAppWebhook, BodyOverTheLimitIs413BeforeAnyCheck) {
   EXPECT_EQ(nlohmann::json::parse(r.body)["error"], "body_too_large");
 }
 
-TEST_F(WhatsAppWebhook, SecretsNeverReachTheLog) {
-  httpRequest(engine_->port(), "GET",
-              "/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=tok-123456&hub.challenge=1");
-  EXPECT_EQ(engine_->log().find("tok-123456"), std::string::npos) << engine_->log();
+TEST_F(WhatsAppWebhook, SecretsNeverReachTheLogOrTheAnswers) {
+  std::vector<std::string> answers;
+  answers.push_back(
+      httpRequest(
+          engine_->port(), "GET",
+          "/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=tok-123456&hub.challenge=1")
+          .body);
+  answers.push_back(
+      httpRequest(engine_->port(), "GET",
+                  "/webhook?hub.mode=subscribe&hub.verify_token=tok-12345&hub.challenge=1")
+          .body);
+  std::string body = readFixture("video");
+  answers.push_back(
+      httpRequest(engine_->port(), "POST", "/webhook/whatsapp/partner", body,
+                  {{"X-Hub-Signature-256", metaSignature("partner-secret-5150", body)}})
+          .body);
+  answers.push_back(httpRequest(engine_->port(), "POST", "/webhook/whatsapp/partner", body,
+                                {{"X-Hub-Signature-256", metaSignature("wrong", body)}})
+                        .body);
+  answers.push_back(httpRequest(engine_->port(), "GET", "/metrics").body);
+  auto check = runBaraza(
+      {"check-config", "--config", config_},
+      {{"TEST_VERIFY_TOKEN", "tok-123456"}, {"BARAZA_PLUGINS_DIR", binaryDir() + "/plugins"}});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  answers.push_back(check.out + check.err);
+  answers.push_back(engine_->log());
+  for (const auto& text : answers) {
+    EXPECT_EQ(text.find("tok-123456"), std::string::npos) << text;
+    EXPECT_EQ(text.find("partner-secret-5150"), std::string::npos) << text;
+  }
 }
 
 }  // namespace

@@ -48,6 +48,17 @@ class Handler : public Http::Handler {
     // Pistache answers Connection: Close by default; Meta keeps connections open.
     writer.headers().remove<Http::Header::Connection>();
     writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
+    if (answer.chunked) {
+      writer.setMime(Http::Mime::MediaType::fromString(answer.content_type));
+      auto stream = writer.stream(static_cast<Http::Code>(answer.status));
+      for (size_t i = 0; i < answer.body.size(); i += 1000) {
+        size_t n = std::min<size_t>(1000, answer.body.size() - i);
+        stream.write(answer.body.data() + i, static_cast<std::streamsize>(n));
+        stream.flush();
+      }
+      stream.ends();
+      return;
+    }
     writer.send(static_cast<Http::Code>(answer.status), answer.body,
                 Http::Mime::MediaType::fromString(answer.content_type));
   }

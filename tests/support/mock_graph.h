@@ -24,6 +24,7 @@ struct MockAnswer {
   std::string body = "{}";
   std::string content_type = "application/json";
   std::chrono::milliseconds delay{0};
+  bool chunked = false;  // Transfer-Encoding: chunked, so no Content-Length announces the size
 };
 
 // A stand-in for Meta's Graph API on 127.0.0.1 and a free port: it records every request and

@@ -166,18 +166,54 @@ TEST_F(Outbound, AnInvalidMessageIsRefusedWithoutCallingMeta) {
   EXPECT_TRUE(graph_.requests().empty());
 }
 
-TEST_F(Outbound, ATinyResultBufferGetsAValidShortAnswer) {
-  std::string msg = textMessage().dump();
-  char out[8];
-  plugin_->channel->send(plugin_->instance, msg.data(), msg.size(), out, sizeof(out));
-  EXPECT_LT(std::strlen(out), sizeof(out));
+TEST_F(Outbound, ASmallResultBufferGetsAShorterValidAnswerWithTheSameOutcome) {
+  graph_.respond([](const RecordedRequest&) {
+    return MockAnswer{200, R"({"messages":[{"id":"wamid.OUT1"}]})"};
+  });
+  json msg = textMessage();
+  msg["account"] = account();
+  std::string text = msg.dump();
+  for (size_t cap : {12, 16, 40}) {
+    std::vector<char> out(cap);
+    int rc = plugin_->channel->send(plugin_->instance, text.data(), text.size(), out.data(), cap);
+    EXPECT_EQ(rc, 0) << cap;
+    auto answer = json::parse(out.data());
+    EXPECT_EQ(answer["ok"], true) << cap << ": " << out.data();
+  }
+  std::vector<char> tiny(4, 'x');
+  plugin_->channel->send(plugin_->instance, text.data(), text.size(), tiny.data(), tiny.size());
+  EXPECT_STREQ(tiny.data(), "") << "too small for any JSON: empty, never cut";
+}
+
+TEST_F(Outbound, AnAnswerWithAStrangeShapeIsStillASuccess) {
+  graph_.respond([](const RecordedRequest&) {
+    return MockAnswer{200, R"({"messages":[{"id":42}],"contacts":"x"})"};
+  });
+  auto [rc, result] = send(textMessage());
+  EXPECT_EQ(rc, 0) << "Meta took it: it must not be sent again";
+  EXPECT_EQ(result["ok"], true);
+}
+
+TEST_F(Outbound, WronglyTypedRequestFieldsAreRefusedNotRetried) {
+  json msg = textMessage();
+  msg["account"] = {{"phone_number_id", 119202345678901LL}, {"access_token", kToken}};
+  std::string text = msg.dump();
+  char out[512];
+  EXPECT_NE(plugin_->channel->send(plugin_->instance, text.data(), text.size(), out, sizeof(out)),
+            0);
+  EXPECT_EQ(json::parse(out)["reason"], "invalid_request");
+  msg["account"] = {{"phone_number_id", "1"}, {"access_token", "abc\r\nX-Evil: 1"}};
+  text = msg.dump();
+  plugin_->channel->send(plugin_->instance, text.data(), text.size(), out, sizeof(out));
+  EXPECT_EQ(json::parse(out)["reason"], "invalid_request");
+  EXPECT_TRUE(graph_.requests().empty());
 }
 
 class Media : public Outbound {
  protected:
-  void serve(const std::string& bytes, const std::string& sha256) {
+  void serve(const std::string& bytes, const std::string& sha256, bool chunked = false) {
     std::string base = graph_.baseUrl();
-    graph_.respond([bytes, sha256, base](const RecordedRequest& r) {
+    graph_.respond([bytes, sha256, base, chunked](const RecordedRequest& r) {
       if (r.path == "/v23.0/3141592653") {
         return MockAnswer{200, json{{"url", base + "/media/abc?token=short-lived"},
                                     {"mime_type", "image/jpeg"},
@@ -187,7 +223,9 @@ class Media : public Outbound {
                                    .dump()};
       }
       if (r.path == "/media/abc" && r.authorization == std::string("Bearer ") + kToken) {
-        return MockAnswer{200, bytes, "image/jpeg"};
+        MockAnswer a{200, bytes, "image/jpeg"};
+        a.chunked = chunked;
+        return a;
       }
       return MockAnswer{401, MockGraph::errorBody(190, "no token")};
     });
@@ -243,12 +281,39 @@ TEST_F(Media, AHashMismatchDeletesTheFile) {
 }
 
 TEST_F(Media, AFileOverTheCapIsRefusedAndDeleted) {
-  std::string big(5000, 'b');  // media_max_bytes is 4096
-  serve(big, sha256Hex(big));
-  auto [rc, result] = fetch({{"media_id", "3141592653"}, {"path", target()}});
-  EXPECT_NE(rc, 0);
-  EXPECT_EQ(result["reason"], "media_too_large");
-  EXPECT_FALSE(std::ifstream(target()).good());
+  std::string big(5000, 'b');           // media_max_bytes is 4096
+  for (bool chunked : {false, true}) {  // with and without a Content-Length announcing it
+    serve(big, sha256Hex(big), chunked);
+    auto [rc, result] = fetch({{"media_id", "3141592653"}, {"path", target()}});
+    EXPECT_NE(rc, 0) << chunked;
+    EXPECT_EQ(result["reason"], "media_too_large") << chunked;
+    EXPECT_FALSE(std::ifstream(target()).good());
+    EXPECT_FALSE(std::ifstream(target() + ".part").good());
+  }
+  std::string small(600, 's');
+  serve(small, sha256Hex(small), true);
+  EXPECT_EQ(
+      fetch({{"media_id", "3141592653"}, {"path", target()}, {"max_bytes", 500}}).second["reason"],
+      "media_too_large")
+      << "a request's own smaller cap counts";
+  EXPECT_EQ(fetch({{"media_id", "3141592653"}, {"path", target()}, {"max_bytes", -1}}).first, 0)
+      << "a nonsense cap falls back to media_max_bytes, never to no cap";
+}
+
+TEST_F(Media, AFailedFetchLeavesAnExistingFileAlone) {
+  std::ofstream(target()) << "keep me";
+  serve("the real bytes", sha256Hex("other bytes"));
+  EXPECT_NE(fetch({{"media_id", "3141592653"}, {"path", target()}}).first, 0);
+  EXPECT_EQ(test::readFile(target()), "keep me");
+}
+
+TEST_F(Media, UppercaseHexHashesMatch) {
+  std::string bytes = "abc";
+  std::string hex = sha256Hex(bytes);
+  for (auto& c : hex)
+    c = static_cast<char>(std::toupper(c));
+  serve(bytes, hex);
+  EXPECT_EQ(fetch({{"media_id", "3141592653"}, {"path", target()}}).first, 0);
 }
 
 TEST_F(Media, BadRequestsAreRefusedBeforeAnyCall) {

@@ -133,6 +133,16 @@ TEST(WebhookParser, FlowCompletionParsesItsResponseJson) {
   EXPECT_EQ(e["context"]["id"], "wamid.flow-invite");
 }
 
+TEST(WebhookParser, AHostileFlowResponseIsCutNotRecursed) {
+  json payload = json::parse(test::ownFixture("nfm_reply"));
+  auto& reply =
+      payload["entry"][0]["changes"][0]["value"]["messages"][0]["interactive"]["nfm_reply"];
+  reply["response_json"] = std::string(200000, '[') + std::string(200000, ']');
+  auto p = parseJson(payload);
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_TRUE(p.events[0]["interactive"]["response"].is_array());
+}
+
 TEST(WebhookParser, UnreactionAndForwardFlags) {
   EXPECT_EQ(onlyEvent("reaction_removed")["reaction"]["removed"], true);
   auto fwd = onlyEvent("forwarded_text");
@@ -179,6 +189,8 @@ TEST(WebhookParser, ValueLevelErrorsBecomeAnErrorEvent) {
   EXPECT_EQ(e["kind"], "error");
   EXPECT_EQ(e["errors"][0]["code"], 131000);
   EXPECT_EQ(e["account"]["phone_number_id"], "119202345678901");
+  EXPECT_EQ(e["dedupe_key"], onlyEvent("value_errors")["dedupe_key"]) << "stable across deliveries";
+  EXPECT_EQ(e["dedupe_key"].get<std::string>().rfind("error:119202345678901:", 0), 0u);
 }
 
 TEST(WebhookParser, EveryEntryChangeMessageAndStatusOfABatchIsHandled) {

@@ -114,10 +114,12 @@ TEST_F(WhatsAppPlugin, EachAppChecksItsOwnSecret) {
   EXPECT_EQ(events_.back()["app"], "shop");
   EXPECT_EQ(post("/webhook/whatsapp/shop", body, kDefaultSecret).status, 401);
   EXPECT_EQ(post("/webhook/whatsapp", body, kShopSecret).status, 401);
+  EXPECT_EQ(post("/webhook/whatsapp/shop/", body, kShopSecret).status, 200);
+  EXPECT_EQ(post("/webhook/whatsapp/", body, kDefaultSecret).status, 200) << "the default app";
   auto unknown = post("/webhook/whatsapp/nobody", body, kShopSecret);
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(json::parse(unknown.body)["error"], "unknown_app");
-  EXPECT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_.size(), 3u);
 }
 
 TEST_F(WhatsAppPlugin, ForgedOrMissingSignaturesStoreNothing) {
