@@ -5,11 +5,14 @@
 #include <sstream>
 
 #include "baraza/plugin_api.h"
+#include "storage/migrator.h"
 #include "support/engine_process.h"
 #include "support/test_env.h"
 
 namespace baraza::test {
 namespace {
+
+const size_t kMigrations = embeddedMigrations(Dialect::kSqlite).size();
 
 int lineCount(const std::string& s) {
   return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
@@ -83,7 +86,8 @@ TEST(Cli, MigrateAppliesThenReportsStatusAndRerunsAsNoOp) {
   EXPECT_NE(before.out.find("pending"), std::string::npos);
   auto first = runBaraza({"migrate"}, env);
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_EQ(first.out.rfind("1 migration(s) applied", 0), 0u) << first.out;
+  EXPECT_EQ(first.out.rfind(std::to_string(kMigrations) + " migration(s) applied", 0), 0u)
+      << first.out;
   auto again = runBaraza({"migrate"}, env);
   EXPECT_EQ(again.out.rfind("0 migration(s) applied", 0), 0u) << again.out;
   auto after = runBaraza({"migrate", "--status"}, env);
@@ -129,7 +133,7 @@ TEST(Cli, MigrateStatusOnAFreshDatabaseWritesNothing) {
       runBaraza({"migrate", "--status"}, {{"BARAZA_DATABASE_URL", "sqlite://" + dir.file("s.db")}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto sql = runBaraza({"migrate"}, {{"BARAZA_DATABASE_URL", "sqlite://" + dir.file("s.db")}});
-  EXPECT_EQ(sql.out.rfind("1 migration(s) applied", 0), 0u) << sql.out;
+  EXPECT_EQ(sql.out.rfind(std::to_string(kMigrations) + " migration(s) applied", 0), 0u) << sql.out;
 }
 
 TEST(Cli, MissingPluginExitsOneNamingIt) {
@@ -138,6 +142,53 @@ TEST(Cli, MissingPluginExitsOneNamingIt) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("plugin 'telegram' named in plugins.load was not found"), std::string::npos)
       << r.err;
+}
+
+TEST(Cli, TenantImportSealsTheCanaryTokenEverywhere) {
+  TempDir dir;
+  const std::string canary = "EAAX-CANARY-7f3a9c1d2e";
+  std::map<std::string, std::string> env = {
+      {"BARAZA_DATABASE_URL", "sqlite://" + dir.file("t.db")},
+      {"BARAZA_SECURITY_MASTER_KEY_FILE", dir.file("master.key")},
+      {"BARAZA_LOG_LEVEL", "debug"},
+      {"CANARY_TOKEN", canary}};
+  auto file = dir.write("canary.yaml",
+                        "slug: canary\nname: Canary\nchannels:\n  - phone_number_id: \"555\"\n"
+                        "    access_token_env: CANARY_TOKEN\n");
+  auto first = runBaraza({"tenant", "import", file}, env);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, "canary: created (1 channel(s), 0 template(s), 0 knowledge entries)\n");
+  auto again = runBaraza({"tenant", "import", file}, env);
+  EXPECT_EQ(again.out, "canary: updated (1 channel(s), 0 template(s), 0 knowledge entries)\n");
+  std::string hex;
+  for (unsigned char c : canary) {
+    char b[3];
+    std::snprintf(b, sizeof(b), "%02x", c);
+    hex += b;
+  }
+  for (const char* name : {"t.db", "t.db-wal", "t.db-shm"}) {
+    std::ifstream in(dir.file(name), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    EXPECT_EQ(bytes.str().find(canary), std::string::npos) << name;
+    EXPECT_EQ(bytes.str().find(hex), std::string::npos) << name;
+  }
+  for (const auto& text : {first.out, first.err, again.out, again.err}) {
+    EXPECT_EQ(text.find(canary), std::string::npos) << text;
+  }
+}
+
+TEST(Cli, ABadTenantFileExitsOneNamingFileLineAndKeyAndChangesNothing) {
+  TempDir dir;
+  std::map<std::string, std::string> env = {
+      {"BARAZA_DATABASE_URL", "sqlite://" + dir.file("t.db")},
+      {"BARAZA_SECURITY_MASTER_KEY_FILE", dir.file("master.key")}};
+  auto bad = dir.write("bad.yaml", "slug: shop\nname: Shop\nchanels: []\n");
+  auto r = runBaraza({"tenant", "import", bad}, env);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "baraza: " + bad + ":3:1: chanels: unknown key\n");
+  EXPECT_EQ(runBaraza({"tenant", "import"}, env).exit_code, 2);
+  EXPECT_EQ(runBaraza({"tenant", "export", bad}, env).exit_code, 2);
 }
 
 TEST(Docs, ConfigurationReferenceMatchesTheKeyTables) {

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "storage/migrator.h"
 #include "support/engine_process.h"
 #include "support/http_client.h"
 #include "support/test_env.h"
@@ -67,7 +68,8 @@ TEST(Postgres, TwoEnginesStartingTogetherMigrateOnce) {
   ASSERT_EQ(results[0].exit_code, 0) << results[0].err;
   ASSERT_EQ(results[1].exit_code, 0) << results[1].err;
   std::string both = results[0].out + results[1].out;
-  EXPECT_NE(both.find("1 migration(s) applied"), std::string::npos) << both;
+  std::string all = std::to_string(embeddedMigrations(Dialect::kPostgresql).size());
+  EXPECT_NE(both.find(all + " migration(s) applied"), std::string::npos) << both;
   EXPECT_NE(both.find("0 migration(s) applied"), std::string::npos) << both;
 }
 

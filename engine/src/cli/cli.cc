@@ -48,6 +48,13 @@ const std::map<std::string, Command>& commands() {
         "baraza config-docs [--config FILE]\n\n"
         "Prints the reference of the core keys and of every plugin found as configured.",
         true, false}},
+      {"tenant",
+       {"tenant import FILE.yaml...: create or update tenants from YAML",
+        "baraza tenant import [--config FILE] TENANT.yaml...\n\n"
+        "Creates or updates each tenant of the files (docs/tenants.md), one transaction per\n"
+        "file, sealing its tokens under the master key. A bad file is rejected with its file,\n"
+        "line and reason and changes nothing; files before it stay imported.",
+        true, false}},
       {"version", {"print the version", "baraza version", false, false}},
   };
   return table;
@@ -106,7 +113,19 @@ int runCli(int argc, char** argv) {
   const Command& cmd = it->second;
   std::string config_file;
   bool status = false;
-  for (size_t i = 1; i < args.size(); ++i) {
+  std::vector<std::string> files;
+  size_t first = 1;
+  if (name == "tenant") {
+    if (args.size() > 1 && (args[1] == "--help" || args[1] == "-h")) {
+      std::printf("Usage: %s\n", cmd.usage);
+      return 0;
+    }
+    if (args.size() < 2 || args[1] != "import") {
+      return usageError("tenant: expected 'tenant import TENANT.yaml...'");
+    }
+    first = 2;
+  }
+  for (size_t i = first; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
       std::printf("Usage: %s\n", cmd.usage);
@@ -120,9 +139,14 @@ int runCli(int argc, char** argv) {
       config_file = a.substr(9);
     } else if (cmd.takes_status && a == "--status") {
       status = true;
+    } else if (name == "tenant" && !a.empty() && a[0] != '-') {
+      files.push_back(a);
     } else {
       return usageError(name + ": unexpected argument '" + a + "'");
     }
+  }
+  if (name == "tenant" && files.empty()) {
+    return usageError("tenant import: name at least one TENANT.yaml");
   }
   if (name == "version") {
     std::printf("baraza %s (plugin ABI %d.%d)\n", kVersion, BARAZA_PLUGIN_ABI_MAJOR,
@@ -140,6 +164,8 @@ int runCli(int argc, char** argv) {
       return checkConfigCommand(config);
     if (name == "config-docs")
       return configDocsCommand(config);
+    if (name == "tenant")
+      return tenantImportCommand(config, files);
   } catch (const std::exception& e) {
     return runtimeError(e.what());
   }

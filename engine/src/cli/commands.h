@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "config/engine_config.h"
 
@@ -10,6 +11,7 @@ int serveCommand(const EngineConfig& config);
 int migrateCommand(const EngineConfig& config, bool status_only);
 int checkConfigCommand(const EngineConfig& config);
 int configDocsCommand(const EngineConfig& config);
+int tenantImportCommand(const EngineConfig& config, const std::vector<std::string>& files);
 
 // Applies the log.* keys; throws ConfigError on a bad level or format.
 void applyLogConfig(const EngineConfig& config);

@@ -272,7 +272,7 @@ class Applier {
       value = typedValue(spec, given[name], key);
       have = true;
     }
-    if (env_ok) {
+    if (env_ok && src_.environment) {
       std::string var = envNameFor(src_.prefix, path);
       if (const char* env = std::getenv(var.c_str())) {
         if (!convertScalar(spec.type, env, value)) {

@@ -36,8 +36,9 @@ using Schema = std::vector<KeySpec>;
 
 // Where a subtree comes from, for error messages and environment overrides.
 struct ConfigSource {
-  std::string file;    // "" when there is no file
-  std::string prefix;  // "" for the root, "channels.whatsapp" for a plugin subtree
+  std::string file;         // "" when there is no file
+  std::string prefix;       // "" for the root, "channels.whatsapp" for a plugin subtree
+  bool environment = true;  // BARAZA_<PREFIX_PATH> overrides (off for data files: tenants)
 };
 
 // Validates `node` (a map, or null/undefined for "nothing given") against `schema` and returns

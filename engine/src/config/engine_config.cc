@@ -108,7 +108,7 @@ EngineConfig loadEngineConfig(const std::string& file) {
   EngineConfig cfg;
   cfg.file = file;
   YAML::Node root = file.empty() ? YAML::Node() : loadYamlFile(file);
-  cfg.values = applySchema(engineSchema(), root, {file, ""}, cfg.warnings, kPluginSections);
+  cfg.values = applySchema(engineSchema(), root, {file, "", true}, cfg.warnings, kPluginSections);
 
   for (const auto& section : kPluginSections) {
     YAML::Node node = root.IsMap() ? root[section] : YAML::Node();

@@ -218,7 +218,7 @@ std::map<std::string, nlohmann::json> PluginHost::validateConfig(
     auto section = config.plugin_sections.find(p->configPrefix());
     YAML::Node node = section == config.plugin_sections.end() ? YAML::Node() : section->second;
     out[p->configPrefix()] =
-        applySchema(p->schema, node, {config.file, p->configPrefix()}, warnings);
+        applySchema(p->schema, node, {config.file, p->configPrefix(), true}, warnings);
   }
   return out;
 }

@@ -23,7 +23,8 @@ const Schema kSchema = {
 nlohmann::json applyYaml(const std::string& yaml, std::vector<std::string>* warnings = nullptr,
                          const std::string& prefix = "") {
   std::vector<std::string> local;
-  return applySchema(kSchema, YAML::Load(yaml), {"cfg.yaml", prefix}, warnings ? *warnings : local);
+  return applySchema(kSchema, YAML::Load(yaml), {"cfg.yaml", prefix, true},
+                     warnings ? *warnings : local);
 }
 
 std::string errorOf(const std::string& yaml) {

@@ -1,0 +1,26 @@
+#include <chrono>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "security/sealer.h"
+#include "storage/migrator.h"
+#include "tenancy/tenant_import.h"
+
+namespace baraza {
+
+std::vector<Migration> configuredMigrations(const EngineConfig& config, Dialect dialect);
+
+int tenantImportCommand(const EngineConfig& config, const std::vector<std::string>& files) {
+  Database db(config.database.url, 1, std::chrono::milliseconds(config.database.lease_timeout_ms));
+  Migrator(db, configuredMigrations(config, db.dialect())).apply();
+  Sealer sealer(KeyRing::fromEnvironmentOrFile(config.master_key_file));
+  for (const auto& file : files) {
+    TenantSpec spec = readTenantFile(file);  // all checks before the database is touched
+    ImportResult r = importTenant(db, sealer, spec, "cli:tenant-import");
+    std::printf("%s: %s (%d channel(s), %d template(s), %d knowledge entries)\n", spec.slug.c_str(),
+                r.created ? "created" : "updated", r.channels, r.templates, r.knowledge);
+  }
+  return 0;
+}
+
+}  // namespace baraza

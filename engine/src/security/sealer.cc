@@ -1,0 +1,128 @@
+#include "security/sealer.h"
+
+#include <memory>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+namespace baraza {
+namespace {
+
+constexpr size_t kNonce = 12;
+constexpr size_t kTag = 16;
+constexpr std::string_view kPrefix = "bz1.";
+
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+std::string associatedData(const SealContext& ctx, const std::string& kid) {
+  const char sep = '\x1f';  // cannot appear in ids or names
+  return ctx.tenant_id + sep + ctx.table + sep + ctx.row_id + sep + ctx.column + sep + kid;
+}
+
+std::string base64(const std::string& raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(raw.data()),
+                          static_cast<int>(raw.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::optional<std::string> unbase64(std::string_view text) {
+  if (text.empty() || text.size() % 4 != 0)
+    return std::nullopt;
+  std::string out(3 * text.size() / 4 + 1, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0)
+    return std::nullopt;
+  size_t pad = (text.back() == '=') + (text.size() > 1 && text[text.size() - 2] == '=');
+  out.resize(static_cast<size_t>(n) - pad);
+  // Only the canonical encoding counts: a changed padding bit must not pass for the same value.
+  if (base64(out) != text)
+    return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::string Sealer::keyIdOf(std::string_view sealed) {
+  if (sealed.substr(0, kPrefix.size()) != kPrefix)
+    return "";
+  auto dot = sealed.find('.', kPrefix.size());
+  if (dot == std::string_view::npos)
+    return "";
+  return std::string(sealed.substr(kPrefix.size(), dot - kPrefix.size()));
+}
+
+std::string Sealer::seal(std::string_view plaintext, const SealContext& ctx) const {
+  const std::string kid = ring_.currentId();
+  const KeyRing::Key& key = ring_.key(kid);
+  unsigned char nonce[kNonce];
+  if (RAND_bytes(nonce, kNonce) != 1)
+    throw KeyError("the system random generator failed");
+  std::string aad = associatedData(ctx, kid);
+  CipherCtx c(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  std::string out(reinterpret_cast<char*>(nonce), kNonce);
+  out.resize(kNonce + plaintext.size() + kTag);
+  int len = 0;
+  bool ok =
+      EVP_EncryptInit_ex(c.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_IVLEN, kNonce, nullptr) == 1 &&
+      EVP_EncryptInit_ex(c.get(), nullptr, nullptr, key.data(), nonce) == 1 &&
+      EVP_EncryptUpdate(c.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                        static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(c.get(), reinterpret_cast<unsigned char*>(out.data()) + kNonce, &len,
+                        reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptFinal_ex(c.get(), nullptr, &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_GET_TAG, kTag,
+                          out.data() + kNonce + plaintext.size()) == 1;
+  if (!ok)
+    throw KeyError("AES-256-GCM sealing failed");
+  return std::string(kPrefix) + kid + "." + base64(out);
+}
+
+std::optional<std::string> Sealer::open(std::string_view sealed, const SealContext& ctx,
+                                        std::string* error) const {
+  auto fail = [&](const std::string& why) -> std::optional<std::string> {
+    if (error)
+      *error = why;
+    return std::nullopt;
+  };
+  std::string kid = keyIdOf(sealed);
+  if (kid.empty())
+    return fail("not a sealed value");
+  const KeyRing::Key* key = nullptr;
+  try {
+    key = &ring_.key(kid);
+  } catch (const KeyError& e) {
+    return fail(e.what());
+  }
+  auto raw = unbase64(sealed.substr(kPrefix.size() + kid.size() + 1));
+  if (!raw || raw->size() < kNonce + kTag)
+    return fail("malformed sealed value");
+  size_t text_len = raw->size() - kNonce - kTag;
+  std::string aad = associatedData(ctx, kid);
+  std::string plain(text_len, '\0');
+  CipherCtx c(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  int len = 0;
+  auto* bytes = reinterpret_cast<unsigned char*>(raw->data());
+  bool ok =
+      EVP_DecryptInit_ex(c.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_IVLEN, kNonce, nullptr) == 1 &&
+      EVP_DecryptInit_ex(c.get(), nullptr, nullptr, key->data(), bytes) == 1 &&
+      EVP_DecryptUpdate(c.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                        static_cast<int>(aad.size())) == 1 &&
+      EVP_DecryptUpdate(c.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
+                        bytes + kNonce, static_cast<int>(text_len)) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_TAG, kTag, bytes + kNonce + text_len) == 1;
+  if (!ok || EVP_DecryptFinal_ex(c.get(), nullptr, &len) != 1) {
+    std::fill(plain.begin(), plain.end(), '\0');
+    return fail("the sealed value does not open here: tampered, or moved from another row");
+  }
+  return plain;
+}
+
+}  // namespace baraza

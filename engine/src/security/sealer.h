@@ -1,0 +1,42 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "security/key_ring.h"
+
+namespace baraza {
+
+// Where a sealed value lives: bound into the ciphertext as associated data, so a value copied to
+// another tenant, table, row or column does not open.
+struct SealContext {
+  std::string tenant_id;
+  std::string table;
+  std::string row_id;
+  std::string column;
+};
+
+// AES-256-GCM sealing of tenant secrets in the engine (never in SQL): a fresh random 96-bit
+// nonce per value; associated data = tenant id, table, row id, column and key id. The sealed form
+// is "bz1.KEY_ID.BASE64(nonce | ciphertext | tag)": printable, so it fits a TEXT column.
+class Sealer {
+ public:
+  explicit Sealer(KeyRing ring) : ring_(std::move(ring)) {}
+
+  std::string seal(std::string_view plaintext, const SealContext& ctx) const;
+  // The plaintext, or nullopt with `error` set (a tampered, moved or malformed value, an unknown
+  // or retired key). No plaintext is released when authentication fails.
+  std::optional<std::string> open(std::string_view sealed, const SealContext& ctx,
+                                  std::string* error = nullptr) const;
+  // The key id a sealed value was made with ("" when it is not a sealed value).
+  static std::string keyIdOf(std::string_view sealed);
+
+  const KeyRing& ring() const { return ring_; }
+  KeyRing& ring() { return ring_; }
+
+ private:
+  KeyRing ring_;
+};
+
+}  // namespace baraza

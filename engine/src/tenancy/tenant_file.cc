@@ -1,0 +1,201 @@
+#include "tenancy/tenant_file.h"
+
+#include <regex>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+namespace baraza {
+namespace {
+
+YAML::Node loadFile(const std::string& file) {
+  try {
+    return YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(file + ": cannot open tenant file");
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1) +
+                      ": YAML syntax error: " + e.msg);
+  }
+}
+
+[[noreturn]] void fail(const std::string& file, const YAML::Node& node, const std::string& key,
+                       const std::string& problem) {
+  std::string where = file;
+  if (node.IsDefined() && !node.Mark().is_null()) {
+    where += ":" + std::to_string(node.Mark().line + 1);
+  }
+  throw ConfigError(where + ": " + key + ": " + problem);
+}
+
+YAML::Node item(const YAML::Node& root, const char* list, size_t i) {
+  YAML::Node l = root[list];
+  return l.IsSequence() && i < l.size() ? l[i] : root;
+}
+
+}  // namespace
+
+const Schema& tenantSchema() {
+  static const Schema schema = {
+      {"slug", KeyType::kString, std::nullopt,
+       "Unique name of the tenant: [a-z0-9-], used in admin URLs."},
+      {"name", KeyType::kString, std::nullopt, "The business's name."},
+      {"active", KeyType::kBool, "true", "An inactive tenant's messages are stored, not answered."},
+      {"organization", KeyType::kString, std::nullopt,
+       "Slug of the organization owning this tenant (created if missing)."},
+      {"organization_name", KeyType::kString, std::nullopt,
+       "The organization's name, when it is created."},
+      {"channels", KeyType::kObjectList, std::nullopt, "The tenant's numbers."},
+      {"channels[].type", KeyType::kString, "whatsapp", "The channel: whatsapp."},
+      {"channels[].phone_number_id", KeyType::kString, std::nullopt,
+       "Meta's phone number id: routes webhooks to this tenant; unique on the server."},
+      {"channels[].display_phone_number", KeyType::kString, std::nullopt,
+       "The number as people dial it."},
+      {"channels[].waba_id", KeyType::kString, std::nullopt, "The WhatsApp Business Account id."},
+      {"channels[].access_token", KeyType::kSecret, std::nullopt,
+       "The Graph API token; sealed on import, never printed again."},
+      {"channels[].verify_token", KeyType::kSecret, std::nullopt,
+       "The tenant's own webhook verify token (optional)."},
+      {"channels[].token_expires_at", KeyType::kString, std::nullopt,
+       "When the access token expires (ISO 8601), for expiry alerts."},
+      {"settings.bot_enabled", KeyType::kBool, "true", "Answer at all."},
+      {"settings.auto_reply", KeyType::kBool, "true", "Answer automatically."},
+      {"settings.ai_responses", KeyType::kBool, "true",
+       "Use the AI provider chain (else FAQ and static replies only)."},
+      {"settings.payment_flow", KeyType::kBool, "false", "Enable payment collection."},
+      {"settings.training_mode", KeyType::kBool, "false", "Record user feedback."},
+      {"settings.log_conversations", KeyType::kBool, "true", "Store full conversation logs."},
+      {"settings.log_errors", KeyType::kBool, "true", "Store error logs."},
+      {"settings.max_messages_per_hour", KeyType::kInt, "100",
+       "Replies per hour for the whole tenant."},
+      {"settings.max_messages_per_user_per_day", KeyType::kInt, "50",
+       "Replies per contact per day."},
+      {"settings.escalation_phone", KeyType::kString, std::nullopt,
+       "Number a human is reached at."},
+      {"settings.escalation_email", KeyType::kString, std::nullopt, "Address escalations go to."},
+      {"settings.static_reply", KeyType::kString, std::nullopt,
+       "The reply when nothing better answers."},
+      {"templates", KeyType::kObjectList, std::nullopt,
+       "Prompt templates (seed 001's bot_templates)."},
+      {"templates[].name", KeyType::kString, std::nullopt, "Unique within the tenant."},
+      {"templates[].system_prompt", KeyType::kString, std::nullopt, "Instructions for the AI."},
+      {"templates[].tone", KeyType::kString, std::nullopt, "friendly, professional, playful, ..."},
+      {"templates[].max_response_length", KeyType::kInt, std::nullopt,
+       "Character limit of answers."},
+      {"templates[].default", KeyType::kBool, "false",
+       "Used when no other template is chosen; at most one."},
+      {"templates[].active", KeyType::kBool, "true", "Inactive templates are kept but not used."},
+      {"faq", KeyType::kObjectList, std::nullopt, "Knowledge (seed 001's bot_training_data)."},
+      {"faq[].type", KeyType::kString, "faq", "faq, canned_reply, example or rule."},
+      {"faq[].question", KeyType::kString, std::nullopt, "The question or pattern."},
+      {"faq[].answer", KeyType::kString, std::nullopt, "The answer."},
+      {"faq[].keywords", KeyType::kStringList, std::nullopt, "Words that point to this entry."},
+      {"faq[].priority", KeyType::kInt, "5", "1-10, higher matches first."},
+      {"faq[].category", KeyType::kString, "general", "general, billing, products, ..."},
+      {"faq[].active", KeyType::kBool, "true", "Inactive entries are kept but not matched."},
+      {"script", KeyType::kString, std::nullopt, "The tenant's Lua script, relative to this file."},
+  };
+  return schema;
+}
+
+TenantSpec readTenantFile(const std::string& file) {
+  YAML::Node root = loadFile(file);
+  std::vector<std::string> warnings;
+  nlohmann::json v = applySchema(tenantSchema(), root, {file, "", false}, warnings);
+  for (const auto& w : warnings)
+    throw ConfigError(w);  // a tenant file must be complete
+  TenantSpec t;
+  t.file = file;
+  static const std::regex slug("^[a-z0-9][a-z0-9-]{0,62}$");
+  static const std::regex digits("^[0-9]{1,32}$");
+  t.slug = v.value("slug", "");
+  if (t.slug.empty())
+    fail(file, root, "slug", "is required");
+  if (!std::regex_match(t.slug, slug)) {
+    fail(file, root["slug"], "slug", "must be 1-63 characters of [a-z0-9-], not starting with -");
+  }
+  t.name = v.value("name", "");
+  if (t.name.empty())
+    fail(file, root, "name", "is required");
+  t.active = v["active"];
+  t.organization = v.value("organization", "");
+  t.organization_name = v.value("organization_name", "");
+  if (!t.organization.empty() && !std::regex_match(t.organization, slug)) {
+    fail(file, root["organization"], "organization", "must be a slug of [a-z0-9-]");
+  }
+  for (size_t i = 0; i < v["channels"].size(); ++i) {
+    const auto& c = v["channels"][i];
+    YAML::Node node = item(root, "channels", i);
+    std::string key = "channels[" + std::to_string(i) + "]";
+    ChannelSpec ch{c.value("type", "whatsapp"),         c.value("phone_number_id", ""),
+                   c.value("display_phone_number", ""), c.value("waba_id", ""),
+                   c.value("access_token", ""),         c.value("verify_token", ""),
+                   c.value("token_expires_at", "")};
+    if (ch.type != "whatsapp")
+      fail(file, node, key + ".type", "only whatsapp is supported");
+    if (!std::regex_match(ch.phone_number_id, digits)) {
+      fail(file, node, key + ".phone_number_id", "is required and must be digits");
+    }
+    if (ch.access_token.empty()) {
+      fail(file, node, key + ".access_token", "is required (as access_token, _env or _file)");
+    }
+    for (const auto& other : t.channels) {
+      if (other.phone_number_id == ch.phone_number_id) {
+        fail(file, node, key + ".phone_number_id", "is listed twice");
+      }
+    }
+    t.channels.push_back(ch);
+  }
+  t.settings = v["settings"];
+  for (const char* limit : {"max_messages_per_hour", "max_messages_per_user_per_day"}) {
+    if (t.settings[limit].get<long long>() < 0) {
+      fail(file, root["settings"][limit], std::string("settings.") + limit, "must be 0 or more");
+    }
+  }
+  std::set<std::string> names;
+  int defaults = 0;
+  for (size_t i = 0; i < v["templates"].size(); ++i) {
+    const auto& tp = v["templates"][i];
+    YAML::Node node = item(root, "templates", i);
+    std::string key = "templates[" + std::to_string(i) + "]";
+    TemplateSpec s{tp.value("name", ""),       tp.value("system_prompt", ""),
+                   tp.value("tone", ""),       tp.value("max_response_length", 0LL),
+                   tp.value("default", false), tp.value("active", true)};
+    if (s.name.empty())
+      fail(file, node, key + ".name", "is required");
+    if (!names.insert(s.name).second)
+      fail(file, node, key + ".name", "is used twice");
+    if (s.system_prompt.empty())
+      fail(file, node, key + ".system_prompt", "is required");
+    if (s.max_response_length < 0)
+      fail(file, node, key + ".max_response_length", "must be positive");
+    defaults += s.is_default;
+    if (defaults > 1)
+      fail(file, node, key + ".default", "only one template may be the default");
+    t.templates.push_back(s);
+  }
+  static const std::set<std::string> kinds = {"faq", "canned_reply", "example", "rule"};
+  for (size_t i = 0; i < v["faq"].size(); ++i) {
+    const auto& f = v["faq"][i];
+    YAML::Node node = item(root, "faq", i);
+    std::string key = "faq[" + std::to_string(i) + "]";
+    KnowledgeSpec k{f.value("type", "faq"),         f.value("question", ""),
+                    f.value("answer", ""),          f.value("keywords", std::vector<std::string>{}),
+                    f.value("category", "general"), f.value("priority", 5LL),
+                    f.value("active", true)};
+    if (!kinds.count(k.data_type)) {
+      fail(file, node, key + ".type", "must be faq, canned_reply, example or rule");
+    }
+    if (k.question.empty())
+      fail(file, node, key + ".question", "is required");
+    if (k.answer.empty())
+      fail(file, node, key + ".answer", "is required");
+    if (k.priority < 1 || k.priority > 10)
+      fail(file, node, key + ".priority", "must be 1-10");
+    t.knowledge.push_back(k);
+  }
+  t.script = v.value("script", "");
+  return t;
+}
+
+}  // namespace baraza

@@ -1,0 +1,145 @@
+#include "tenancy/tenant_import.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "storage/migrator.h"
+#include "support/test_env.h"
+
+namespace baraza {
+namespace {
+
+// Every case runs on SQLite and on the throwaway PostgreSQL server.
+class TenantImport : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Dialect::kSqlite) {
+      url_ = "sqlite://" + dir_.file("t.db");
+    } else {
+      pg_ = std::make_unique<test::PostgresDatabase>();
+      url_ = pg_->url();
+    }
+    db_ = std::make_unique<Database>(url_, 2, std::chrono::milliseconds(2000));
+    Migrator(*db_, embeddedMigrations(GetParam())).apply();
+    sealer_ = std::make_unique<Sealer>(KeyRing::loadOrCreate(dir_.file("master.key")));
+  }
+
+  ImportResult import(const std::string& file) {
+    return importTenant(*db_, *sealer_, readTenantFile(file), "test");
+  }
+  std::string example(const std::string& name) {
+    return test::sourceDir() + "/examples/tenants/" + name + ".yaml";
+  }
+  long long count(const std::string& sql) {
+    auto s = db_->lease();
+    long long n = 0;
+    **s << sql, soci::into(n);
+    return n;
+  }
+  std::string text(const std::string& sql) {
+    auto s = db_->lease();
+    std::string v;
+    **s << sql, soci::into(v);
+    return v;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::PostgresDatabase> pg_;
+  std::string url_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<Sealer> sealer_;
+};
+
+TEST_P(TenantImport, TheExampleTenantsImportWithTheirOrganization) {
+  for (const char* name :
+       {"kassangas", "mama-mboga", "nyumba-realty-amina", "nyumba-realty-otieno"}) {
+    EXPECT_TRUE(import(example(name)).created) << name;
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenants"), 4);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM organizations"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenants WHERE organization_id IS NOT NULL"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM knowledge_entries k JOIN tenants t ON t.id = k.tenant_id "
+                  "WHERE t.slug = 'kassangas'"),
+            9);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM prompt_templates p JOIN tenants t ON t.id = p.tenant_id "
+                  "WHERE t.slug = 'kassangas'"),
+            3);
+  EXPECT_EQ(text("SELECT organization_name FROM (SELECT o.name AS organization_name FROM "
+                 "organizations o) x"),
+            "Nyumba Realty Ltd");
+}
+
+TEST_P(TenantImport, ImportingTheSameFileAgainChangesNothingVisible) {
+  ImportResult first = import(example("kassangas"));
+  std::string channel = text("SELECT CAST(id AS TEXT) FROM channel_accounts");
+  ImportResult again = import(example("kassangas"));
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.tenant_id, first.tenant_id);
+  EXPECT_EQ(text("SELECT CAST(id AS TEXT) FROM channel_accounts"), channel);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM knowledge_entries"), 9);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM prompt_templates"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_settings"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log"), 2) << "one entry per import";
+}
+
+TEST_P(TenantImport, TokensAreSealedAndOpenOnlyInTheirOwnRow) {
+  ImportResult r = import(example("kassangas"));
+  std::string id = text("SELECT CAST(id AS TEXT) FROM channel_accounts");
+  std::string sealed = text("SELECT access_token_sealed FROM channel_accounts");
+  EXPECT_EQ(sealed.rfind("bz1.k1.", 0), 0u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM channel_accounts WHERE access_token_sealed LIKE "
+                  "'%placeholder%' OR verify_token_sealed LIKE '%kassangas-verify%'"),
+            0);
+  EXPECT_EQ(sealer_->open(sealed, {r.tenant_id, "channel_accounts", id, "access_token_sealed"}),
+            "EAAX-demo-kassangas-placeholder-token");
+  EXPECT_EQ(sealer_->open(sealed, {r.tenant_id, "channel_accounts", id, "verify_token_sealed"}),
+            std::nullopt);
+  std::string verify = text("SELECT verify_token_sealed FROM channel_accounts");
+  EXPECT_EQ(sealer_->open(verify, {r.tenant_id, "channel_accounts", id, "verify_token_sealed"}),
+            "kassangas-verify");
+  EXPECT_EQ(text("SELECT after FROM audit_log").find("placeholder"), std::string::npos);
+}
+
+TEST_P(TenantImport, ANumberOwnedByAnotherTenantIsRefusedAndNothingChanges) {
+  import(example("kassangas"));
+  std::string thief =
+      dir_.write("thief.yaml",
+                 "slug: thief\nname: Thief\nchannels:\n  - phone_number_id: \"119202345678901\"\n"
+                 "    access_token: stolen-token\n");
+  try {
+    import(thief);
+    FAIL() << "a number changed hands";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find("already belongs to tenant 'kassangas'"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenants"), 1) << "the failed import was rolled back";
+}
+
+TEST_P(TenantImport, ChannelsLeftOutOfTheFileAreDeactivatedNotDeleted) {
+  import(example("kassangas"));
+  std::string yaml;
+  {
+    std::ifstream in(example("kassangas"));
+    std::stringstream buf;
+    buf << in.rdbuf();
+    yaml = buf.str();
+  }
+  yaml.replace(yaml.find("119202345678901"), 15, "119202345670000");
+  import(dir_.write("kassangas.yaml", yaml));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM channel_accounts"), 2);
+  EXPECT_EQ(count(std::string("SELECT COUNT(*) FROM channel_accounts WHERE active = ") +
+                  (GetParam() == Dialect::kSqlite ? "1" : "TRUE")),
+            1);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, TenantImport,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
+
+}  // namespace
+}  // namespace baraza
