@@ -1,6 +1,7 @@
 #include "whatsapp_channel.h"
 
 #include <chrono>
+#include <cstddef>
 #include <set>
 #include <stdexcept>
 
@@ -141,7 +142,9 @@ WhatsAppChannel::WhatsAppChannel(const baraza_host_api* host, ChannelConfig conf
         "gets 401 until one is");
   }
   if (config_.verify_token.empty()) {
-    log(BARAZA_LOG_WARN, "no verify_token configured: Meta's verification handshake gets 403");
+    log(BARAZA_LOG_INFO,
+        "no global verify_token: only tenant channels' own tokens pass Meta's "
+        "handshake");
   }
 }
 
@@ -218,9 +221,16 @@ void WhatsAppChannel::handleVerify(const baraza_http_request& request) {
   std::string mode = queryParam(request.query, "hub.mode");
   std::string token = queryParam(request.query, "hub.verify_token");
   std::string challenge = queryParam(request.query, "hub.challenge");
-  bool ok = mode == "subscribe" && !config_.verify_token.empty() &&
-            equalConstantTime(token, config_.verify_token) && !challenge.empty() &&
-            challenge.size() <= kMaxChallenge;
+  // The global token, or any active tenant channel's own (asked of the host, ABI 1.2).
+  bool known = !config_.verify_token.empty() && equalConstantTime(token, config_.verify_token);
+  if (!known && !token.empty() &&
+      host_->struct_size >=
+          offsetof(baraza_host_api, verify_token_known) + sizeof(host_->verify_token_known) &&
+      host_->verify_token_known) {
+    known = host_->verify_token_known(host_->host_host_ptr, "whatsapp", token.data(),
+                                      token.size()) == 1;
+  }
+  bool ok = mode == "subscribe" && known && !challenge.empty() && challenge.size() <= kMaxChallenge;
   count("baraza_whatsapp_verifications_total", ok ? "result=ok" : "result=refused");
   if (!ok) {
     logRateLimited(std::string("webhook verification refused (") +

@@ -105,6 +105,32 @@ TEST_F(WhatsAppWebhook, AProperlySignedBatchIsAcceptedWithEveryEvent) {
   EXPECT_NE(metrics.find("baraza_whatsapp_events_total{kind=\"status\"} 1"), std::string::npos);
 }
 
+TEST(WhatsAppTenantTokens, ATenantChannelsOwnVerifyTokenPassesTheHandshake) {
+  TempDir dir;
+  std::map<std::string, std::string> env = {
+      {"BARAZA_DATABASE_URL", "sqlite://" + dir.file("t.db")},
+      {"BARAZA_SECURITY_MASTER_KEY_FILE", dir.file("master.key")}};
+  auto sleeping = dir.write("sleeping.yaml",
+                            "slug: sleeping\nname: Sleeping\nactive: false\nchannels:\n"
+                            "  - phone_number_id: \"777\"\n    access_token: t-777777\n"
+                            "    verify_token: sleeping-verify\n");
+  auto r = runBaraza(
+      {"tenant", "import", sourceDir() + "/examples/tenants/kassangas.yaml", sleeping}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EngineProcess engine("", env);
+  auto handshake = [&](const std::string& token) {
+    return httpRequest(
+        engine.port(), "GET",
+        "/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=" + token + "&hub.challenge=4242");
+  };
+  auto ok = handshake("kassangas-verify");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "4242");
+  EXPECT_EQ(handshake("kassangas-verif").status, 403);
+  EXPECT_EQ(handshake("sleeping-verify").status, 403) << "an inactive tenant's token";
+  EXPECT_EQ(handshake("").status, 403);
+}
+
 TEST_F(WhatsAppWebhook, BodyOverTheLimitIs413BeforeAnyCheck) {
   auto r = httpRequest(engine_->port(), "POST", "/webhook/whatsapp", std::string(5000, '{'),
                        {{"X-Hub-Signature-256", "sha256=00"}});

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define BARAZA_PLUGIN_ABI_MAJOR 1
-#define BARAZA_PLUGIN_ABI_MINOR 1
+#define BARAZA_PLUGIN_ABI_MINOR 2
 #define BARAZA_PLUGIN_ENTRY_SYMBOL "baraza_plugin_entry"
 
 #if defined(__GNUC__)
@@ -117,6 +117,12 @@ typedef struct baraza_host_api {
    * host copies the bytes. Returns 0 when accepted, nonzero when refused (the plugin should then
    * answer the network with a retryable error). */
   int (*emit_inbound)(baraza_host* host, const char* event_json, size_t event_len);
+
+  /* ABI 1.2. Returns 1 when `token` is the webhook verify token of an active channel account of
+   * type `channel` ("whatsapp") of an active tenant, else 0; compared in constant time. Both
+   * strings are *_host_buf of the caller. Read it only when struct_size covers it. */
+  int (*verify_token_known)(baraza_host* host, const char* channel, const char* token,
+                            size_t token_len);
 } baraza_host_api;
 
 /* Hooks of a channel plugin. */

@@ -12,7 +12,9 @@
 #include "http/core_routes.h"
 #include "http/http_server.h"
 #include "plugin_host/plugin_host.h"
+#include "security/sealer.h"
 #include "storage/migrator.h"
+#include "tenancy/verify_tokens.h"
 
 namespace baraza {
 
@@ -50,7 +52,11 @@ int serveCommand(const EngineConfig& config) {
   int applied = Migrator(db, configuredMigrations(config, db.dialect())).apply();
   spdlog::info("database {} ready ({} migration(s) applied)", db.displayUrl(), applied);
 
+  Sealer sealer(KeyRing::fromEnvironmentOrFile(config.master_key_file));
   PluginHost plugins(acceptInbound);
+  plugins.setVerifyTokenCheck([&db, &sealer](const std::string& channel, std::string_view token) {
+    return isTenantVerifyToken(db, sealer, channel, token);
+  });
   plugins.loadConfigured(config.plugins);
   plugins.createAll(config);
 

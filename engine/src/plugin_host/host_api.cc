@@ -60,6 +60,12 @@ int hostEmitInbound(baraza_host* host, const char* event_json, size_t event_len)
   return host->owner->emitInbound(host->plugin_name, std::string_view(event_json, event_len));
 }
 
+int hostVerifyTokenKnown(baraza_host* host, const char* channel, const char* token, size_t len) {
+  if (!host || !channel || !token)
+    return 0;
+  return host->owner->verifyTokenKnown(channel, std::string_view(token, len)) ? 1 : 0;
+}
+
 }  // namespace
 
 std::unique_ptr<baraza_host_api> makeHostApi(baraza_host* host) {
@@ -72,6 +78,7 @@ std::unique_ptr<baraza_host_api> makeHostApi(baraza_host* host) {
   api->counter_add = hostCounterAdd;
   api->http_reply = hostHttpReply;
   api->emit_inbound = hostEmitInbound;
+  api->verify_token_known = hostVerifyTokenKnown;
   return api;
 }
 

@@ -261,6 +261,10 @@ std::string PluginHost::renderConfigDocs() const {
   return md;
 }
 
+bool PluginHost::verifyTokenKnown(const std::string& channel, std::string_view token) const {
+  return verify_token_check_ && !token.empty() && verify_token_check_(channel, token);
+}
+
 int PluginHost::emitInbound(const std::string& channel, std::string_view event_json) {
   int rc = inbound_ ? inbound_(channel, event_json) : 0;
   MetricsRegistry::global().counterAdd(

@@ -61,6 +61,8 @@ struct LoadedPlugin {
 
 // Receives inbound events that channels emit; returns 0 when accepted.
 using InboundSink = std::function<int(const std::string& channel, std::string_view event_json)>;
+// Tells whether a token is some active tenant channel's webhook verify token.
+using VerifyTokenCheck = std::function<bool(const std::string& channel, std::string_view token)>;
 
 // Loads plugin .so files through the C ABI of baraza/plugin_api.h, validates their config
 // subtrees against their own tables and creates their instances.
@@ -91,10 +93,13 @@ class PluginHost {
   std::string renderConfigDocs() const;
 
   int emitInbound(const std::string& channel, std::string_view event_json);
+  void setVerifyTokenCheck(VerifyTokenCheck check) { verify_token_check_ = std::move(check); }
+  bool verifyTokenKnown(const std::string& channel, std::string_view token) const;
 
  private:
   void destroyAll();
   InboundSink inbound_;
+  VerifyTokenCheck verify_token_check_;
   std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
 };
 
