@@ -178,6 +178,24 @@ TEST(Cli, TenantImportSealsTheCanaryTokenEverywhere) {
   }
 }
 
+TEST(Cli, KeysRotateResealsAndRetires) {
+  TempDir dir;
+  std::map<std::string, std::string> env = {
+      {"BARAZA_DATABASE_URL", "sqlite://" + dir.file("t.db")},
+      {"BARAZA_SECURITY_MASTER_KEY_FILE", dir.file("master.key")}};
+  ASSERT_EQ(runBaraza({"tenant", "import", sourceDir() + "/examples/tenants/kassangas.yaml"}, env)
+                .exit_code,
+            0);
+  auto r = runBaraza({"keys", "rotate"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "2 value(s) re-sealed under key k2; retired: k1\n");
+  std::ifstream in(dir.file("master.key"));
+  std::stringstream ring;
+  ring << in.rdbuf();
+  EXPECT_NE(ring.str().find("retired k1 "), std::string::npos);
+  EXPECT_EQ(runBaraza({"keys", "spin"}, env).exit_code, 2);
+}
+
 TEST(Cli, ABadTenantFileExitsOneNamingFileLineAndKeyAndChangesNothing) {
   TempDir dir;
   std::map<std::string, std::string> env = {

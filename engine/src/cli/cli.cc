@@ -55,6 +55,13 @@ const std::map<std::string, Command>& commands() {
         "file, sealing its tokens under the master key. A bad file is rejected with its file,\n"
         "line and reason and changes nothing; files before it stay imported.",
         true, false}},
+      {"keys",
+       {"keys rotate: re-seal every secret under a new master key id",
+        "baraza keys rotate [--config FILE]\n\n"
+        "Adds a master key to security.master_key_file, re-seals every sealed value under it in\n"
+        "one transaction, then retires the older keys: values still sealed under a retired\n"
+        "key fail loudly. Back up the key file afterwards.",
+        true, false}},
       {"version", {"print the version", "baraza version", false, false}},
   };
   return table;
@@ -115,13 +122,14 @@ int runCli(int argc, char** argv) {
   bool status = false;
   std::vector<std::string> files;
   size_t first = 1;
-  if (name == "tenant") {
+  if (name == "tenant" || name == "keys") {
+    const char* verb = name == "tenant" ? "import" : "rotate";
     if (args.size() > 1 && (args[1] == "--help" || args[1] == "-h")) {
       std::printf("Usage: %s\n", cmd.usage);
       return 0;
     }
-    if (args.size() < 2 || args[1] != "import") {
-      return usageError("tenant: expected 'tenant import TENANT.yaml...'");
+    if (args.size() < 2 || args[1] != verb) {
+      return usageError(name + ": expected '" + name + " " + verb + "'");
     }
     first = 2;
   }
@@ -166,6 +174,8 @@ int runCli(int argc, char** argv) {
       return configDocsCommand(config);
     if (name == "tenant")
       return tenantImportCommand(config, files);
+    if (name == "keys")
+      return keysRotateCommand(config);
   } catch (const std::exception& e) {
     return runtimeError(e.what());
   }

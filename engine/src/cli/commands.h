@@ -11,6 +11,7 @@ int serveCommand(const EngineConfig& config);
 int migrateCommand(const EngineConfig& config, bool status_only);
 int checkConfigCommand(const EngineConfig& config);
 int configDocsCommand(const EngineConfig& config);
+int keysRotateCommand(const EngineConfig& config);
 int tenantImportCommand(const EngineConfig& config, const std::vector<std::string>& files);
 
 // Applies the log.* keys; throws ConfigError on a bad level or format.

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "security/key_rotation.h"
 #include "security/sealer.h"
 #include "storage/migrator.h"
 #include "tenancy/tenant_import.h"
@@ -20,6 +21,18 @@ int tenantImportCommand(const EngineConfig& config, const std::vector<std::strin
     std::printf("%s: %s (%d channel(s), %d template(s), %d knowledge entries)\n", spec.slug.c_str(),
                 r.created ? "created" : "updated", r.channels, r.templates, r.knowledge);
   }
+  return 0;
+}
+
+int keysRotateCommand(const EngineConfig& config) {
+  Database db(config.database.url, 1, std::chrono::milliseconds(config.database.lease_timeout_ms));
+  Migrator(db, configuredMigrations(config, db.dialect())).apply();
+  RotationResult r = rotateKeys(db, config.master_key_file);
+  std::string retired;
+  for (const auto& id : r.retired)
+    retired += (retired.empty() ? "" : ", ") + id;
+  std::printf("%d value(s) re-sealed under key %s; retired: %s\n", r.resealed, r.new_key_id.c_str(),
+              retired.empty() ? "none" : retired.c_str());
   return 0;
 }
 

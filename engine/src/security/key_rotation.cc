@@ -1,0 +1,74 @@
+#include "security/key_rotation.h"
+
+#include <cstdlib>
+
+namespace baraza {
+
+const std::vector<std::pair<std::string, std::string>>& sealedColumns() {
+  static const std::vector<std::pair<std::string, std::string>> columns = {
+      {"channel_accounts", "access_token_sealed"},
+      {"channel_accounts", "verify_token_sealed"},
+  };
+  return columns;
+}
+
+RotationResult rotateKeys(Database& db, const std::string& key_file) {
+  if (const char* env = std::getenv("BARAZA_MASTER_KEY"); env && *env) {
+    throw KeyError("keys rotate needs the key file: unset BARAZA_MASTER_KEY and use " + key_file);
+  }
+  KeyRing ring = KeyRing::loadOrCreate(key_file);
+  std::vector<std::string> old_ids;
+  for (const auto& id : ring.ids()) {
+    if (!ring.isRetired(id))
+      old_ids.push_back(id);
+  }
+  RotationResult result;
+  result.new_key_id = ring.addKey();
+  ring.save(key_file);  // 1. the new key is safe on disk before any value depends on it
+  Sealer sealer(ring);
+
+  auto lease = db.lease();
+  if (!lease)
+    throw StorageError("no database connection free for the rotation");
+  soci::session& sql = **lease;
+  const Dialect d = db.dialect();
+  Database::execScript(sql, d, d == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  try {
+    for (const auto& [table, column] : sealedColumns()) {
+      std::vector<std::tuple<std::string, std::string, std::string>> values;
+      soci::rowset<soci::row> rows =
+          (sql.prepare << "SELECT CAST(tenant_id AS TEXT), CAST(id AS TEXT), " + column + " FROM " +
+                              table + " WHERE " + column + " IS NOT NULL");
+      for (const auto& r : rows) {
+        values.emplace_back(r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2));
+      }
+      for (const auto& [tenant, id, sealed] : values) {
+        SealContext ctx{tenant, table, id, column};
+        std::string error;
+        auto plain = sealer.open(sealed, ctx, &error);
+        if (!plain) {
+          throw KeyError(table + "." + column + " of tenant " + tenant + " row " + id +
+                         " does not open: " + error);
+        }
+        std::string fresh = sealer.seal(*plain, ctx);
+        sql << "UPDATE " + table + " SET " + column + " = :v WHERE tenant_id = :t AND id = :i",
+            soci::use(fresh), soci::use(tenant), soci::use(id);
+        ++result.resealed;
+      }
+    }
+    Database::execScript(sql, d, "COMMIT");  // 2. every value is under the new key
+  } catch (...) {
+    try {
+      Database::execScript(sql, d, "ROLLBACK");
+    } catch (...) {
+    }
+    throw;
+  }
+  for (const auto& id : old_ids)
+    ring.retire(id);
+  ring.save(key_file);  // 3. the old keys may no longer open anything
+  result.retired = old_ids;
+  return result;
+}
+
+}  // namespace baraza

@@ -1,0 +1,94 @@
+#include "security/key_rotation.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/migrator.h"
+#include "support/test_env.h"
+#include "tenancy/tenant_import.h"
+
+namespace baraza {
+namespace {
+
+class KeyRotation : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Dialect::kSqlite) {
+      url_ = "sqlite://" + dir_.file("t.db");
+    } else {
+      pg_ = std::make_unique<test::PostgresDatabase>();
+      url_ = pg_->url();
+    }
+    db_ = std::make_unique<Database>(url_, 2, std::chrono::milliseconds(2000));
+    Migrator(*db_, embeddedMigrations(GetParam())).apply();
+    key_file_ = dir_.file("master.key");
+    Sealer sealer(KeyRing::loadOrCreate(key_file_));
+    for (const char* name : {"kassangas", "mama-mboga"}) {
+      importTenant(*db_, sealer,
+                   readTenantFile(test::sourceDir() + "/examples/tenants/" + name + ".yaml"),
+                   "test");
+    }
+  }
+
+  std::vector<std::tuple<std::string, std::string, std::string>> tokens() {
+    auto s = db_->lease();
+    std::vector<std::tuple<std::string, std::string, std::string>> out;
+    soci::rowset<soci::row> rows =
+        ((*s)->prepare << "SELECT CAST(tenant_id AS TEXT), CAST(id AS TEXT), "
+                          "access_token_sealed FROM channel_accounts ORDER BY phone_number_id");
+    for (const auto& r : rows) {
+      out.emplace_back(r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2));
+    }
+    return out;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::PostgresDatabase> pg_;
+  std::string url_;
+  std::unique_ptr<Database> db_;
+  std::string key_file_;
+};
+
+TEST_P(KeyRotation, EveryValueIsResealedUnderTheNewKeyAndTheOldOneRetired) {
+  auto before = tokens();
+  ASSERT_EQ(before.size(), 2u);
+  RotationResult r = rotateKeys(*db_, key_file_);
+  EXPECT_EQ(r.new_key_id, "k2");
+  EXPECT_EQ(r.resealed, 3) << "two access tokens and Kassangas' verify token";
+  EXPECT_EQ(r.retired, std::vector<std::string>{"k1"});
+  Sealer sealer(KeyRing::loadOrCreate(key_file_));
+  EXPECT_TRUE(sealer.ring().isRetired("k1"));
+  auto after = tokens();
+  for (size_t i = 0; i < after.size(); ++i) {
+    const auto& [tenant, id, sealed] = after[i];
+    EXPECT_EQ(Sealer::keyIdOf(sealed), "k2");
+    SealContext ctx{tenant, "channel_accounts", id, "access_token_sealed"};
+    EXPECT_TRUE(sealer.open(sealed, ctx).has_value());
+    std::string error;
+    EXPECT_EQ(sealer.open(std::get<2>(before[i]), ctx, &error), std::nullopt);
+    EXPECT_EQ(error, "master key 'k1' is retired: its values must be re-sealed first");
+  }
+  EXPECT_EQ(rotateKeys(*db_, key_file_).new_key_id, "k3") << "rotating again works";
+}
+
+TEST_P(KeyRotation, AValueThatDoesNotOpenStopsTheRotationAndChangesNothing) {
+  auto before = tokens();
+  {
+    auto s = db_->lease();
+    std::string moved = std::get<2>(before[0]);
+    std::string other = std::get<1>(before[1]);
+    **s << "UPDATE channel_accounts SET access_token_sealed = :v WHERE CAST(id AS TEXT) = :i",
+        soci::use(moved), soci::use(other);
+  }
+  EXPECT_THROW(rotateKeys(*db_, key_file_), KeyError);
+  auto after = tokens();
+  EXPECT_EQ(Sealer::keyIdOf(std::get<2>(after[0])), "k1") << "rolled back";
+  Sealer sealer(KeyRing::loadOrCreate(key_file_));
+  EXPECT_FALSE(sealer.ring().isRetired("k1")) << "old keys stay usable after a failed rotation";
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, KeyRotation,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
+
+}  // namespace
+}  // namespace baraza
