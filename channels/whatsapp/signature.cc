@@ -12,16 +12,6 @@ namespace {
 constexpr std::string_view kPrefix = "sha256=";
 constexpr size_t kDigestSize = 32;
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool hmacSha256(std::string_view key, std::string_view data, unsigned char* out) {
   unsigned int len = 0;
   return HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
@@ -31,6 +21,16 @@ bool hmacSha256(std::string_view key, std::string_view data, unsigned char* out)
 }
 
 }  // namespace
+
+int hexDigitValue(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
 
 const char* signatureCheckName(SignatureCheck check) {
   switch (check) {
@@ -57,8 +57,8 @@ SignatureCheck checkSignature(const char* header, std::string_view app_secret,
   }
   unsigned char given[kDigestSize];
   for (size_t i = 0; i < kDigestSize; ++i) {
-    int hi = hexValue(value[kPrefix.size() + 2 * i]);
-    int lo = hexValue(value[kPrefix.size() + 2 * i + 1]);
+    int hi = hexDigitValue(value[kPrefix.size() + 2 * i]);
+    int lo = hexDigitValue(value[kPrefix.size() + 2 * i + 1]);
     if (hi < 0 || lo < 0)
       return SignatureCheck::kMalformed;
     given[i] = static_cast<unsigned char>(hi << 4 | lo);

@@ -95,6 +95,15 @@ PostgresDatabase::~PostgresDatabase() {
   }
 }
 
+DialectDatabase::DialectDatabase(Dialect dialect) {
+  if (dialect == Dialect::kSqlite) {
+    url_ = "sqlite://" + dir_.file("db/baraza.db");
+  } else {
+    pg_ = std::make_unique<PostgresDatabase>();
+    url_ = pg_->url();
+  }
+}
+
 ScopedEnv::ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
   if (const char* old = std::getenv(name_.c_str())) {
     had_ = true;

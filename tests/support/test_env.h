@@ -1,7 +1,10 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
+
+#include "storage/database.h"
 
 namespace baraza::test {
 
@@ -39,6 +42,20 @@ class PostgresDatabase {
 
  private:
   std::string name_;
+  std::string url_;
+};
+
+// A database of `dialect` for one test: SQLite in a folder of its own, or a fresh database on
+// the throwaway PostgreSQL server. Dropped with the object.
+class DialectDatabase {
+ public:
+  explicit DialectDatabase(Dialect dialect);
+  const std::string& url() const { return url_; }
+  std::string file(const std::string& name) const { return dir_.file(name); }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<PostgresDatabase> pg_;
   std::string url_;
 };
 

@@ -14,13 +14,8 @@ namespace {
 class MigratorTest : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
-    if (GetParam() == Dialect::kSqlite) {
-      url_ = "sqlite://" + dir_.file("db/baraza.db");
-    } else {
-      pg_ = std::make_unique<test::PostgresDatabase>();
-      url_ = pg_->url();
-    }
-    db_ = std::make_unique<Database>(url_, 2, std::chrono::milliseconds(2000));
+    target_ = std::make_unique<test::DialectDatabase>(GetParam());
+    db_ = std::make_unique<Database>(target_->url(), 2, std::chrono::milliseconds(2000));
   }
 
   std::string migrationsWith(const std::map<std::string, std::string>& files) {
@@ -44,8 +39,7 @@ class MigratorTest : public ::testing::TestWithParam<Dialect> {
   }
 
   test::TempDir dir_;
-  std::unique_ptr<test::PostgresDatabase> pg_;
-  std::string url_;
+  std::unique_ptr<test::DialectDatabase> target_;
   std::unique_ptr<Database> db_;
 };
 

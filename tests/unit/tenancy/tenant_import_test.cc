@@ -16,13 +16,8 @@ namespace {
 class TenantImport : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
-    if (GetParam() == Dialect::kSqlite) {
-      url_ = "sqlite://" + dir_.file("t.db");
-    } else {
-      pg_ = std::make_unique<test::PostgresDatabase>();
-      url_ = pg_->url();
-    }
-    db_ = std::make_unique<Database>(url_, 2, std::chrono::milliseconds(2000));
+    target_ = std::make_unique<test::DialectDatabase>(GetParam());
+    db_ = std::make_unique<Database>(target_->url(), 2, std::chrono::milliseconds(2000));
     Migrator(*db_, embeddedMigrations(GetParam())).apply();
     sealer_ = std::make_unique<Sealer>(KeyRing::loadOrCreate(dir_.file("master.key")));
   }
@@ -47,8 +42,7 @@ class TenantImport : public ::testing::TestWithParam<Dialect> {
   }
 
   test::TempDir dir_;
-  std::unique_ptr<test::PostgresDatabase> pg_;
-  std::string url_;
+  std::unique_ptr<test::DialectDatabase> target_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<Sealer> sealer_;
 };
