@@ -86,6 +86,8 @@ EngineProcess::EngineProcess(const std::string& config_file,
   std::map<std::string, std::string> full_env = env;
   full_env.emplace("BARAZA_SERVER_LISTEN", "127.0.0.1:0");
   full_env.emplace("BARAZA_PLUGINS_DIR", binaryDir() + "/plugins");
+  key_file_ = tempFile("master-key");  // each engine its own, unless the test shares one
+  full_env.emplace("BARAZA_SECURITY_MASTER_KEY_FILE", key_file_);
   std::vector<std::string> args = {"serve"};
   if (!config_file.empty()) {
     args.push_back("--config");
@@ -117,6 +119,7 @@ EngineProcess::~EngineProcess() {
   if (pid_ > 0)
     stop(SIGKILL, 5000);
   std::remove(log_file_.c_str());
+  std::remove(key_file_.c_str());
 }
 
 std::string EngineProcess::log() const {

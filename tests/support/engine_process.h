@@ -36,6 +36,7 @@ class EngineProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   std::string log_file_;
+  std::string key_file_;
 };
 
 }  // namespace baraza::test

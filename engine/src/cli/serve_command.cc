@@ -2,10 +2,14 @@
 #include <signal.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "admin/admin_api.h"
 #include "cli/commands.h"
 #include "core/metrics.h"
 #include "core/version.h"
@@ -14,6 +18,7 @@
 #include "plugin_host/plugin_host.h"
 #include "security/sealer.h"
 #include "storage/migrator.h"
+#include "tenancy/token_expiry.h"
 #include "tenancy/verify_tokens.h"
 
 namespace baraza {
@@ -64,6 +69,10 @@ int serveCommand(const EngineConfig& config) {
   addHealthRoute(*router, db);
   addMetricsRoute(*router);
   addPluginRoutes(*router, plugins);
+  addAdminRoutes(*router, db, config.admin_token);
+  if (!config.admin_token) {
+    spdlog::info("no admin.token: /admin/v1 accepts tenant API keys only");
+  }
 
   HttpServer server(config.server, router);
   server.start();
@@ -74,6 +83,37 @@ int serveCommand(const EngineConfig& config) {
   spdlog::info("baraza {} listening on http://{}:{} ({} threads, {} plugin(s), ready in {} ms)",
                kVersion, config.server.host, server.port(), config.server.threads,
                plugins.plugins().size(), ms);
+
+  // Token-expiry alerts: at start, then hourly, until shutdown.
+  std::mutex alert_mutex;
+  std::condition_variable alert_wake;
+  bool stopping = false;
+  std::thread alert_thread([&] {
+    std::unique_lock lock(alert_mutex);
+    do {
+      lock.unlock();
+      try {
+        reportExpiringTokens(db);
+      } catch (const std::exception& e) {
+        spdlog::warn("token expiry check failed: {}", e.what());
+      }
+      lock.lock();
+    } while (!alert_wake.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
+  });
+  struct StopAlerts {
+    std::mutex& m;
+    std::condition_variable& cv;
+    bool& stopping;
+    std::thread& t;
+    ~StopAlerts() {
+      {
+        std::lock_guard lock(m);
+        stopping = true;
+      }
+      cv.notify_all();
+      t.join();
+    }
+  } stop_alerts{alert_mutex, alert_wake, stopping, alert_thread};
 
   int sig = 0;
   sigwait(&signals, &sig);

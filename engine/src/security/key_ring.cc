@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <openssl/rand.h>
 
@@ -100,8 +102,13 @@ KeyRing KeyRing::loadOrCreate(const std::string& file) {
     ring.keys_["k1"] = Entry{randomKey(), false};
     ring.order_.push_back("k1");
     ring.current_ = "k1";
-    ring.save(file);
-    return ring;
+    // Several engines may start at once on a fresh machine: exactly one key file must win, and
+    // every process must use that one.
+    if (ring.saveIfAbsent(file))
+      return ring;
+    if (::stat(file.c_str(), &st) != 0) {
+      throw KeyError(file + ": cannot create the master key file");
+    }
   }
   if (st.st_mode & (S_IRWXG | S_IRWXO)) {
     throw KeyError(file +
@@ -179,20 +186,46 @@ std::string KeyRing::text() const {
   return out;
 }
 
-void KeyRing::save(const std::string& file) const {
+namespace {
+
+// Writes `content` to a new private file next to `file` and returns its name.
+std::string writeTemporary(const std::string& file, const std::string& content) {
   auto parent = std::filesystem::path(file).parent_path();
   std::error_code ec;
   if (!parent.empty())
     std::filesystem::create_directories(parent, ec);
-  std::string tmp = file + ".tmp";
+  std::string tmp = file + ".tmp." + std::to_string(::getpid()) + "." +
+                    std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
     throw KeyError(file + ": cannot write the master key file");
-  std::string content = text();
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
             ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+  if (!ok) {
+    std::remove(tmp.c_str());
+    throw KeyError(file + ": cannot write the master key file");
+  }
+  return tmp;
+}
+
+}  // namespace
+
+bool KeyRing::saveIfAbsent(const std::string& file) const {
+  std::string tmp = writeTemporary(file, text());
+  int rc = ::link(tmp.c_str(), file.c_str());  // atomic: fails when the file exists
+  int err = errno;
+  std::remove(tmp.c_str());
+  if (rc == 0)
+    return true;
+  if (err == EEXIST)
+    return false;
+  throw KeyError(file + ": cannot create the master key file");
+}
+
+void KeyRing::save(const std::string& file) const {
+  std::string tmp = writeTemporary(file, text());
+  if (std::rename(tmp.c_str(), file.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw KeyError(file + ": cannot write the master key file");
   }

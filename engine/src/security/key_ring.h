@@ -42,6 +42,8 @@ class KeyRing {
   std::string text() const;
   // Writes text() to `file` atomically with mode 0600.
   void save(const std::string& file) const;
+  // Creates `file` with text() unless it exists already (then returns false, changing nothing).
+  bool saveIfAbsent(const std::string& file) const;
 
  private:
   struct Entry {

@@ -44,6 +44,23 @@ std::string libpqKeywords(const std::string& url) {
 
 }  // namespace
 
+long long rowInt(const soci::row& row, std::size_t column) {
+  if (row.get_indicator(column) == soci::i_null)
+    return 0;
+  switch (row.get_properties(column).get_data_type()) {
+    case soci::dt_integer:
+      return row.get<int>(column);
+    case soci::dt_long_long:
+      return row.get<long long>(column);
+    case soci::dt_unsigned_long_long:
+      return static_cast<long long>(row.get<unsigned long long>(column));
+    case soci::dt_double:
+      return static_cast<long long>(row.get<double>(column));
+    default:
+      return std::stoll(row.get<std::string>(column));
+  }
+}
+
 const char* dialectName(Dialect dialect) {
   return dialect == Dialect::kSqlite ? "sqlite" : "postgresql";
 }
@@ -105,6 +122,7 @@ void Database::openSession(soci::session& session) {
   } else {
     session.open(soci::postgresql, url_.connect_string);
     session << "SET client_min_messages = warning";
+    session << "SET TIME ZONE 'UTC'";  // timestamps read as text are UTC, as on SQLite
   }
 }
 

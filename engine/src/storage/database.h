@@ -24,6 +24,10 @@ struct DatabaseUrl {
 // postgresql://... / postgres://... (handed to libpq as a URI). Throws ConfigError.
 DatabaseUrl parseDatabaseUrl(const std::string& url);
 
+// An integer column of a row, whatever type the backend reports it as: SQLite gives
+// expression columns (CASE, COUNT) no declared type, so SOCI may call them strings or longs.
+long long rowInt(const soci::row& row, std::size_t column);
+
 class StorageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/iso_time.h"
+
 namespace baraza {
 namespace {
 
@@ -135,6 +137,10 @@ TenantSpec readTenantFile(const std::string& file) {
       fail(file, node, key + ".type", "only whatsapp is supported");
     if (!std::regex_match(ch.phone_number_id, digits)) {
       fail(file, node, key + ".phone_number_id", "is required and must be digits");
+    }
+    if (!ch.token_expires_at.empty() && !parseIsoUtc(ch.token_expires_at)) {
+      fail(file, node, key + ".token_expires_at",
+           "must be an ISO 8601 UTC time such as 2027-06-30T00:00:00Z");
     }
     if (ch.access_token.empty()) {
       fail(file, node, key + ".access_token", "is required (as access_token, _env or _file)");

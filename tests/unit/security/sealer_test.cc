@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "support/test_env.h"
 
@@ -98,6 +99,22 @@ TEST(KeyRing, TheFirstRunCreatesAPrivateKeyFileAndLaterRunsReadIt) {
   EXPECT_EQ(b.open(a.seal("x", kTokenOfA), kTokenOfA), "x");
   ::chmod(file.c_str(), 0644);
   EXPECT_THROW(KeyRing::loadOrCreate(file), KeyError);
+}
+
+TEST(KeyRing, EnginesStartingTogetherAgreeOnOneKeyFile) {
+  test::TempDir dir;
+  std::string file = dir.file("data/master.key");
+  std::vector<std::string> sealed(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back(
+        [&, i] { sealed[i] = Sealer(KeyRing::loadOrCreate(file)).seal("v", kTokenOfA); });
+  }
+  for (auto& t : threads)
+    t.join();
+  Sealer final_ring(KeyRing::loadOrCreate(file));
+  for (const auto& value : sealed)
+    EXPECT_EQ(final_ring.open(value, kTokenOfA), "v");
 }
 
 TEST(KeyRing, TheTextFormIsCheckedLineByLine) {

@@ -48,22 +48,6 @@ std::string sqliteFamily(std::string type) {
   return "unknown:" + type;
 }
 
-// PRAGMA results have no declared types, so SOCI may hand them over as strings.
-long long asInt(const soci::row& r, std::size_t i) {
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_integer:
-      return r.get<int>(i);
-    case soci::dt_long_long:
-      return r.get<long long>(i);
-    case soci::dt_unsigned_long_long:
-      return static_cast<long long>(r.get<unsigned long long>(i));
-    case soci::dt_double:
-      return static_cast<long long>(r.get<double>(i));
-    default:
-      return std::stoll(r.get<std::string>(i));
-  }
-}
-
 Schema readSqlite(Database& db) {
   Schema schema;
   auto s = db.lease();
@@ -78,8 +62,8 @@ Schema readSqlite(Database& db) {
     soci::rowset<soci::row> cols = ((*s)->prepare << "PRAGMA table_info(" + t + ")");
     for (const auto& r : cols) {
       std::string name = r.get<std::string>(1);
-      bool not_null = asInt(r, 3) != 0;
-      long long pk_pos = asInt(r, 5);
+      bool not_null = rowInt(r, 3) != 0;
+      long long pk_pos = rowInt(r, 5);
       schema[t].columns[name] = {sqliteFamily(r.get<std::string>(2)), not_null};
       if (pk_pos > 0)
         pk[pk_pos] = name;

@@ -1,0 +1,283 @@
+#include "admin/admin_api.h"
+
+#include <charconv>
+
+#include <openssl/crypto.h>
+#include <nlohmann/json.hpp>
+
+#include "admin/api_keys.h"
+#include "core/uuid.h"
+#include "tenancy/token_expiry.h"
+
+namespace baraza {
+namespace {
+
+using json = nlohmann::json;
+
+struct Caller {
+  bool operator_ = false;
+  std::string tenant_id;  // set for a tenant API key
+  std::string actor;      // for the audit log
+};
+
+HttpResponse ok(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+std::string queryParam(const std::string& query, const std::string& name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t end = query.find('&', pos);
+    if (end == std::string::npos)
+      end = query.size();
+    std::string pair = query.substr(pos, end - pos);
+    if (pair.compare(0, name.size() + 1, name + "=") == 0)
+      return pair.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+class AdminApi {
+ public:
+  AdminApi(Database& db, std::optional<std::string> token)
+      : db_(db), operator_token_(std::move(token)) {}
+
+  HttpResponse handle(const HttpRequest& req) {
+    auto caller = authenticate(req);
+    if (!caller) {
+      HttpResponse r = jsonError(
+          401, "unauthorized", "send Authorization: Bearer with the operator token or an API key");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    std::vector<std::string> parts;
+    std::string rest = req.path.substr(std::string("/admin/v1").size());
+    size_t pos = 0;
+    while (pos < rest.size()) {
+      size_t next = rest.find('/', pos + 1);
+      if (next == std::string::npos)
+        next = rest.size();
+      std::string part = rest.substr(pos + 1, next - pos - 1);
+      if (!part.empty())
+        parts.push_back(part);
+      pos = next;
+    }
+    const std::string& m = req.method;
+    if (parts.size() == 1 && parts[0] == "tenants") {
+      return m == "GET" ? listTenants(*caller, req) : notAllowed("GET");
+    }
+    if (parts.size() == 1 && parts[0] == "alerts") {
+      return m == "GET" ? alerts(*caller) : notAllowed("GET");
+    }
+    if (parts.size() >= 2 && parts[0] == "tenants") {
+      auto tenant = visibleTenant(*caller, parts[1]);
+      if (!tenant)
+        return jsonError(404, "not_found", "no tenant '" + parts[1] + "'");
+      if (parts.size() == 2)
+        return m == "GET" ? showTenant(*tenant) : notAllowed("GET");
+      if (parts.size() == 3 && parts[2] == "api-keys") {
+        return m == "POST" ? createKey(*caller, *tenant, req) : notAllowed("POST");
+      }
+    }
+    return jsonError(404, "not_found", "no admin route " + req.method + " " + req.path);
+  }
+
+ private:
+  struct Tenant {
+    std::string id, slug, name, organization;
+    bool active;
+  };
+
+  static HttpResponse notAllowed(const std::string& allow) {
+    HttpResponse r = jsonError(405, "method_not_allowed", "use " + allow);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+
+  std::optional<Caller> authenticate(const HttpRequest& req) {
+    auto header = req.header("authorization");
+    if (!header || header->rfind("Bearer ", 0) != 0)
+      return std::nullopt;
+    std::string token = header->substr(7);
+    if (token.empty())
+      return std::nullopt;
+    if (operator_token_ && operator_token_->size() == token.size() &&
+        CRYPTO_memcmp(operator_token_->data(), token.data(), token.size()) == 0) {
+      return Caller{true, "", "operator"};
+    }
+    if (auto tenant = tenantOfApiKey(db_, token)) {
+      return Caller{false, *tenant, "api-key:" + token.substr(0, 12)};
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Tenant> visibleTenant(const Caller& caller, const std::string& slug) {
+    auto lease = db_.lease();
+    if (!lease)
+      throw StorageError("no database connection free");
+    Tenant t;
+    std::string org;
+    int active = 0;
+    soci::indicator oi = soci::i_null;
+    **lease << "SELECT CAST(t.id AS TEXT), t.slug, t.name, CASE WHEN t.active THEN 1 ELSE 0 END, "
+               "o.slug FROM tenants t LEFT JOIN organizations o ON o.id = t.organization_id "
+               "WHERE t.slug = :s",
+        soci::use(slug), soci::into(t.id), soci::into(t.slug), soci::into(t.name),
+        soci::into(active), soci::into(org, oi);
+    if (!(*lease)->got_data())
+      return std::nullopt;
+    if (!caller.operator_ && caller.tenant_id != t.id)
+      return std::nullopt;  // no data, no hint
+    t.active = active != 0;
+    t.organization = oi == soci::i_ok ? org : "";
+    return t;
+  }
+
+  HttpResponse listTenants(const Caller& caller, const HttpRequest& req) {
+    long long limit = 50;
+    std::string limit_text = queryParam(req.query, "limit");
+    if (!limit_text.empty()) {
+      auto [p, ec] =
+          std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
+      if (ec != std::errc() || p != limit_text.data() + limit_text.size() || limit < 1 ||
+          limit > 500) {
+        return jsonError(400, "invalid_parameter", "limit must be a whole number from 1 to 500");
+      }
+    }
+    std::string cursor = queryParam(req.query, "cursor");
+    auto lease = db_.lease();
+    if (!lease)
+      throw StorageError("no database connection free");
+    std::string only = caller.operator_ ? "" : caller.tenant_id;
+    long long fetch = limit + 1;
+    soci::rowset<soci::row> rows =
+        ((*lease)->prepare << "SELECT t.slug, t.name, CASE WHEN t.active THEN 1 ELSE 0 END, "
+                              "COALESCE(o.slug, '') FROM tenants t LEFT JOIN organizations o ON "
+                              "o.id = t.organization_id WHERE t.slug > :c AND (:only = '' OR "
+                              "CAST(t.id AS TEXT) = :only2) ORDER BY t.slug LIMIT :l",
+         soci::use(cursor), soci::use(only), soci::use(only), soci::use(fetch));
+    json list = json::array();
+    std::string next;
+    for (const auto& r : rows) {
+      if (static_cast<long long>(list.size()) == limit) {
+        next = list.back()["slug"];
+        break;
+      }
+      list.push_back({{"slug", r.get<std::string>(0)},
+                      {"name", r.get<std::string>(1)},
+                      {"active", rowInt(r, 2) != 0},
+                      {"organization", r.get<std::string>(3)}});
+    }
+    json body{{"tenants", list}};
+    body["next_cursor"] = next.empty() ? json(nullptr) : json(next);
+    return ok(200, body);
+  }
+
+  HttpResponse showTenant(const Tenant& t) {
+    auto lease = db_.lease();
+    if (!lease)
+      throw StorageError("no database connection free");
+    json channels = json::array();
+    soci::rowset<soci::row> rows =
+        ((*lease)->prepare << "SELECT channel_type, phone_number_id, "
+                              "COALESCE(display_phone_number, ''), COALESCE(waba_id, ''), "
+                              "CASE WHEN active THEN 1 ELSE 0 END, CASE WHEN "
+                              "verify_token_sealed IS NULL THEN 0 ELSE 1 END, "
+                              "COALESCE(CAST(token_expires_at AS TEXT), '') FROM "
+                              "channel_accounts WHERE tenant_id = :t ORDER BY phone_number_id",
+         soci::use(t.id));
+    for (const auto& r : rows) {
+      // Secrets are write-only: their presence is shown, never their value.
+      channels.push_back({{"type", r.get<std::string>(0)},
+                          {"phone_number_id", r.get<std::string>(1)},
+                          {"display_phone_number", r.get<std::string>(2)},
+                          {"waba_id", r.get<std::string>(3)},
+                          {"active", rowInt(r, 4) != 0},
+                          {"access_token", "********"},
+                          {"verify_token", rowInt(r, 5) ? json("********") : json(nullptr)},
+                          {"token_expires_at", r.get<std::string>(6)}});
+    }
+    long long templates = 0, knowledge = 0;
+    **lease << "SELECT COUNT(*) FROM prompt_templates WHERE tenant_id = :t", soci::use(t.id),
+        soci::into(templates);
+    **lease << "SELECT COUNT(*) FROM knowledge_entries WHERE tenant_id = :t", soci::use(t.id),
+        soci::into(knowledge);
+    return ok(200, {{"slug", t.slug},
+                    {"name", t.name},
+                    {"active", t.active},
+                    {"organization", t.organization},
+                    {"channels", channels},
+                    {"templates", templates},
+                    {"knowledge_entries", knowledge}});
+  }
+
+  HttpResponse createKey(const Caller& caller, const Tenant& t, const HttpRequest& req) {
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return jsonError(400, "invalid_json", "the body must be a JSON object");
+    }
+    auto name = body.find("name");
+    if (name == body.end() || !name->is_string() || name->get<std::string>().empty() ||
+        name->get<std::string>().size() > 100) {
+      return jsonError(400, "invalid_field", "name: a string of 1 to 100 characters is required");
+    }
+    auto lease = db_.lease();
+    if (!lease)
+      throw StorageError("no database connection free");
+    soci::session& sql = **lease;
+    soci::transaction tx(sql);
+    NewApiKey k = createApiKey(sql, t.id, name->get<std::string>());
+    std::string audit_id = newUuid(), action = "create", entity = "api_key";
+    std::string after = json{{"name", name->get<std::string>()}, {"prefix", k.prefix}}.dump();
+    sql << "INSERT INTO audit_log (tenant_id, id, actor, action, entity, entity_id, after) "
+           "VALUES (:t, :i, :ac, :a, :e, :ei, :af)",
+        soci::use(t.id), soci::use(audit_id), soci::use(caller.actor), soci::use(action),
+        soci::use(entity), soci::use(k.id), soci::use(after);
+    tx.commit();
+    return ok(201, {{"id", k.id},
+                    {"name", name->get<std::string>()},
+                    {"prefix", k.prefix},
+                    {"key", k.key},
+                    {"note", "the key is shown once; only its hash is stored"}});
+  }
+
+  HttpResponse alerts(const Caller& caller) {
+    json list = json::array();
+    std::optional<std::string> own_slug;
+    if (!caller.operator_) {
+      auto lease = db_.lease();
+      if (!lease)
+        throw StorageError("no database connection free");
+      std::string slug;
+      **lease << "SELECT slug FROM tenants WHERE CAST(id AS TEXT) = :i",
+          soci::use(caller.tenant_id), soci::into(slug);
+      own_slug = slug;
+    }
+    for (const auto& t : expiringTokens(db_, std::time(nullptr))) {
+      if (own_slug && *own_slug != t.tenant_slug)
+        continue;
+      list.push_back({{"kind", t.days_left < 0 ? "token_expired" : "token_expiring"},
+                      {"tenant", t.tenant_slug},
+                      {"phone_number_id", t.phone_number_id},
+                      {"expires_at", t.expires_at},
+                      {"days_left", t.days_left}});
+    }
+    return ok(200, {{"alerts", list}});
+  }
+
+  Database& db_;
+  std::optional<std::string> operator_token_;
+};
+
+}  // namespace
+
+void addAdminRoutes(Router& router, Database& db, std::optional<std::string> operator_token) {
+  auto api = std::make_shared<AdminApi>(db, std::move(operator_token));
+  router.add("*", "/admin/v1/*", [api](const HttpRequest& req) { return api->handle(req); });
+}
+
+}  // namespace baraza

@@ -1,0 +1,45 @@
+#include "admin/api_keys.h"
+
+#include <openssl/rand.h>
+
+#include "core/uuid.h"
+#include "storage/migrator.h"
+
+namespace baraza {
+
+NewApiKey createApiKey(soci::session& sql, const std::string& tenant_id, const std::string& name) {
+  unsigned char raw[20];
+  if (RAND_bytes(raw, sizeof(raw)) != 1)
+    throw StorageError("random generator failed");
+  static const char* hex = "0123456789abcdef";
+  NewApiKey k;
+  k.key = "bzk_";
+  for (unsigned char b : raw) {
+    k.key += hex[b >> 4];
+    k.key += hex[b & 15];
+  }
+  k.id = newUuid();
+  k.prefix = k.key.substr(0, 12);
+  std::string hash = sha256Hex(k.key);
+  sql << "INSERT INTO api_keys (tenant_id, id, name, prefix, key_hash) VALUES (:t, :i, :n, :p, :h)",
+      soci::use(tenant_id), soci::use(k.id), soci::use(name), soci::use(k.prefix), soci::use(hash);
+  return k;
+}
+
+std::optional<std::string> tenantOfApiKey(Database& db, const std::string& key) {
+  if (key.rfind("bzk_", 0) != 0 || key.size() != 44)
+    return std::nullopt;
+  auto lease = db.lease();
+  if (!lease)
+    return std::nullopt;
+  std::string hash = sha256Hex(key), tenant;
+  soci::indicator ind = soci::i_null;
+  **lease << "SELECT CAST(tenant_id AS TEXT) FROM api_keys WHERE key_hash = :h AND revoked_at IS "
+             "NULL",
+      soci::use(hash), soci::into(tenant, ind);
+  if (!(*lease)->got_data() || ind != soci::i_ok)
+    return std::nullopt;
+  return tenant;
+}
+
+}  // namespace baraza

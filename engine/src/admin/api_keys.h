@@ -1,0 +1,22 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "storage/database.h"
+
+namespace baraza {
+
+struct NewApiKey {
+  std::string id;
+  std::string prefix;  // the first characters, shown in listings to tell keys apart
+  std::string key;     // shown once; only its SHA-256 is stored
+};
+
+// A per-tenant admin API key: "bzk_" + 40 hex characters of randomness. Stored hashed.
+NewApiKey createApiKey(soci::session& sql, const std::string& tenant_id, const std::string& name);
+
+// The tenant id a presented key belongs to (not revoked), or nullopt.
+std::optional<std::string> tenantOfApiKey(Database& db, const std::string& key);
+
+}  // namespace baraza

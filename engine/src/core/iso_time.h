@@ -1,0 +1,14 @@
+#pragma once
+
+#include <ctime>
+#include <optional>
+#include <string>
+
+namespace baraza {
+
+// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fff][Z|+00|+00:00]" or PostgreSQL's
+// "YYYY-MM-DD HH:MM:SS[+00]" as UTC seconds; nullopt for anything else.
+std::optional<std::time_t> parseIsoUtc(const std::string& text);
+std::string formatIsoUtc(std::time_t t);  // "YYYY-MM-DDTHH:MM:SSZ"
+
+}  // namespace baraza
