@@ -148,6 +148,35 @@ TEST_P(AdminApi, ATokenExpiringWithinTwoWeeksIsAnAlertInTheApiTheLogAndMetrics) 
   EXPECT_EQ(json::parse(call("GET", "/admin/v1/alerts", key).body)["alerts"].size(), 1u);
 }
 
+TEST_P(AdminApi, KeysAreListedWithoutTheirSecretAndARevokedKeyStopsWorking) {
+  std::string key = newKey("kassangas");
+  auto list = json::parse(call("GET", "/admin/v1/tenants/kassangas/api-keys", kOperator).body);
+  ASSERT_EQ(list["api_keys"].size(), 1u);
+  EXPECT_EQ(list["api_keys"][0]["prefix"], key.substr(0, 12));
+  EXPECT_EQ(list.dump().find(key), std::string::npos);
+  std::string id = list["api_keys"][0]["id"];
+  EXPECT_EQ(call("GET", "/admin/v1/tenants", key).status, 200);
+  EXPECT_EQ(call("DELETE", "/admin/v1/tenants/kassangas/api-keys/" + id, key).status, 204)
+      << "a key may revoke itself";
+  EXPECT_EQ(call("GET", "/admin/v1/tenants", key).status, 401);
+  EXPECT_EQ(call("DELETE", "/admin/v1/tenants/kassangas/api-keys/" + id, kOperator).status, 404);
+  auto audit = json::parse(
+      call("GET", "/admin/v1/tenants/kassangas/audit?entity=api_key", kOperator).body)["entries"];
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0]["action"], "revoke");
+  EXPECT_EQ(audit[0]["actor"], "api-key:" + key.substr(0, 12));
+  EXPECT_EQ(audit[1]["action"], "create");
+  EXPECT_EQ(audit[1]["actor"], "operator");
+  auto imports = json::parse(
+      call("GET", "/admin/v1/tenants/kassangas/audit?action=create&entity=tenant", kOperator)
+          .body)["entries"];
+  ASSERT_EQ(imports.size(), 1u);
+  EXPECT_EQ(imports[0]["after"]["access_tokens"], "sealed");
+  std::string other = newKey("mama-mboga");
+  EXPECT_EQ(call("GET", "/admin/v1/tenants/kassangas/audit", other).status, 404);
+  EXPECT_EQ(call("GET", "/admin/v1/tenants/kassangas/api-keys", other).status, 404);
+}
+
 TEST_P(AdminApi, CreatedKeysAreAuditedAndStoredOnlyAsAHash) {
   std::string key = newKey("kassangas");
   {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/api_keys.h"
+#include "core/iso_time.h"
 #include "core/uuid.h"
 #include "tenancy/token_expiry.h"
 
@@ -80,7 +81,15 @@ class AdminApi {
       if (parts.size() == 2)
         return m == "GET" ? showTenant(*tenant) : notAllowed("GET");
       if (parts.size() == 3 && parts[2] == "api-keys") {
-        return m == "POST" ? createKey(*caller, *tenant, req) : notAllowed("POST");
+        if (m == "POST")
+          return createKey(*caller, *tenant, req);
+        return m == "GET" ? listKeys(*tenant) : notAllowed("GET, POST");
+      }
+      if (parts.size() == 4 && parts[2] == "api-keys") {
+        return m == "DELETE" ? revokeKey(*caller, *tenant, parts[3]) : notAllowed("DELETE");
+      }
+      if (parts.size() == 3 && parts[2] == "audit") {
+        return m == "GET" ? auditLog(*tenant, req) : notAllowed("GET");
       }
     }
     return jsonError(404, "not_found", "no admin route " + req.method + " " + req.path);
@@ -231,18 +240,107 @@ class AdminApi {
     soci::session& sql = **lease;
     soci::transaction tx(sql);
     NewApiKey k = createApiKey(sql, t.id, name->get<std::string>());
-    std::string audit_id = newUuid(), action = "create", entity = "api_key";
-    std::string after = json{{"name", name->get<std::string>()}, {"prefix", k.prefix}}.dump();
-    sql << "INSERT INTO audit_log (tenant_id, id, actor, action, entity, entity_id, after) "
-           "VALUES (:t, :i, :ac, :a, :e, :ei, :af)",
-        soci::use(t.id), soci::use(audit_id), soci::use(caller.actor), soci::use(action),
-        soci::use(entity), soci::use(k.id), soci::use(after);
+    audit(sql, t.id, caller.actor, "create", "api_key", k.id,
+          {{"name", name->get<std::string>()}, {"prefix", k.prefix}});
     tx.commit();
     return ok(201, {{"id", k.id},
                     {"name", name->get<std::string>()},
                     {"prefix", k.prefix},
                     {"key", k.key},
                     {"note", "the key is shown once; only its hash is stored"}});
+  }
+
+  HttpResponse listKeys(const Tenant& t) {
+    auto lease = db_.lease();
+    if (!lease)
+      throw StorageError("no database connection free");
+    json keys = json::array();
+    soci::rowset<soci::row> rows =
+        ((*lease)->prepare << "SELECT CAST(id AS TEXT), name, prefix, CAST(created_at AS TEXT), "
+                              "CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM api_keys "
+                              "WHERE tenant_id = :t ORDER BY created_at, id",
+         soci::use(t.id));
+    for (const auto& r : rows) {
+      keys.push_back({{"id", r.get<std::string>(0)},
+                      {"name", r.get<std::string>(1)},
+                      {"prefix", r.get<std::string>(2)},
+                      {"created_at", r.get<std::string>(3)},
+                      {"revoked", rowInt(r, 4) != 0}});
+    }
+    return ok(200, {{"api_keys", keys}});
+  }
+
+  HttpResponse revokeKey(const Caller& caller, const Tenant& t, const std::string& id) {
+    auto lease = db_.lease();
+    if (!lease)
+      throw StorageError("no database connection free");
+    soci::session& sql = **lease;
+    soci::transaction tx(sql);
+    long long found = 0;
+    sql << "SELECT COUNT(*) FROM api_keys WHERE tenant_id = :t AND CAST(id AS TEXT) = :i AND "
+           "revoked_at IS NULL",
+        soci::use(t.id), soci::use(id), soci::into(found);
+    if (found == 0)
+      return jsonError(404, "not_found", "no active API key '" + id + "'");
+    const char* now =
+        db_.dialect() == Dialect::kSqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" : "now()";
+    sql << std::string("UPDATE api_keys SET revoked_at = ") + now +
+               " WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
+        soci::use(t.id), soci::use(id);
+    audit(sql, t.id, caller.actor, "revoke", "api_key", id, json::object());
+    tx.commit();
+    HttpResponse r;
+    r.status = 204;
+    return r;
+  }
+
+  // GET .../audit?limit=&action=&entity=: newest first.
+  HttpResponse auditLog(const Tenant& t, const HttpRequest& req) {
+    long long limit = 100;
+    std::string limit_text = queryParam(req.query, "limit");
+    if (!limit_text.empty()) {
+      auto [p, ec] =
+          std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
+      if (ec != std::errc() || p != limit_text.data() + limit_text.size() || limit < 1 ||
+          limit > 1000) {
+        return jsonError(400, "invalid_parameter", "limit must be a whole number from 1 to 1000");
+      }
+    }
+    std::string action = queryParam(req.query, "action"), entity = queryParam(req.query, "entity");
+    auto lease = db_.lease();
+    if (!lease)
+      throw StorageError("no database connection free");
+    soci::rowset<soci::row> rows =
+        ((*lease)->prepare << "SELECT CAST(id AS TEXT), actor, action, entity, "
+                              "COALESCE(entity_id, ''), COALESCE(CAST(after AS TEXT), ''), "
+                              "CAST(created_at AS TEXT) FROM audit_log WHERE tenant_id = :t AND "
+                              "(:a = '' OR action = :a2) AND (:e = '' OR entity = :e2) ORDER BY "
+                              "created_at DESC, id DESC LIMIT :l",
+         soci::use(t.id), soci::use(action), soci::use(action), soci::use(entity),
+         soci::use(entity), soci::use(limit));
+    json entries = json::array();
+    for (const auto& r : rows) {
+      json after = json::parse(r.get<std::string>(5), nullptr, false);
+      entries.push_back({{"id", r.get<std::string>(0)},
+                         {"actor", r.get<std::string>(1)},
+                         {"action", r.get<std::string>(2)},
+                         {"entity", r.get<std::string>(3)},
+                         {"entity_id", r.get<std::string>(4)},
+                         {"after", after.is_discarded() ? json(nullptr) : after},
+                         {"at", r.get<std::string>(6)}});
+    }
+    return ok(200, {{"entries", entries}});
+  }
+
+  void audit(soci::session& sql, const std::string& tenant, const std::string& actor,
+             const std::string& action, const std::string& entity, const std::string& entity_id,
+             const json& after) {
+    // Microseconds, so two changes in one millisecond still list in order.
+    std::string id = newUuid(), after_text = after.dump(), at = isoNowMicros();
+    sql << "INSERT INTO audit_log (tenant_id, id, actor, action, entity, entity_id, after, "
+           "created_at) VALUES (:t, :i, :ac, :a, :e, :ei, :af, :at)",
+        soci::use(tenant), soci::use(id), soci::use(actor), soci::use(action), soci::use(entity),
+        soci::use(entity_id), soci::use(after_text), soci::use(at);
   }
 
   HttpResponse alerts(const Caller& caller) {

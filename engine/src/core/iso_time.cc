@@ -1,5 +1,6 @@
 #include "core/iso_time.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace baraza {
@@ -36,6 +37,16 @@ std::optional<std::time_t> parseIsoUtc(const std::string& text) {
   tm.tm_min = mi;
   tm.tm_sec = s;
   return timegm(&tm);
+}
+
+std::string isoNowMicros() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  long long micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
+  std::string base = formatIsoUtc(std::chrono::system_clock::to_time_t(now));
+  char frac[16];
+  std::snprintf(frac, sizeof(frac), ".%06lldZ", micros);
+  return base.substr(0, base.size() - 1) + frac;
 }
 
 std::string formatIsoUtc(std::time_t t) {

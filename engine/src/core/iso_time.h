@@ -10,5 +10,7 @@ namespace baraza {
 // "YYYY-MM-DD HH:MM:SS[+00]" as UTC seconds; nullopt for anything else.
 std::optional<std::time_t> parseIsoUtc(const std::string& text);
 std::string formatIsoUtc(std::time_t t);  // "YYYY-MM-DDTHH:MM:SSZ"
+// The current time as "YYYY-MM-DDTHH:MM:SS.ffffffZ": fixed width, so it also sorts as text.
+std::string isoNowMicros();
 
 }  // namespace baraza
