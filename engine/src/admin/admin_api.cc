@@ -28,20 +28,6 @@ HttpResponse ok(int status, const json& body) {
   return r;
 }
 
-std::string queryParam(const std::string& query, const std::string& name) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t end = query.find('&', pos);
-    if (end == std::string::npos)
-      end = query.size();
-    std::string pair = query.substr(pos, end - pos);
-    if (pair.compare(0, name.size() + 1, name + "=") == 0)
-      return pair.substr(name.size() + 1);
-    pos = end + 1;
-  }
-  return "";
-}
-
 class AdminApi {
  public:
   AdminApi(Database& db, std::optional<std::string> token)
@@ -101,6 +87,21 @@ class AdminApi {
     bool active;
   };
 
+  // ?limit=N: fills `limit` (default when absent); a 400 naming the parameter otherwise.
+  static std::optional<HttpResponse> readLimit(const HttpRequest& req, long long fallback,
+                                               long long max, long long& limit) {
+    std::string text = req.queryParam("limit");
+    limit = fallback;
+    if (text.empty())
+      return std::nullopt;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || p != text.data() + text.size() || limit < 1 || limit > max) {
+      return jsonError(400, "invalid_parameter",
+                       "limit must be a whole number from 1 to " + std::to_string(max));
+    }
+    return std::nullopt;
+  }
+
   static HttpResponse notAllowed(const std::string& allow) {
     HttpResponse r = jsonError(405, "method_not_allowed", "use " + allow);
     r.headers.emplace_back("Allow", allow);
@@ -147,17 +148,10 @@ class AdminApi {
   }
 
   HttpResponse listTenants(const Caller& caller, const HttpRequest& req) {
-    long long limit = 50;
-    std::string limit_text = queryParam(req.query, "limit");
-    if (!limit_text.empty()) {
-      auto [p, ec] =
-          std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
-      if (ec != std::errc() || p != limit_text.data() + limit_text.size() || limit < 1 ||
-          limit > 500) {
-        return jsonError(400, "invalid_parameter", "limit must be a whole number from 1 to 500");
-      }
-    }
-    std::string cursor = queryParam(req.query, "cursor");
+    long long limit = 0;
+    if (auto bad = readLimit(req, 50, 500, limit))
+      return *bad;
+    std::string cursor = req.queryParam("cursor");
     auto lease = db_.lease();
     if (!lease)
       throw StorageError("no database connection free");
@@ -296,17 +290,10 @@ class AdminApi {
 
   // GET .../audit?limit=&action=&entity=: newest first.
   HttpResponse auditLog(const Tenant& t, const HttpRequest& req) {
-    long long limit = 100;
-    std::string limit_text = queryParam(req.query, "limit");
-    if (!limit_text.empty()) {
-      auto [p, ec] =
-          std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
-      if (ec != std::errc() || p != limit_text.data() + limit_text.size() || limit < 1 ||
-          limit > 1000) {
-        return jsonError(400, "invalid_parameter", "limit must be a whole number from 1 to 1000");
-      }
-    }
-    std::string action = queryParam(req.query, "action"), entity = queryParam(req.query, "entity");
+    long long limit = 0;
+    if (auto bad = readLimit(req, 100, 1000, limit))
+      return *bad;
+    std::string action = req.queryParam("action"), entity = req.queryParam("entity");
     auto lease = db_.lease();
     if (!lease)
       throw StorageError("no database connection free");

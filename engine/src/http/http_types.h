@@ -20,6 +20,8 @@ struct HttpRequest {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::nullopt : std::optional<std::string>(it->second);
   }
+  // The first `name=value` of the query string, percent-decoded; "" when absent.
+  std::string queryParam(const std::string& name) const;
 };
 
 struct HttpResponse {

@@ -39,6 +39,16 @@ TEST(Router, WrongMethodIs405NamingTheAllowedOnes) {
   EXPECT_EQ(m.allow, "GET");
 }
 
+TEST(HttpRequest, QueryParametersArePercentDecoded) {
+  HttpRequest r;
+  r.query = "limit=5&cursor=kassangas%2Dshop&q=a+b&empty=";
+  EXPECT_EQ(r.queryParam("limit"), "5");
+  EXPECT_EQ(r.queryParam("cursor"), "kassangas-shop");
+  EXPECT_EQ(r.queryParam("q"), "a b");
+  EXPECT_EQ(r.queryParam("empty"), "");
+  EXPECT_EQ(r.queryParam("missing"), "");
+}
+
 TEST(Router, JsonErrorHasTheContractShape) {
   auto r = jsonError(413, "body_too_large", "limit is 10");
   EXPECT_EQ(r.status, 413);
