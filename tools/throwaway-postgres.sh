@@ -30,6 +30,10 @@ case "${1:-}" in
       if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
            start >/dev/null 2>&1; then
+        # The engine's role in tests: neither a superuser nor BYPASSRLS, so row-level security
+        # applies to it as it would in production.
+        as_owner "$bindir/psql" -h 127.0.0.1 -p "$port" -U baraza -d postgres -qc \
+          "CREATE ROLE baraza_app LOGIN NOSUPERUSER NOBYPASSRLS" >/dev/null
         echo "postgresql://baraza@127.0.0.1:$port/postgres"
         exit 0
       fi

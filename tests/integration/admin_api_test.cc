@@ -181,9 +181,9 @@ TEST_P(AdminApi, CreatedKeysAreAuditedAndStoredOnlyAsAHash) {
   std::string key = newKey("kassangas");
   {
     Database db(target_->url(), 1, std::chrono::milliseconds(2000));
-    auto s = db.lease();
+    TenantScope scope(db, TenantScope::kAllTenants);
     long long audited = 0;
-    **s << "SELECT COUNT(*) FROM audit_log WHERE entity = 'api_key' AND actor = 'operator'",
+    scope.sql() << "SELECT COUNT(*) FROM audit_log WHERE entity = 'api_key' AND actor = 'operator'",
         soci::into(audited);
     EXPECT_EQ(audited, 1);
   }

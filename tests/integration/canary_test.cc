@@ -109,7 +109,7 @@ TEST_P(Canary, SecretsAppearNowhereInClear) {
       seen.push_back(slurp(db.file("db/baraza.db") + suffix));
     EXPECT_FALSE(seen.back().empty() && seen[seen.size() - 3].empty());
   } else {
-    std::string dump = run("pg_dump --no-owner '" + db.url() + "' 2>&1");
+    std::string dump = run("pg_dump --no-owner '" + db.adminUrl() + "' 2>&1");
     ASSERT_NE(dump.find("channel_accounts"), std::string::npos) << dump.substr(0, 500);
     EXPECT_NE(dump.find("bz1.k2."), std::string::npos) << "the sealed values are in the dump";
     seen.push_back(dump);

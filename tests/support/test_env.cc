@@ -84,8 +84,14 @@ void PostgresDatabase::adminExec(const std::string& sql) {
 
 PostgresDatabase::PostgresDatabase() {
   name_ = "baraza_test_" + randomSuffix();
-  adminExec("CREATE DATABASE " + name_);
-  url_ = withDatabase(postgresUrl(), name_);
+  adminExec("CREATE DATABASE " + name_ + " OWNER baraza_app");
+  std::string admin = adminUrl();
+  auto at = admin.find('@');
+  url_ = "postgresql://baraza_app" + admin.substr(at);
+}
+
+std::string PostgresDatabase::adminUrl() const {
+  return withDatabase(postgresUrl(), name_);
 }
 
 PostgresDatabase::~PostgresDatabase() {

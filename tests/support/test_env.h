@@ -35,7 +35,10 @@ class PostgresDatabase {
  public:
   PostgresDatabase();
   ~PostgresDatabase();
+  // As the engine connects: baraza_app, the database's owner, no superuser, no BYPASSRLS.
   const std::string& url() const { return url_; }
+  // As the server's superuser: for pg_dump and other checks that must see every row.
+  std::string adminUrl() const;
   const std::string& name() const { return name_; }
   // Runs one statement on the server's maintenance database.
   static void adminExec(const std::string& sql);
@@ -51,6 +54,8 @@ class DialectDatabase {
  public:
   explicit DialectDatabase(Dialect dialect);
   const std::string& url() const { return url_; }
+  // PostgreSQL: the superuser's URL of the same database (sees every row); SQLite: url().
+  std::string adminUrl() const { return pg_ ? pg_->adminUrl() : url_; }
   std::string file(const std::string& name) const { return dir_.file(name); }
 
  private:

@@ -181,17 +181,15 @@ class AdminApi {
   }
 
   HttpResponse showTenant(const Tenant& t) {
-    auto lease = db_.lease();
-    if (!lease)
-      throw StorageError("no database connection free");
+    TenantScope scope(db_, t.id);  // row-level security: only this tenant's rows
     json channels = json::array();
     soci::rowset<soci::row> rows =
-        ((*lease)->prepare << "SELECT channel_type, phone_number_id, "
-                              "COALESCE(display_phone_number, ''), COALESCE(waba_id, ''), "
-                              "CASE WHEN active THEN 1 ELSE 0 END, CASE WHEN "
-                              "verify_token_sealed IS NULL THEN 0 ELSE 1 END, "
-                              "COALESCE(CAST(token_expires_at AS TEXT), '') FROM "
-                              "channel_accounts WHERE tenant_id = :t ORDER BY phone_number_id",
+        (scope.sql().prepare << "SELECT channel_type, phone_number_id, "
+                                "COALESCE(display_phone_number, ''), COALESCE(waba_id, ''), "
+                                "CASE WHEN active THEN 1 ELSE 0 END, CASE WHEN "
+                                "verify_token_sealed IS NULL THEN 0 ELSE 1 END, "
+                                "COALESCE(CAST(token_expires_at AS TEXT), '') FROM "
+                                "channel_accounts WHERE tenant_id = :t ORDER BY phone_number_id",
          soci::use(t.id));
     for (const auto& r : rows) {
       // Secrets are write-only: their presence is shown, never their value.
@@ -205,9 +203,9 @@ class AdminApi {
                           {"token_expires_at", r.get<std::string>(6)}});
     }
     long long templates = 0, knowledge = 0;
-    **lease << "SELECT COUNT(*) FROM prompt_templates WHERE tenant_id = :t", soci::use(t.id),
+    scope.sql() << "SELECT COUNT(*) FROM prompt_templates WHERE tenant_id = :t", soci::use(t.id),
         soci::into(templates);
-    **lease << "SELECT COUNT(*) FROM knowledge_entries WHERE tenant_id = :t", soci::use(t.id),
+    scope.sql() << "SELECT COUNT(*) FROM knowledge_entries WHERE tenant_id = :t", soci::use(t.id),
         soci::into(knowledge);
     return ok(200, {{"slug", t.slug},
                     {"name", t.name},
@@ -228,15 +226,12 @@ class AdminApi {
         name->get<std::string>().size() > 100) {
       return jsonError(400, "invalid_field", "name: a string of 1 to 100 characters is required");
     }
-    auto lease = db_.lease();
-    if (!lease)
-      throw StorageError("no database connection free");
-    soci::session& sql = **lease;
-    soci::transaction tx(sql);
+    TenantScope scope(db_, t.id, true);
+    soci::session& sql = scope.sql();
     NewApiKey k = createApiKey(sql, t.id, name->get<std::string>());
     audit(sql, t.id, caller.actor, "create", "api_key", k.id,
           {{"name", name->get<std::string>()}, {"prefix", k.prefix}});
-    tx.commit();
+    scope.commit();
     return ok(201, {{"id", k.id},
                     {"name", name->get<std::string>()},
                     {"prefix", k.prefix},
@@ -245,14 +240,12 @@ class AdminApi {
   }
 
   HttpResponse listKeys(const Tenant& t) {
-    auto lease = db_.lease();
-    if (!lease)
-      throw StorageError("no database connection free");
+    TenantScope scope(db_, t.id);
     json keys = json::array();
     soci::rowset<soci::row> rows =
-        ((*lease)->prepare << "SELECT CAST(id AS TEXT), name, prefix, CAST(created_at AS TEXT), "
-                              "CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM api_keys "
-                              "WHERE tenant_id = :t ORDER BY created_at, id",
+        (scope.sql().prepare << "SELECT CAST(id AS TEXT), name, prefix, CAST(created_at AS TEXT), "
+                                "CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM api_keys "
+                                "WHERE tenant_id = :t ORDER BY created_at, id",
          soci::use(t.id));
     for (const auto& r : rows) {
       keys.push_back({{"id", r.get<std::string>(0)},
@@ -265,11 +258,8 @@ class AdminApi {
   }
 
   HttpResponse revokeKey(const Caller& caller, const Tenant& t, const std::string& id) {
-    auto lease = db_.lease();
-    if (!lease)
-      throw StorageError("no database connection free");
-    soci::session& sql = **lease;
-    soci::transaction tx(sql);
+    TenantScope scope(db_, t.id, true);
+    soci::session& sql = scope.sql();
     long long found = 0;
     sql << "SELECT COUNT(*) FROM api_keys WHERE tenant_id = :t AND CAST(id AS TEXT) = :i AND "
            "revoked_at IS NULL",
@@ -282,7 +272,7 @@ class AdminApi {
                " WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
         soci::use(t.id), soci::use(id);
     audit(sql, t.id, caller.actor, "revoke", "api_key", id, json::object());
-    tx.commit();
+    scope.commit();
     HttpResponse r;
     r.status = 204;
     return r;
@@ -294,15 +284,13 @@ class AdminApi {
     if (auto bad = readLimit(req, 100, 1000, limit))
       return *bad;
     std::string action = req.queryParam("action"), entity = req.queryParam("entity");
-    auto lease = db_.lease();
-    if (!lease)
-      throw StorageError("no database connection free");
+    TenantScope scope(db_, t.id);
     soci::rowset<soci::row> rows =
-        ((*lease)->prepare << "SELECT CAST(id AS TEXT), actor, action, entity, "
-                              "COALESCE(entity_id, ''), COALESCE(CAST(after AS TEXT), ''), "
-                              "CAST(created_at AS TEXT) FROM audit_log WHERE tenant_id = :t AND "
-                              "(:a = '' OR action = :a2) AND (:e = '' OR entity = :e2) ORDER BY "
-                              "created_at DESC, id DESC LIMIT :l",
+        (scope.sql().prepare << "SELECT CAST(id AS TEXT), actor, action, entity, "
+                                "COALESCE(entity_id, ''), COALESCE(CAST(after AS TEXT), ''), "
+                                "CAST(created_at AS TEXT) FROM audit_log WHERE tenant_id = :t AND "
+                                "(:a = '' OR action = :a2) AND (:e = '' OR entity = :e2) ORDER BY "
+                                "created_at DESC, id DESC LIMIT :l",
          soci::use(t.id), soci::use(action), soci::use(action), soci::use(entity),
          soci::use(entity), soci::use(limit));
     json entries = json::array();

@@ -29,15 +29,14 @@ NewApiKey createApiKey(soci::session& sql, const std::string& tenant_id, const s
 std::optional<std::string> tenantOfApiKey(Database& db, const std::string& key) {
   if (key.rfind("bzk_", 0) != 0 || key.size() != 44)
     return std::nullopt;
-  auto lease = db.lease();
-  if (!lease)
-    return std::nullopt;
+  TenantScope scope(db, TenantScope::kAllTenants);  // authentication looks across tenants
+  soci::session& sql = scope.sql();
   std::string hash = sha256Hex(key), tenant;
   soci::indicator ind = soci::i_null;
-  **lease << "SELECT CAST(tenant_id AS TEXT) FROM api_keys WHERE key_hash = :h AND revoked_at IS "
-             "NULL",
+  sql << "SELECT CAST(tenant_id AS TEXT) FROM api_keys WHERE key_hash = :h AND revoked_at IS "
+         "NULL",
       soci::use(hash), soci::into(tenant, ind);
-  if (!(*lease)->got_data() || ind != soci::i_ok)
+  if (!sql.got_data() || ind != soci::i_ok)
     return std::nullopt;
   return tenant;
 }

@@ -27,13 +27,9 @@ RotationResult rotateKeys(Database& db, const std::string& key_file) {
   ring.save(key_file);  // 1. the new key is safe on disk before any value depends on it
   Sealer sealer(ring);
 
-  auto lease = db.lease();
-  if (!lease)
-    throw StorageError("no database connection free for the rotation");
-  soci::session& sql = **lease;
-  const Dialect d = db.dialect();
-  Database::execScript(sql, d, d == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-  try {
+  {
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    soci::session& sql = tx.sql();
     for (const auto& [table, column] : sealedColumns()) {
       std::vector<std::tuple<std::string, std::string, std::string>> values;
       soci::rowset<soci::row> rows =
@@ -56,13 +52,7 @@ RotationResult rotateKeys(Database& db, const std::string& key_file) {
         ++result.resealed;
       }
     }
-    Database::execScript(sql, d, "COMMIT");  // 2. every value is under the new key
-  } catch (...) {
-    try {
-      Database::execScript(sql, d, "ROLLBACK");
-    } catch (...) {
-    }
-    throw;
+    tx.commit();  // 2. every value is under the new key (a throw above rolled it back)
   }
   for (const auto& id : old_ids)
     ring.retire(id);

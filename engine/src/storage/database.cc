@@ -165,6 +165,35 @@ bool Database::ping() {
   }
 }
 
+TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
+    : lease_(db.lease()), dialect_(db.dialect()) {
+  if (!lease_)
+    throw StorageError("no database connection free");
+  soci::session& sql = **lease_;
+  if (dialect_ == Dialect::kSqlite) {
+    Database::execScript(sql, dialect_, write ? "BEGIN IMMEDIATE" : "BEGIN");
+  } else {
+    Database::execScript(sql, dialect_, "BEGIN");
+    std::string ignored;
+    sql << "SELECT set_config('app.tenant_id', :t, true)", soci::use(tenant_id),
+        soci::into(ignored);
+  }
+}
+
+TenantScope::~TenantScope() {
+  if (done_ || !lease_)
+    return;
+  try {
+    Database::execScript(**lease_, dialect_, "ROLLBACK");
+  } catch (...) {
+  }
+}
+
+void TenantScope::commit() {
+  Database::execScript(**lease_, dialect_, "COMMIT");
+  done_ = true;
+}
+
 void Database::execScript(soci::session& session, Dialect dialect, const std::string& sql) {
   if (dialect == Dialect::kSqlite) {
     auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());

@@ -81,4 +81,30 @@ class Database {
   std::unique_ptr<soci::connection_pool> pool_;
 };
 
+// One transaction acting for one tenant, or for all of them (kAllTenants: operator work such as
+// listing, authentication, key rotation). On PostgreSQL it sets app.tenant_id for this
+// transaction only (set_config(..., true): nothing leaks to the next user of the pooled
+// connection), and row-level security then shows only that tenant's rows; with no scope, a
+// tenant table shows nothing. On SQLite the queries' own tenant predicates are the wall.
+class TenantScope {
+ public:
+  static constexpr const char* kAllTenants = "*";
+
+  // Leases a connection and begins. `write` takes SQLite's write lock at once. Throws
+  // StorageError when no connection is free.
+  TenantScope(Database& db, const std::string& tenant_id, bool write = false);
+  ~TenantScope();  // rolls back unless committed
+  TenantScope(const TenantScope&) = delete;
+  TenantScope& operator=(const TenantScope&) = delete;
+
+  soci::session& sql() { return **lease_; }
+  Dialect dialect() const { return dialect_; }
+  void commit();
+
+ private:
+  std::optional<Database::Lease> lease_;
+  Dialect dialect_;
+  bool done_ = false;
+};
+
 }  // namespace baraza

@@ -7,27 +7,6 @@
 namespace baraza {
 namespace {
 
-struct Transaction {
-  soci::session& sql;
-  Dialect dialect;
-  bool done = false;
-  Transaction(soci::session& s, Dialect d) : sql(s), dialect(d) {
-    Database::execScript(sql, dialect, dialect == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-  }
-  void commit() {
-    Database::execScript(sql, dialect, "COMMIT");
-    done = true;
-  }
-  ~Transaction() {
-    if (!done) {
-      try {
-        Database::execScript(sql, dialect, "ROLLBACK");
-      } catch (...) {
-      }
-    }
-  }
-};
-
 const char* now(Dialect d) {
   return d == Dialect::kSqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" : "now()";
 }
@@ -62,12 +41,10 @@ std::string upsertOrganization(soci::session& sql, Dialect d, const TenantSpec& 
 
 ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& spec,
                           const std::string& actor) {
-  auto lease = db.lease();
-  if (!lease)
-    throw StorageError("no database connection free for the import");
-  soci::session& sql = **lease;
+  // Across tenants: a number must be checked against every tenant's accounts.
+  TenantScope tx(db, TenantScope::kAllTenants, true);
+  soci::session& sql = tx.sql();
   const Dialect d = db.dialect();
-  Transaction tx(sql, d);
   ImportResult result;
 
   std::string org_id = upsertOrganization(sql, d, spec);

@@ -11,16 +11,14 @@ namespace baraza {
 
 std::vector<ExpiringToken> expiringTokens(Database& db, std::time_t now, int days) {
   std::vector<ExpiringToken> out;
-  auto lease = db.lease();
-  if (!lease)
-    return out;
+  TenantScope scope(db, TenantScope::kAllTenants);
   const std::string yes = db.dialect() == Dialect::kSqlite ? "1" : "TRUE";
   soci::rowset<soci::row> rows =
-      ((*lease)->prepare << "SELECT t.slug, c.phone_number_id, CAST(c.token_expires_at AS TEXT) "
-                            "FROM channel_accounts c JOIN tenants t ON t.id = c.tenant_id WHERE "
-                            "c.active = " +
-                                yes + " AND t.active = " + yes +
-                                " AND c.token_expires_at IS NOT NULL");
+      (scope.sql().prepare << "SELECT t.slug, c.phone_number_id, CAST(c.token_expires_at AS TEXT) "
+                              "FROM channel_accounts c JOIN tenants t ON t.id = c.tenant_id WHERE "
+                              "c.active = " +
+                                  yes + " AND t.active = " + yes +
+                                  " AND c.token_expires_at IS NOT NULL");
   for (const auto& r : rows) {
     auto when = parseIsoUtc(r.get<std::string>(2));
     if (!when)

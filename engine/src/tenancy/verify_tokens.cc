@@ -7,16 +7,14 @@ namespace baraza {
 
 bool isTenantVerifyToken(Database& db, const Sealer& sealer, const std::string& channel,
                          std::string_view token) {
-  auto lease = db.lease();
-  if (!lease)
-    return false;
+  TenantScope scope(db, TenantScope::kAllTenants);
   const char* yes = db.dialect() == Dialect::kSqlite ? "1" : "TRUE";
   soci::rowset<soci::row> rows =
-      ((*lease)->prepare << "SELECT CAST(c.tenant_id AS TEXT), CAST(c.id AS TEXT), "
-                            "c.verify_token_sealed FROM channel_accounts c JOIN tenants t ON "
-                            "t.id = c.tenant_id WHERE c.channel_type = :ch AND c.active = " +
-                                std::string(yes) + " AND t.active = " + yes +
-                                " AND c.verify_token_sealed IS NOT NULL",
+      (scope.sql().prepare << "SELECT CAST(c.tenant_id AS TEXT), CAST(c.id AS TEXT), "
+                              "c.verify_token_sealed FROM channel_accounts c JOIN tenants t ON "
+                              "t.id = c.tenant_id WHERE c.channel_type = :ch AND c.active = " +
+                                  std::string(yes) + " AND t.active = " + yes +
+                                  " AND c.verify_token_sealed IS NOT NULL",
        soci::use(channel));
   bool found = false;
   for (const auto& row : rows) {

@@ -25,11 +25,12 @@ class KeyRotation : public ::testing::TestWithParam<Dialect> {
   }
 
   std::vector<std::tuple<std::string, std::string, std::string>> tokens() {
-    auto s = db_->lease();
+    TenantScope scope(*db_, TenantScope::kAllTenants);
     std::vector<std::tuple<std::string, std::string, std::string>> out;
     soci::rowset<soci::row> rows =
-        ((*s)->prepare << "SELECT CAST(tenant_id AS TEXT), CAST(id AS TEXT), "
-                          "access_token_sealed FROM channel_accounts ORDER BY phone_number_id");
+        (scope.sql().prepare
+         << "SELECT CAST(tenant_id AS TEXT), CAST(id AS TEXT), "
+            "access_token_sealed FROM channel_accounts ORDER BY phone_number_id");
     for (const auto& r : rows) {
       out.emplace_back(r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2));
     }
@@ -67,11 +68,13 @@ TEST_P(KeyRotation, EveryValueIsResealedUnderTheNewKeyAndTheOldOneRetired) {
 TEST_P(KeyRotation, AValueThatDoesNotOpenStopsTheRotationAndChangesNothing) {
   auto before = tokens();
   {
-    auto s = db_->lease();
+    TenantScope scope(*db_, TenantScope::kAllTenants, true);
     std::string moved = std::get<2>(before[0]);
     std::string other = std::get<1>(before[1]);
-    **s << "UPDATE channel_accounts SET access_token_sealed = :v WHERE CAST(id AS TEXT) = :i",
+    scope.sql()
+        << "UPDATE channel_accounts SET access_token_sealed = :v WHERE CAST(id AS TEXT) = :i",
         soci::use(moved), soci::use(other);
+    scope.commit();
   }
   EXPECT_THROW(rotateKeys(*db_, key_file_), KeyError);
   auto after = tokens();

@@ -28,16 +28,17 @@ class TenantImport : public ::testing::TestWithParam<Dialect> {
   std::string example(const std::string& name) {
     return test::sourceDir() + "/examples/tenants/" + name + ".yaml";
   }
+  // Operator-level reads: across every tenant (row-level security applies on PostgreSQL).
   long long count(const std::string& sql) {
-    auto s = db_->lease();
+    TenantScope scope(*db_, TenantScope::kAllTenants);
     long long n = 0;
-    **s << sql, soci::into(n);
+    scope.sql() << sql, soci::into(n);
     return n;
   }
   std::string text(const std::string& sql) {
-    auto s = db_->lease();
+    TenantScope scope(*db_, TenantScope::kAllTenants);
     std::string v;
-    **s << sql, soci::into(v);
+    scope.sql() << sql, soci::into(v);
     return v;
   }
 

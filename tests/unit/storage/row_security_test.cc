@@ -1,0 +1,116 @@
+// PostgreSQL's row-level security as a second wall behind the queries' own predicates. The engine
+// connects as baraza_app: the owner of the database, neither superuser nor BYPASSRLS.
+#include <gtest/gtest.h>
+
+#include "storage/migrator.h"
+#include "support/test_env.h"
+#include "tenancy/tenant_import.h"
+
+namespace baraza {
+namespace {
+
+class RowSecurity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<Database>(pg_.url(), 2, std::chrono::milliseconds(2000));
+    Migrator(*db_, embeddedMigrations(Dialect::kPostgresql)).apply();
+    Sealer sealer(KeyRing::loadOrCreate(dir_.file("master.key")));
+    a_ = importTenant(*db_, sealer,
+                      readTenantFile(test::sourceDir() + "/examples/tenants/kassangas.yaml"), "t")
+             .tenant_id;
+    b_ = importTenant(*db_, sealer,
+                      readTenantFile(test::sourceDir() + "/examples/tenants/mama-mboga.yaml"), "t")
+             .tenant_id;
+  }
+
+  long long count(TenantScope& scope, const std::string& table, const std::string& tenant = "") {
+    long long n = 0;
+    if (tenant.empty()) {
+      scope.sql() << "SELECT COUNT(*) FROM " + table, soci::into(n);
+    } else {
+      scope.sql() << "SELECT COUNT(*) FROM " + table + " WHERE CAST(tenant_id AS TEXT) = :t",
+          soci::use(tenant), soci::into(n);
+    }
+    return n;
+  }
+
+  test::TempDir dir_;
+  test::PostgresDatabase pg_;
+  std::unique_ptr<Database> db_;
+  std::string a_, b_;
+};
+
+TEST_F(RowSecurity, TheEnginesRoleIsSubjectToIt) {
+  auto s = db_->lease();
+  int super = 1, bypass = 1;
+  **s << "SELECT CASE WHEN rolsuper THEN 1 ELSE 0 END, CASE WHEN rolbypassrls THEN 1 ELSE 0 END "
+         "FROM pg_roles WHERE rolname = current_user",
+      soci::into(super), soci::into(bypass);
+  EXPECT_EQ(super, 0);
+  EXPECT_EQ(bypass, 0);
+}
+
+TEST_F(RowSecurity, EveryTenantTableHasItEnabledForcedAndAPolicy) {
+  auto s = db_->lease();
+  soci::rowset<soci::row> rows =
+      ((*s)->prepare << "SELECT c.relname, CASE WHEN c.relrowsecurity THEN 1 ELSE 0 END, "
+                        "CASE WHEN c.relforcerowsecurity THEN 1 ELSE 0 END, "
+                        "(SELECT COUNT(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+                        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 "
+                        "FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = "
+                        "'tenant_id' AND NOT a.attisdropped) ORDER BY c.relname");
+  int tables = 0;
+  for (const auto& r : rows) {
+    ++tables;
+    std::string name = r.get<std::string>(0);
+    EXPECT_EQ(rowInt(r, 1), 1) << name << ": row-level security not enabled";
+    EXPECT_EQ(rowInt(r, 2), 1) << name << ": row-level security not forced";
+    EXPECT_GE(rowInt(r, 3), 1) << name << ": no policy";
+  }
+  EXPECT_GE(tables, 9);
+}
+
+TEST_F(RowSecurity, ATransactionActingForTenantAReadsAndWritesNothingOfB) {
+  TenantScope scope(*db_, a_, true);
+  EXPECT_EQ(count(scope, "channel_accounts"), 1);
+  EXPECT_EQ(count(scope, "knowledge_entries"), 9) << "only A's nine entries";
+  EXPECT_EQ(count(scope, "knowledge_entries", b_), 0);
+  scope.sql()
+      << "UPDATE knowledge_entries SET answer = 'hacked' WHERE CAST(tenant_id AS TEXT) = :b",
+      soci::use(b_);
+  scope.sql() << "DELETE FROM prompt_templates WHERE CAST(tenant_id AS TEXT) = :b", soci::use(b_);
+  scope.commit();
+  TenantScope all(*db_, TenantScope::kAllTenants);
+  long long hacked = 0;
+  all.sql() << "SELECT COUNT(*) FROM knowledge_entries WHERE answer = 'hacked'", soci::into(hacked);
+  EXPECT_EQ(hacked, 0);
+  EXPECT_EQ(count(all, "prompt_templates", b_), 1) << "B's template survived";
+}
+
+TEST_F(RowSecurity, WritingARowForAnotherTenantIsRefused) {
+  TenantScope scope(*db_, a_, true);
+  auto insertForB = [&] {
+    scope.sql() << "INSERT INTO api_keys (tenant_id, id, name, prefix, key_hash) VALUES "
+                   "(:b, gen_random_uuid(), 'x', 'p', 'h')",
+        soci::use(b_);
+  };
+  EXPECT_THROW(insertForB(), soci::soci_error);
+}
+
+TEST_F(RowSecurity, NoTenantSetSeesNothingAndNothingLeaksAcrossTransactions) {
+  {
+    TenantScope scope(*db_, a_);
+    EXPECT_EQ(count(scope, "channel_accounts"), 1);
+    scope.commit();
+  }
+  for (int i = 0; i < 4; ++i) {  // every connection of the pool, after scoped transactions
+    auto s = db_->lease();
+    long long n = -1;
+    **s << "SELECT COUNT(*) FROM channel_accounts", soci::into(n);
+    EXPECT_EQ(n, 0) << "a connection with no tenant set saw rows";
+  }
+}
+
+}  // namespace
+}  // namespace baraza
