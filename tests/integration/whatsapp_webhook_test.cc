@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "storage/database.h"
 #include "support/engine_process.h"
 #include "support/http_client.h"
 #include "support/test_env.h"
@@ -129,6 +130,14 @@ TEST(WhatsAppTenantTokens, ATenantChannelsOwnVerifyTokenPassesTheHandshake) {
   EXPECT_EQ(handshake("kassangas-verif").status, 403);
   EXPECT_EQ(handshake("sleeping-verify").status, 403) << "an inactive tenant's token";
   EXPECT_EQ(handshake("").status, 403);
+  // The credential read that let Meta in is in the audit log; the refused attempts wrote nothing.
+  Database db("sqlite://" + dir.file("t.db"), 1, std::chrono::milliseconds(2000));
+  TenantScope scope(db, TenantScope::kAllTenants);
+  long long used = 0;
+  scope.sql() << "SELECT COUNT(*) FROM audit_log WHERE action = 'use_credential' AND actor = "
+                 "'engine:webhook-handshake' AND entity = 'channel_account'",
+      soci::into(used);
+  EXPECT_EQ(used, 1);
 }
 
 TEST_F(WhatsAppWebhook, BodyOverTheLimitIs413BeforeAnyCheck) {

@@ -8,6 +8,7 @@
 #include "admin/api_keys.h"
 #include "core/iso_time.h"
 #include "core/uuid.h"
+#include "tenancy/audit.h"
 #include "tenancy/token_expiry.h"
 
 namespace baraza {
@@ -307,15 +308,10 @@ class AdminApi {
     return ok(200, {{"entries", entries}});
   }
 
-  void audit(soci::session& sql, const std::string& tenant, const std::string& actor,
-             const std::string& action, const std::string& entity, const std::string& entity_id,
-             const json& after) {
-    // Microseconds, so two changes in one millisecond still list in order.
-    std::string id = newUuid(), after_text = after.dump(), at = isoNowMicros();
-    sql << "INSERT INTO audit_log (tenant_id, id, actor, action, entity, entity_id, after, "
-           "created_at) VALUES (:t, :i, :ac, :a, :e, :ei, :af, :at)",
-        soci::use(tenant), soci::use(id), soci::use(actor), soci::use(action), soci::use(entity),
-        soci::use(entity_id), soci::use(after_text), soci::use(at);
+  static void audit(soci::session& sql, const std::string& tenant, const std::string& actor,
+                    const std::string& action, const std::string& entity,
+                    const std::string& entity_id, const json& after) {
+    writeAudit(sql, tenant, actor, action, entity, entity_id, after);
   }
 
   HttpResponse alerts(const Caller& caller) {

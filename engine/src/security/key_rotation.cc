@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "tenancy/audit.h"
+
 namespace baraza {
 
 const std::vector<std::pair<std::string, std::string>>& sealedColumns() {
@@ -49,6 +51,8 @@ RotationResult rotateKeys(Database& db, const std::string& key_file) {
         std::string fresh = sealer.seal(*plain, ctx);
         sql << "UPDATE " + table + " SET " + column + " = :v WHERE tenant_id = :t AND id = :i",
             soci::use(fresh), soci::use(tenant), soci::use(id);
+        writeAudit(sql, tenant, "cli:keys-rotate", "reseal_credential", "channel_account", id,
+                   {{"column", column}, {"key", result.new_key_id}});
         ++result.resealed;
       }
     }

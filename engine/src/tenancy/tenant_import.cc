@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/uuid.h"
+#include "tenancy/audit.h"
 
 namespace baraza {
 namespace {
@@ -176,12 +177,7 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
                        {"templates", result.templates},
                        {"knowledge", result.knowledge},
                        {"access_tokens", "sealed"}};
-  std::string audit_id = newUuid(), action = result.created ? "create" : "update",
-              entity = "tenant", after_text = after.dump();
-  sql << "INSERT INTO audit_log (tenant_id, id, actor, action, entity, entity_id, after) "
-         "VALUES (:t, :i, :ac, :a, :e, :ei, :af)",
-      soci::use(tenant), soci::use(audit_id), soci::use(actor), soci::use(action),
-      soci::use(entity), soci::use(spec.slug), soci::use(after_text);
+  writeAudit(sql, tenant, actor, result.created ? "create" : "update", "tenant", spec.slug, after);
   tx.commit();
   return result;
 }

@@ -63,6 +63,11 @@ TEST_P(KeyRotation, EveryValueIsResealedUnderTheNewKeyAndTheOldOneRetired) {
     EXPECT_EQ(error, "master key 'k1' is retired: its values must be re-sealed first");
   }
   EXPECT_EQ(rotateKeys(*db_, key_file_).new_key_id, "k3") << "rotating again works";
+  TenantScope scope(*db_, TenantScope::kAllTenants);
+  long long audited = 0;
+  scope.sql() << "SELECT COUNT(*) FROM audit_log WHERE action = 'reseal_credential'",
+      soci::into(audited);
+  EXPECT_EQ(audited, 6) << "every credential read by the two rotations is in the audit log";
 }
 
 TEST_P(KeyRotation, AValueThatDoesNotOpenStopsTheRotationAndChangesNothing) {
