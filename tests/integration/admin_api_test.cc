@@ -122,6 +122,8 @@ TEST_P(AdminApi, ATenantKeySeesOnlyItsOwnTenantOnEveryRoute) {
   }
   auto alerts = json::parse(call("GET", "/admin/v1/alerts", key).body);
   EXPECT_TRUE(alerts["alerts"].empty()) << "another tenant's alert is not shown";
+  auto mint = call("POST", "/admin/v1/tenants/mama-mboga/api-keys", key, R"({"name":"x"})");
+  EXPECT_EQ(mint.status, 403) << "a tenant key cannot mint its successor";
 }
 
 TEST_P(AdminApi, BadBodiesNameTheField) {

@@ -35,6 +35,15 @@ class AdminApi {
       : db_(db), operator_token_(std::move(token)) {}
 
   HttpResponse handle(const HttpRequest& req) {
+    try {
+      return route(req);
+    } catch (const StorageError& e) {
+      return jsonError(503, "unavailable", "the database is busy or unreachable; retry");
+    }
+  }
+
+ private:
+  HttpResponse route(const HttpRequest& req) {
     auto caller = authenticate(req);
     if (!caller) {
       HttpResponse r = jsonError(
@@ -68,6 +77,10 @@ class AdminApi {
       if (parts.size() == 2)
         return m == "GET" ? showTenant(*tenant) : notAllowed("GET");
       if (parts.size() == 3 && parts[2] == "api-keys") {
+        if (m == "POST" && !caller->operator_) {
+          // A leaked key must not be able to mint its successor before it is revoked.
+          return jsonError(403, "forbidden", "only the operator token creates API keys");
+        }
         if (m == "POST")
           return createKey(*caller, *tenant, req);
         return m == "GET" ? listKeys(*tenant) : notAllowed("GET, POST");
@@ -82,7 +95,6 @@ class AdminApi {
     return jsonError(404, "not_found", "no admin route " + req.method + " " + req.path);
   }
 
- private:
   struct Tenant {
     std::string id, slug, name, organization;
     bool active;
@@ -316,20 +328,10 @@ class AdminApi {
 
   HttpResponse alerts(const Caller& caller) {
     json list = json::array();
-    std::optional<std::string> own_slug;
-    if (!caller.operator_) {
-      auto lease = db_.lease();
-      if (!lease)
-        throw StorageError("no database connection free");
-      std::string slug;
-      **lease << "SELECT slug FROM tenants WHERE CAST(id AS TEXT) = :i",
-          soci::use(caller.tenant_id), soci::into(slug);
-      own_slug = slug;
-    }
-    for (const auto& t : expiringTokens(db_, std::time(nullptr))) {
-      if (own_slug && *own_slug != t.tenant_slug)
-        continue;
-      list.push_back({{"kind", t.days_left < 0 ? "token_expired" : "token_expiring"},
+    // A tenant key's alerts are read inside that tenant's scope, not filtered afterwards.
+    std::string scope = caller.operator_ ? TenantScope::kAllTenants : caller.tenant_id;
+    for (const auto& t : expiringTokens(db_, std::time(nullptr), 14, scope)) {
+      list.push_back({{"kind", t.expired ? "token_expired" : "token_expiring"},
                       {"tenant", t.tenant_slug},
                       {"phone_number_id", t.phone_number_id},
                       {"expires_at", t.expires_at},

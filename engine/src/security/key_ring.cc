@@ -110,17 +110,24 @@ KeyRing KeyRing::loadOrCreate(const std::string& file) {
       throw KeyError(file + ": cannot create the master key file");
     }
   }
-  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+  // Mode and content come from the same open descriptor: no swap between check and read.
+  int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    throw KeyError(file + ": cannot read the master key file");
+  if (::fstat(fd, &st) != 0 || (st.st_mode & (S_IRWXG | S_IRWXO))) {
+    ::close(fd);
     throw KeyError(file +
-                   ": the master key file must not be readable by group or others "
-                   "(chmod 600 " +
+                   ": the master key file must not be readable by group or others (chmod 600 " +
                    file + ")");
   }
-  std::ifstream in(file);
-  if (!in)
-    throw KeyError(file + ": cannot read the master key file");
+  std::string content;
+  char chunk[4096];
+  ssize_t n;
+  while ((n = ::read(fd, chunk, sizeof(chunk))) > 0)
+    content.append(chunk, static_cast<size_t>(n));
+  ::close(fd);
   std::stringstream buf;
-  buf << in.rdbuf();
+  buf << content;
   return parse(buf.str(), file);
 }
 
@@ -196,7 +203,8 @@ std::string writeTemporary(const std::string& file, const std::string& content) 
     std::filesystem::create_directories(parent, ec);
   std::string tmp = file + ".tmp." + std::to_string(::getpid()) + "." +
                     std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::remove(tmp.c_str());  // a leftover of a crashed run of this same process id
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     throw KeyError(file + ": cannot write the master key file");
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&

@@ -174,9 +174,17 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
     Database::execScript(sql, dialect_, write ? "BEGIN IMMEDIATE" : "BEGIN");
   } else {
     Database::execScript(sql, dialect_, "BEGIN");
-    std::string ignored;
-    sql << "SELECT set_config('app.tenant_id', :t, true)", soci::use(tenant_id),
-        soci::into(ignored);
+    try {
+      std::string ignored;
+      sql << "SELECT set_config('app.tenant_id', :t, true)", soci::use(tenant_id),
+          soci::into(ignored);
+    } catch (...) {
+      try {
+        Database::execScript(sql, dialect_, "ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
   }
 }
 

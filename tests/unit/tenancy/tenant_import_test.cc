@@ -6,8 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/iso_time.h"
 #include "storage/migrator.h"
 #include "support/test_env.h"
+#include "tenancy/token_expiry.h"
 
 namespace baraza {
 namespace {
@@ -65,6 +67,36 @@ TEST_P(TenantImport, TheExampleTenantsImportWithTheirOrganization) {
   EXPECT_EQ(text("SELECT organization_name FROM (SELECT o.name AS organization_name FROM "
                  "organizations o) x"),
             "Nyumba Realty Ltd");
+}
+
+TEST(TokenExpiry, DaysRoundDownAndPastMeansExpired) {
+  test::TempDir dir;
+  Database db("sqlite://" + dir.file("e.db"), 1, std::chrono::milliseconds(2000));
+  Migrator(db, embeddedMigrations(Dialect::kSqlite)).apply();
+  Sealer sealer(KeyRing::loadOrCreate(dir.file("k")));
+  std::time_t now = std::time(nullptr);
+  auto tenant = [&](const std::string& slug, const std::string& phone, long long offset) {
+    importTenant(db, sealer,
+                 readTenantFile(dir.write(
+                     slug + ".yaml", "slug: " + slug +
+                                         "\nname: n\nchannels:\n"
+                                         "  - phone_number_id: \"" +
+                                         phone +
+                                         "\"\n"
+                                         "    access_token: tok-12345\n    token_expires_at: \"" +
+                                         formatIsoUtc(now + offset) + "\"\n")),
+                 "t");
+  };
+  tenant("hour-ago", "1", -3600);
+  tenant("in-a-day-and-a-half", "2", 36 * 3600);
+  tenant("in-a-month", "3", 30 * 86400);
+  auto tokens = expiringTokens(db, now);
+  ASSERT_EQ(tokens.size(), 2u);
+  EXPECT_EQ(tokens[0].tenant_slug, "hour-ago");
+  EXPECT_TRUE(tokens[0].expired);
+  EXPECT_EQ(tokens[0].days_left, -1) << "an hour past is the day before";
+  EXPECT_FALSE(tokens[1].expired);
+  EXPECT_EQ(tokens[1].days_left, 1);
 }
 
 TEST_P(TenantImport, ImportingTheSameFileAgainChangesNothingVisible) {
