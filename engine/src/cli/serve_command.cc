@@ -57,7 +57,7 @@ int serveCommand(const EngineConfig& config) {
   int applied = Migrator(db, configuredMigrations(config, db.dialect())).apply();
   spdlog::info("database {} ready ({} migration(s) applied)", db.displayUrl(), applied);
 
-  Sealer sealer(KeyRing::fromEnvironmentOrFile(config.master_key_file));
+  Sealer sealer = Sealer::fromEnvironmentOrFile(config.master_key_file);
   PluginHost plugins(acceptInbound);
   plugins.setVerifyTokenCheck([&db, &sealer](const std::string& channel, std::string_view token) {
     return isTenantVerifyToken(db, sealer, channel, token);

@@ -1,5 +1,7 @@
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include "cli/commands.h"
 #include "security/key_rotation.h"
@@ -14,7 +16,12 @@ std::vector<Migration> configuredMigrations(const EngineConfig& config, Dialect 
 int tenantImportCommand(const EngineConfig& config, const std::vector<std::string>& files) {
   Database db(config.database.url, 1, std::chrono::milliseconds(config.database.lease_timeout_ms));
   Migrator(db, configuredMigrations(config, db.dialect())).apply();
-  Sealer sealer(KeyRing::fromEnvironmentOrFile(config.master_key_file));
+  // Shared with other imports, exclusive against a rotation: nothing is sealed under a key that
+  // a concurrent rotation retires.
+  std::optional<KeyFileLock> lock;
+  if (!std::getenv("BARAZA_MASTER_KEY"))
+    lock.emplace(config.master_key_file, false);
+  Sealer sealer = Sealer::fromEnvironmentOrFile(config.master_key_file);
   for (const auto& file : files) {
     TenantSpec spec = readTenantFile(file);  // all checks before the database is touched
     ImportResult r = importTenant(db, sealer, spec, "cli:tenant-import");

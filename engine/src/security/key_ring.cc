@@ -1,6 +1,7 @@
 #include "security/key_ring.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -237,6 +238,26 @@ void KeyRing::save(const std::string& file) const {
     std::remove(tmp.c_str());
     throw KeyError(file + ": cannot write the master key file");
   }
+}
+
+KeyFileLock::KeyFileLock(const std::string& key_file, bool exclusive) {
+  auto parent = std::filesystem::path(key_file).parent_path();
+  std::error_code ec;
+  if (!parent.empty())
+    std::filesystem::create_directories(parent, ec);
+  std::string path = key_file + ".lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd_ < 0)
+    throw KeyError(path + ": cannot open the key lock file");
+  if (::flock(fd_, exclusive ? LOCK_EX : LOCK_SH) != 0) {
+    ::close(fd_);
+    throw KeyError(path + ": cannot lock the key file");
+  }
+}
+
+KeyFileLock::~KeyFileLock() {
+  if (fd_ >= 0)
+    ::close(fd_);  // closing releases the lock
 }
 
 }  // namespace baraza

@@ -31,6 +31,7 @@ class KeyRing {
   static KeyRing fromEnvironmentOrFile(const std::string& file);
 
   const std::string& currentId() const { return current_; }
+  bool contains(const std::string& id) const { return keys_.count(id) > 0; }
   bool isRetired(const std::string& id) const;
   // The key for `id`; throws KeyError for an unknown or retired id.
   const Key& key(const std::string& id) const;
@@ -53,6 +54,20 @@ class KeyRing {
   std::map<std::string, Entry> keys_;
   std::vector<std::string> order_;  // ids in file order
   std::string current_;
+};
+
+// An advisory lock on KEY_FILE.lock: exclusive while keys rotate, shared while values are sealed
+// (tenant import), so no value is sealed under a key that a concurrent rotation then retires or
+// loses. Blocks until granted; released with the object.
+class KeyFileLock {
+ public:
+  KeyFileLock(const std::string& key_file, bool exclusive);
+  ~KeyFileLock();
+  KeyFileLock(const KeyFileLock&) = delete;
+  KeyFileLock& operator=(const KeyFileLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 }  // namespace baraza

@@ -18,6 +18,7 @@ RotationResult rotateKeys(Database& db, const std::string& key_file) {
   if (const char* env = std::getenv("BARAZA_MASTER_KEY"); env && *env) {
     throw KeyError("keys rotate needs the key file: unset BARAZA_MASTER_KEY and use " + key_file);
   }
+  KeyFileLock lock(key_file, true);  // one rotation at a time, and no import sealing meanwhile
   KeyRing ring = KeyRing::loadOrCreate(key_file);
   std::vector<std::string> old_ids;
   for (const auto& id : ring.ids()) {

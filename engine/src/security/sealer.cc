@@ -1,5 +1,6 @@
 #include "security/sealer.h"
 
+#include <cstdlib>
 #include <memory>
 
 #include <openssl/evp.h>
@@ -47,6 +48,34 @@ std::optional<std::string> unbase64(std::string_view text) {
 
 }  // namespace
 
+Sealer::Sealer(KeyRing ring, std::string key_file)
+    : ring_(std::make_shared<KeyRing>(std::move(ring))), key_file_(std::move(key_file)) {}
+
+Sealer Sealer::fromEnvironmentOrFile(const std::string& key_file) {
+  const char* env = std::getenv("BARAZA_MASTER_KEY");
+  bool from_env = env && *env;
+  return Sealer(KeyRing::fromEnvironmentOrFile(key_file), from_env ? "" : key_file);
+}
+
+std::shared_ptr<KeyRing> Sealer::current() const {
+  std::lock_guard lock(mutex_);
+  return ring_;
+}
+
+std::shared_ptr<KeyRing> Sealer::reloadedFor(const std::string& kid) const {
+  auto ring = current();
+  if (ring->contains(kid) || key_file_.empty())
+    return ring;
+  try {
+    auto fresh = std::make_shared<KeyRing>(KeyRing::loadOrCreate(key_file_));
+    std::lock_guard lock(mutex_);
+    ring_ = fresh;
+    return fresh;
+  } catch (const KeyError&) {
+    return ring;
+  }
+}
+
 std::string Sealer::keyIdOf(std::string_view sealed) {
   if (sealed.substr(0, kPrefix.size()) != kPrefix)
     return "";
@@ -57,8 +86,9 @@ std::string Sealer::keyIdOf(std::string_view sealed) {
 }
 
 std::string Sealer::seal(std::string_view plaintext, const SealContext& ctx) const {
-  const std::string kid = ring_.currentId();
-  const KeyRing::Key& key = ring_.key(kid);
+  auto ring = current();
+  const std::string kid = ring->currentId();
+  const KeyRing::Key& key = ring->key(kid);
   unsigned char nonce[kNonce];
   if (RAND_bytes(nonce, kNonce) != 1)
     throw KeyError("the system random generator failed");
@@ -94,9 +124,10 @@ std::optional<std::string> Sealer::open(std::string_view sealed, const SealConte
   std::string kid = keyIdOf(sealed);
   if (kid.empty())
     return fail("not a sealed value");
+  auto ring = reloadedFor(kid);
   const KeyRing::Key* key = nullptr;
   try {
-    key = &ring_.key(kid);
+    key = &ring->key(kid);
   } catch (const KeyError& e) {
     return fail(e.what());
   }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,7 +24,11 @@ struct SealContext {
 // is "bz1.KEY_ID.BASE64(nonce | ciphertext | tag)": printable, so it fits a TEXT column.
 class Sealer {
  public:
-  explicit Sealer(KeyRing ring) : ring_(std::move(ring)) {}
+  // `key_file`, when given, is read again when a value names a key id this ring lacks: a
+  // rotation by another process then reaches a running engine without a restart.
+  explicit Sealer(KeyRing ring, std::string key_file = "");
+  // The ring of BARAZA_MASTER_KEY, or of `key_file` (created on first use) with reloading.
+  static Sealer fromEnvironmentOrFile(const std::string& key_file);
 
   std::string seal(std::string_view plaintext, const SealContext& ctx) const;
   // The plaintext, or nullopt with `error` set (a tampered, moved or malformed value, an unknown
@@ -32,11 +38,16 @@ class Sealer {
   // The key id a sealed value was made with ("" when it is not a sealed value).
   static std::string keyIdOf(std::string_view sealed);
 
-  const KeyRing& ring() const { return ring_; }
-  KeyRing& ring() { return ring_; }
+  // The current ring (tests change it in place; the engine never does).
+  KeyRing& ring() { return *current(); }
 
  private:
-  KeyRing ring_;
+  std::shared_ptr<KeyRing> current() const;
+  std::shared_ptr<KeyRing> reloadedFor(const std::string& kid) const;
+
+  mutable std::mutex mutex_;
+  mutable std::shared_ptr<KeyRing> ring_;
+  std::string key_file_;
 };
 
 }  // namespace baraza

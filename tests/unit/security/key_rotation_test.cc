@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "storage/migrator.h"
 #include "support/test_env.h"
 #include "tenancy/tenant_import.h"
@@ -86,6 +88,30 @@ TEST_P(KeyRotation, AValueThatDoesNotOpenStopsTheRotationAndChangesNothing) {
   EXPECT_EQ(Sealer::keyIdOf(std::get<2>(after[0])), "k1") << "rolled back";
   Sealer sealer(KeyRing::loadOrCreate(key_file_));
   EXPECT_FALSE(sealer.ring().isRetired("k1")) << "old keys stay usable after a failed rotation";
+}
+
+TEST_P(KeyRotation, ConcurrentRotationsLoseNoValue) {
+  std::thread a([&] { rotateKeys(*db_, key_file_); });
+  std::thread b([&] { rotateKeys(*db_, key_file_); });
+  a.join();
+  b.join();
+  Sealer sealer(KeyRing::loadOrCreate(key_file_));
+  EXPECT_EQ(sealer.ring().currentId(), "k3") << "the second rotation saw the first one's key";
+  for (const auto& [tenant, id, sealed] : tokens()) {
+    EXPECT_EQ(Sealer::keyIdOf(sealed), "k3");
+    EXPECT_TRUE(sealer.open(sealed, {tenant, "channel_accounts", id, "access_token_sealed"}))
+        << "a value was left under a key the ring no longer has";
+  }
+}
+
+TEST_P(KeyRotation, ARunningEngineLearnsTheNewKeyWithoutARestart) {
+  Sealer engine(KeyRing::loadOrCreate(key_file_), key_file_);  // as serve holds it
+  rotateKeys(*db_, key_file_);
+  for (const auto& [tenant, id, sealed] : tokens()) {
+    EXPECT_EQ(Sealer::keyIdOf(sealed), "k2");
+    EXPECT_TRUE(engine.open(sealed, {tenant, "channel_accounts", id, "access_token_sealed"}))
+        << "the engine did not reload the key file";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, KeyRotation,
