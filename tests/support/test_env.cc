@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include <libpq-fe.h>
@@ -36,6 +37,13 @@ std::string binaryDir() {
 }
 std::string testPluginDir() {
   return BARAZA_TEST_PLUGIN_DIR;
+}
+
+std::string readFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
 }
 
 TempDir::TempDir() {

@@ -12,6 +12,9 @@ std::string sourceDir();      // the repository root
 std::string binaryDir();      // the build folder (holds baraza and plugins/)
 std::string testPluginDir();  // the failure-mode plugins of tests/plugins/
 
+// The whole content of a file ("" when it cannot be read).
+std::string readFileText(const std::string& path);
+
 // A fresh folder under /tmp, removed with the object.
 class TempDir {
  public:

@@ -1,5 +1,7 @@
 #include "tenancy/tenant_import.h"
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "core/uuid.h"
@@ -140,32 +142,82 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
       soci::use(train), soci::use(log_conv), soci::use(log_err), soci::use(per_hour),
       soci::use(per_user), soci::use(phone, pi), soci::use(email, mi), soci::use(reply, ri);
 
-  // Templates and knowledge: the file is the truth.
-  sql << "DELETE FROM prompt_templates WHERE tenant_id = :t", soci::use(tenant);
+  // Templates and knowledge: the file is the truth, but rows keep their ids (messages refer to
+  // knowledge entries): matched by template name and by (type, question), updated in place,
+  // inserted when new, deleted when the file no longer has them.
+  std::multimap<std::string, std::string> old_templates;  // name -> id
+  {
+    soci::rowset<soci::row> rows = (sql.prepare << "SELECT name, CAST(id AS TEXT) FROM "
+                                                   "prompt_templates WHERE tenant_id = :t",
+                                    soci::use(tenant));
+    for (const auto& r : rows)
+      old_templates.emplace(r.get<std::string>(0), r.get<std::string>(1));
+  }
   for (const auto& tp : spec.templates) {
-    std::string id = newUuid();
     int is_default = tp.is_default ? 1 : 0, tp_active = tp.active ? 1 : 0;
     long long max_len = tp.max_response_length;
     soci::indicator li = max_len > 0 ? soci::i_ok : soci::i_null;
     soci::indicator ti = tp.tone.empty() ? soci::i_null : soci::i_ok;
-    sql << "INSERT INTO prompt_templates (tenant_id, id, name, system_prompt, tone, "
-           "max_response_length, is_default, active) VALUES (:t, :i, :n, :p, :tone, :m, :d, :a)",
-        soci::use(tenant), soci::use(id), soci::use(tp.name), soci::use(tp.system_prompt),
-        soci::use(tp.tone, ti), soci::use(max_len, li), soci::use(is_default), soci::use(tp_active);
+    auto found = old_templates.find(tp.name);
+    if (found != old_templates.end()) {
+      std::string id = found->second;
+      old_templates.erase(found);
+      sql << "UPDATE prompt_templates SET system_prompt = :p, tone = :tone, "
+             "max_response_length = :m, is_default = :d, active = :a WHERE tenant_id = :t AND "
+             "id = :i",
+          soci::use(tp.system_prompt), soci::use(tp.tone, ti), soci::use(max_len, li),
+          soci::use(is_default), soci::use(tp_active), soci::use(tenant), soci::use(id);
+    } else {
+      std::string id = newUuid();
+      sql << "INSERT INTO prompt_templates (tenant_id, id, name, system_prompt, tone, "
+             "max_response_length, is_default, active) VALUES (:t, :i, :n, :p, :tone, :m, :d, :a)",
+          soci::use(tenant), soci::use(id), soci::use(tp.name), soci::use(tp.system_prompt),
+          soci::use(tp.tone, ti), soci::use(max_len, li), soci::use(is_default),
+          soci::use(tp_active);
+    }
     ++result.templates;
   }
-  sql << "DELETE FROM knowledge_entries WHERE tenant_id = :t", soci::use(tenant);
+  for (const auto& [name, id] : old_templates) {
+    sql << "DELETE FROM prompt_templates WHERE tenant_id = :t AND id = :i", soci::use(tenant),
+        soci::use(id);
+  }
+
+  std::multimap<std::string, std::string> old_knowledge;  // type + '\x1f' + question -> id
+  {
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT data_type, question, CAST(id AS TEXT) FROM knowledge_entries "
+                        "WHERE tenant_id = :t ORDER BY created_at, id",
+         soci::use(tenant));
+    for (const auto& r : rows) {
+      old_knowledge.emplace(r.get<std::string>(0) + '\x1f' + r.get<std::string>(1),
+                            r.get<std::string>(2));
+    }
+  }
   for (const auto& k : spec.knowledge) {
-    std::string id = newUuid();
     std::string keywords = nlohmann::json(k.keywords).dump();
     int k_active = k.active ? 1 : 0;
     long long priority = k.priority;
-    sql << "INSERT INTO knowledge_entries (tenant_id, id, data_type, question, answer, keywords, "
-           "category, priority, active) VALUES (:t, :i, :d, :q, :a, :k, :c, :p, :ac)",
-        soci::use(tenant), soci::use(id), soci::use(k.data_type), soci::use(k.question),
-        soci::use(k.answer), soci::use(keywords), soci::use(k.category), soci::use(priority),
-        soci::use(k_active);
+    auto found = old_knowledge.find(k.data_type + '\x1f' + k.question);
+    if (found != old_knowledge.end()) {
+      std::string id = found->second;
+      old_knowledge.erase(found);
+      sql << "UPDATE knowledge_entries SET answer = :a, keywords = :k, category = :c, "
+             "priority = :p, active = :ac WHERE tenant_id = :t AND id = :i",
+          soci::use(k.answer), soci::use(keywords), soci::use(k.category), soci::use(priority),
+          soci::use(k_active), soci::use(tenant), soci::use(id);
+    } else {
+      std::string id = newUuid();
+      sql << "INSERT INTO knowledge_entries (tenant_id, id, data_type, question, answer, "
+             "keywords, category, priority, active) VALUES (:t, :i, :d, :q, :a, :k, :c, :p, :ac)",
+          soci::use(tenant), soci::use(id), soci::use(k.data_type), soci::use(k.question),
+          soci::use(k.answer), soci::use(keywords), soci::use(k.category), soci::use(priority),
+          soci::use(k_active);
+    }
     ++result.knowledge;
+  }
+  for (const auto& [key, id] : old_knowledge) {
+    sql << "DELETE FROM knowledge_entries WHERE tenant_id = :t AND id = :i", soci::use(tenant),
+        soci::use(id);
   }
 
   // Who changed what; secrets appear only as "sealed".

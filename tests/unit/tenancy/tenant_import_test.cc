@@ -102,6 +102,10 @@ TEST(TokenExpiry, DaysRoundDownAndPastMeansExpired) {
 TEST_P(TenantImport, ImportingTheSameFileAgainChangesNothingVisible) {
   ImportResult first = import(example("kassangas"));
   std::string channel = text("SELECT CAST(id AS TEXT) FROM channel_accounts");
+  std::string knowledge_id =
+      text("SELECT CAST(id AS TEXT) FROM knowledge_entries WHERE question = 'Do you deliver?'");
+  std::string template_id =
+      text("SELECT CAST(id AS TEXT) FROM prompt_templates WHERE name = 'sales'");
   ImportResult again = import(example("kassangas"));
   EXPECT_FALSE(again.created);
   EXPECT_EQ(again.tenant_id, first.tenant_id);
@@ -110,6 +114,12 @@ TEST_P(TenantImport, ImportingTheSameFileAgainChangesNothingVisible) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM prompt_templates"), 3);
   EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_settings"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log"), 2) << "one entry per import";
+  EXPECT_EQ(text("SELECT CAST(id AS TEXT) FROM knowledge_entries WHERE question = 'Do you "
+                 "deliver?'"),
+            knowledge_id)
+      << "entries keep their ids: messages refer to them";
+  EXPECT_EQ(text("SELECT CAST(id AS TEXT) FROM prompt_templates WHERE name = 'sales'"),
+            template_id);
 }
 
 TEST_P(TenantImport, TokensAreSealedAndOpenOnlyInTheirOwnRow) {
@@ -147,15 +157,29 @@ TEST_P(TenantImport, ANumberOwnedByAnotherTenantIsRefusedAndNothingChanges) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM tenants"), 1) << "the failed import was rolled back";
 }
 
+TEST_P(TenantImport, EntriesLeftOutOfTheFileAreDeletedAndChangedOnesUpdatedInPlace) {
+  import(example("kassangas"));
+  std::string id =
+      text("SELECT CAST(id AS TEXT) FROM knowledge_entries WHERE question = 'Do you deliver?'");
+  std::string yaml = test::readFileText(example("kassangas"));
+  yaml.replace(yaml.find("same-day delivery in Nairobi for KSh 300"), 40,
+               "same-day delivery in Nairobi for KSh 350");
+  size_t repair = yaml.find("  - question: \"Do you repair instruments?\"");
+  size_t next = yaml.find("  - question:", repair + 10);
+  yaml.erase(repair, next - repair);
+  import(dir_.write("kassangas.yaml", yaml));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM knowledge_entries"), 8);
+  EXPECT_EQ(text("SELECT CAST(id AS TEXT) FROM knowledge_entries WHERE question = 'Do you "
+                 "deliver?'"),
+            id);
+  EXPECT_NE(text("SELECT answer FROM knowledge_entries WHERE question = 'Do you deliver?'")
+                .find("KSh 350"),
+            std::string::npos);
+}
+
 TEST_P(TenantImport, ChannelsLeftOutOfTheFileAreDeactivatedNotDeleted) {
   import(example("kassangas"));
-  std::string yaml;
-  {
-    std::ifstream in(example("kassangas"));
-    std::stringstream buf;
-    buf << in.rdbuf();
-    yaml = buf.str();
-  }
+  std::string yaml = test::readFileText(example("kassangas"));
   yaml.replace(yaml.find("119202345678901"), 15, "119202345670000");
   import(dir_.write("kassangas.yaml", yaml));
   EXPECT_EQ(count("SELECT COUNT(*) FROM channel_accounts"), 2);
