@@ -1,5 +1,7 @@
 #include "loopback_channel.h"
 
+#include "baraza/query_string.h"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -13,21 +15,6 @@ namespace {
 
 std::string errorJson(const std::string& error, const std::string& details) {
   return nlohmann::json{{"error", error}, {"details", details}}.dump();
-}
-
-// Reads `name=value` from a raw query string; "" when absent.
-std::string queryValue(const std::string& query, const std::string& name) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t end = query.find('&', pos);
-    if (end == std::string::npos)
-      end = query.size();
-    std::string pair = query.substr(pos, end - pos);
-    if (pair.compare(0, name.size() + 1, name + "=") == 0)
-      return pair.substr(name.size() + 1);
-    pos = end + 1;
-  }
-  return "";
 }
 
 }  // namespace
@@ -71,7 +58,7 @@ void LoopbackChannel::onHttp(const baraza_http_request& request) {
   }
   if (path == "/channels/loopback/echo" && method == "POST") {
     // Answers after delay_ms (capped by max_delay_ms): lets tests hold a request in flight.
-    std::string text = queryValue(request.query, "delay_ms");
+    std::string text = queryParam(request.query, "delay_ms");
     int delay = 0;
     std::from_chars(text.data(), text.data() + text.size(), delay);
     if (delay > 0) {

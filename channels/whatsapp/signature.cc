@@ -1,5 +1,7 @@
 #include "signature.h"
 
+#include "baraza/query_string.h"
+
 #include <cstring>
 
 #include <openssl/crypto.h>
@@ -21,16 +23,6 @@ bool hmacSha256(std::string_view key, std::string_view data, unsigned char* out)
 }
 
 }  // namespace
-
-int hexDigitValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 const char* signatureCheckName(SignatureCheck check) {
   switch (check) {

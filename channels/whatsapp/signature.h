@@ -14,9 +14,6 @@ enum class SignatureCheck {
 
 const char* signatureCheckName(SignatureCheck check);
 
-// The value of one hex digit (either case), or -1.
-int hexDigitValue(char c);
-
 // Checks Meta's X-Hub-Signature-256 header: "sha256=" + hex(HMAC-SHA256(app_secret, body)),
 // over the raw body bytes exactly as received, compared in constant time. `header` is null when
 // the request had none.

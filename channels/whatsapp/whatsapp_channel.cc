@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "baraza/query_string.h"
 #include "signature.h"
 #include "webhook_parser.h"
 
@@ -18,38 +19,6 @@ constexpr size_t kMaxChallenge = 256;
 std::string errorJson(const std::string& error, const std::string& details) {
   return nlohmann::json{{"error", error}, {"details", details}}.dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string percentDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hexDigitValue(s[i + 1]) >= 0 &&
-               hexDigitValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexDigitValue(s[i + 1]) * 16 + hexDigitValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::string queryParam(const std::string& query, const std::string& name) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t end = query.find('&', pos);
-    if (end == std::string::npos)
-      end = query.size();
-    std::string pair = query.substr(pos, end - pos);
-    size_t eq = pair.find('=');
-    if (eq != std::string::npos && percentDecode(pair.substr(0, eq)) == name) {
-      return percentDecode(pair.substr(eq + 1));
-    }
-    pos = end + 1;
-  }
-  return "";
 }
 
 bool equalConstantTime(const std::string& a, const std::string& b) {

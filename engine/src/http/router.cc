@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "baraza/query_string.h"
+
 namespace baraza {
 
 HttpResponse jsonError(int status, const std::string& error, const std::string& details) {
@@ -12,50 +14,8 @@ HttpResponse jsonError(int status, const std::string& error, const std::string& 
   return r;
 }
 
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-std::string percentDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 &&
-               hexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string HttpRequest::queryParam(const std::string& name) const {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t end = query.find('&', pos);
-    if (end == std::string::npos)
-      end = query.size();
-    std::string pair = query.substr(pos, end - pos);
-    size_t eq = pair.find('=');
-    if (eq != std::string::npos && percentDecode(pair.substr(0, eq)) == name) {
-      return percentDecode(pair.substr(eq + 1));
-    }
-    pos = end + 1;
-  }
-  return "";
+  return baraza::queryParam(query, name);
 }
 
 void Router::add(const std::string& method, const std::string& pattern, RouteHandler handler) {
