@@ -46,6 +46,14 @@ int acceptInbound(const std::string& channel, std::string_view event_json) {
   return 0;
 }
 
+void checkTokenExpiry(Database& db) {
+  try {
+    reportExpiringTokens(db);
+  } catch (const std::exception& e) {
+    spdlog::warn("token expiry check failed: {}", e.what());
+  }
+}
+
 }  // namespace
 
 int serveCommand(const EngineConfig& config) {
@@ -74,6 +82,7 @@ int serveCommand(const EngineConfig& config) {
     spdlog::info("no admin.token: /admin/v1 accepts tenant API keys only");
   }
 
+  checkTokenExpiry(db);  // alerts are in the log and /metrics before the first request
   HttpServer server(config.server, router);
   server.start();
   MetricsRegistry::global().gaugeSet("baraza_build_info", {{"version", kVersion}}, 1);
@@ -84,21 +93,17 @@ int serveCommand(const EngineConfig& config) {
                kVersion, config.server.host, server.port(), config.server.threads,
                plugins.plugins().size(), ms);
 
-  // Token-expiry alerts: at start, then hourly, until shutdown.
+  // Token-expiry alerts: hourly until shutdown; the first check ran before "listening".
   std::mutex alert_mutex;
   std::condition_variable alert_wake;
   bool stopping = false;
   std::thread alert_thread([&] {
     std::unique_lock lock(alert_mutex);
-    do {
+    while (!alert_wake.wait_for(lock, std::chrono::hours(1), [&] { return stopping; })) {
       lock.unlock();
-      try {
-        reportExpiringTokens(db);
-      } catch (const std::exception& e) {
-        spdlog::warn("token expiry check failed: {}", e.what());
-      }
+      checkTokenExpiry(db);
       lock.lock();
-    } while (!alert_wake.wait_for(lock, std::chrono::hours(1), [&] { return stopping; }));
+    }
   });
   struct StopAlerts {
     std::mutex& m;
