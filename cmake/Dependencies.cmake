@@ -35,6 +35,14 @@ find_package(Threads REQUIRED)
 find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h)
 baraza_require(RAPIDJSON_INCLUDE_DIR "RapidJSON" rapidjson-dev)
 
+# libcsv: RFC 4180 reading and quoting for the admin API's knowledge import and export.
+find_path(CSV_INCLUDE_DIR csv.h)
+find_library(CSV_LIB csv)
+if(CSV_INCLUDE_DIR AND CSV_LIB)
+  set(CSV_FOUND TRUE)
+endif()
+baraza_require(CSV_FOUND "libcsv" libcsv-dev)
+
 # SOCI ships neither a CMake config nor a .pc file on Debian 12.
 find_path(SOCI_INCLUDE_DIR soci/soci.h)
 find_library(SOCI_CORE_LIB soci_core)
