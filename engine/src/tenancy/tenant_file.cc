@@ -1,11 +1,10 @@
 #include "tenancy/tenant_file.h"
 
-#include <regex>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
-#include "core/iso_time.h"
+#include "tenancy/tenant_rules.h"
 
 namespace baraza {
 namespace {
@@ -108,12 +107,10 @@ TenantSpec readTenantFile(const std::string& file) {
     throw ConfigError(w);  // a tenant file must be complete
   TenantSpec t;
   t.file = file;
-  static const std::regex slug("^[a-z0-9][a-z0-9-]{0,62}$");
-  static const std::regex digits("^[0-9]{1,32}$");
   t.slug = v.value("slug", "");
   if (t.slug.empty())
     fail(file, root, "slug", "is required");
-  if (!std::regex_match(t.slug, slug)) {
+  if (!isSlug(t.slug)) {
     fail(file, root["slug"], "slug", "must be 1-63 characters of [a-z0-9-], not starting with -");
   }
   t.name = v.value("name", "");
@@ -122,82 +119,58 @@ TenantSpec readTenantFile(const std::string& file) {
   t.active = v["active"];
   t.organization = v.value("organization", "");
   t.organization_name = v.value("organization_name", "");
-  if (!t.organization.empty() && !std::regex_match(t.organization, slug)) {
+  if (!t.organization.empty() && !isSlug(t.organization)) {
     fail(file, root["organization"], "organization", "must be a slug of [a-z0-9-]");
   }
+  // Each item's rules are shared with the admin API (tenant_rules.h); here they gain a line.
+  auto check = [&](const FieldCheck& problem, const char* list, size_t i) {
+    if (problem) {
+      std::string key = std::string(list) + "[" + std::to_string(i) + "]." + problem->field;
+      fail(file, item(root, list, i), key, problem->problem);
+    }
+  };
   for (size_t i = 0; i < v["channels"].size(); ++i) {
     const auto& c = v["channels"][i];
-    YAML::Node node = item(root, "channels", i);
-    std::string key = "channels[" + std::to_string(i) + "]";
     ChannelSpec ch{c.value("type", "whatsapp"),         c.value("phone_number_id", ""),
                    c.value("display_phone_number", ""), c.value("waba_id", ""),
                    c.value("access_token", ""),         c.value("verify_token", ""),
                    c.value("token_expires_at", "")};
-    if (ch.type != "whatsapp")
-      fail(file, node, key + ".type", "only whatsapp is supported");
-    if (!std::regex_match(ch.phone_number_id, digits)) {
-      fail(file, node, key + ".phone_number_id", "is required and must be digits");
-    }
-    if (!ch.token_expires_at.empty() && !parseIsoUtc(ch.token_expires_at)) {
-      fail(file, node, key + ".token_expires_at",
-           "must be an ISO 8601 UTC time such as 2027-06-30T00:00:00Z");
-    }
-    if (ch.access_token.empty()) {
-      fail(file, node, key + ".access_token", "is required (as access_token, _env or _file)");
-    }
+    auto problem = checkChannel(ch);
+    if (problem && problem->field == "access_token" && ch.access_token.empty())
+      problem->problem += " (as access_token, _env or _file)";
+    check(problem, "channels", i);
     for (const auto& other : t.channels) {
-      if (other.phone_number_id == ch.phone_number_id) {
-        fail(file, node, key + ".phone_number_id", "is listed twice");
-      }
+      if (other.phone_number_id == ch.phone_number_id)
+        check(FieldProblem{"phone_number_id", "is listed twice"}, "channels", i);
     }
     t.channels.push_back(ch);
   }
   t.settings = v["settings"];
-  for (const char* limit : {"max_messages_per_hour", "max_messages_per_user_per_day"}) {
-    if (t.settings[limit].get<long long>() < 0) {
-      fail(file, root["settings"][limit], std::string("settings.") + limit, "must be 0 or more");
-    }
+  if (auto problem = checkSettings(t.settings)) {
+    fail(file, root["settings"][problem->field], "settings." + problem->field, problem->problem);
   }
   std::set<std::string> names;
   int defaults = 0;
   for (size_t i = 0; i < v["templates"].size(); ++i) {
     const auto& tp = v["templates"][i];
-    YAML::Node node = item(root, "templates", i);
-    std::string key = "templates[" + std::to_string(i) + "]";
     TemplateSpec s{tp.value("name", ""),       tp.value("system_prompt", ""),
                    tp.value("tone", ""),       tp.value("max_response_length", 0LL),
                    tp.value("default", false), tp.value("active", true)};
-    if (s.name.empty())
-      fail(file, node, key + ".name", "is required");
+    check(checkTemplate(s), "templates", i);
     if (!names.insert(s.name).second)
-      fail(file, node, key + ".name", "is used twice");
-    if (s.system_prompt.empty())
-      fail(file, node, key + ".system_prompt", "is required");
-    if (s.max_response_length < 0)
-      fail(file, node, key + ".max_response_length", "must be positive");
+      check(FieldProblem{"name", "is used twice"}, "templates", i);
     defaults += s.is_default;
     if (defaults > 1)
-      fail(file, node, key + ".default", "only one template may be the default");
+      check(FieldProblem{"default", "only one template may be the default"}, "templates", i);
     t.templates.push_back(s);
   }
-  static const std::set<std::string> kinds = {"faq", "canned_reply", "example", "rule"};
   for (size_t i = 0; i < v["faq"].size(); ++i) {
     const auto& f = v["faq"][i];
-    YAML::Node node = item(root, "faq", i);
-    std::string key = "faq[" + std::to_string(i) + "]";
     KnowledgeSpec k{f.value("type", "faq"),         f.value("question", ""),
                     f.value("answer", ""),          f.value("keywords", std::vector<std::string>{}),
                     f.value("category", "general"), f.value("priority", 5LL),
                     f.value("active", true)};
-    if (!kinds.count(k.data_type)) {
-      fail(file, node, key + ".type", "must be faq, canned_reply, example or rule");
-    }
-    if (k.question.empty())
-      fail(file, node, key + ".question", "is required");
-    if (k.answer.empty())
-      fail(file, node, key + ".answer", "is required");
-    if (k.priority < 1 || k.priority > 10)
-      fail(file, node, key + ".priority", "must be 1-10");
+    check(checkKnowledge(k), "faq", i);
     t.knowledge.push_back(k);
   }
   t.script = v.value("script", "");

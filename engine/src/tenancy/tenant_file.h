@@ -37,6 +37,7 @@ struct KnowledgeSpec {
   std::string category;
   long long priority = 5;
   bool active = true;
+  double confidence = 1.0;  // how sure the answer is, 0-1
 };
 
 // One tenant file of `baraza tenant import`, validated (docs/tenants.md has the format).

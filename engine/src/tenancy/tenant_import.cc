@@ -6,13 +6,10 @@
 
 #include "core/uuid.h"
 #include "tenancy/audit.h"
+#include "tenancy/tenant_store.h"
 
 namespace baraza {
 namespace {
-
-const char* now(Dialect d) {
-  return d == Dialect::kSqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" : "now()";
-}
 
 // Finds a row's id by one text column; "" when there is none.
 std::string findId(soci::session& sql, const std::string& query, const std::string& value) {
@@ -33,7 +30,7 @@ std::string upsertOrganization(soci::session& sql, Dialect d, const TenantSpec& 
     sql << "INSERT INTO organizations (id, slug, name) VALUES (:i, :s, :n)", soci::use(id),
         soci::use(spec.organization), soci::use(name);
   } else if (!spec.organization_name.empty()) {
-    sql << std::string("UPDATE organizations SET name = :n, updated_at = ") + now(d) +
+    sql << std::string("UPDATE organizations SET name = :n, updated_at = ") + sqlNow(d) +
                " WHERE id = :i",
         soci::use(name), soci::use(id);
   }
@@ -49,6 +46,7 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
   soci::session& sql = tx.sql();
   const Dialect d = db.dialect();
   ImportResult result;
+  nlohmann::json before;  // null for a new tenant
 
   std::string org_id = upsertOrganization(sql, d, spec);
   soci::indicator org_ind = org_id.empty() ? soci::i_null : soci::i_ok;
@@ -62,10 +60,11 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
         soci::use(result.tenant_id), soci::use(spec.slug), soci::use(spec.name), soci::use(active),
         soci::use(org_id, org_ind);
   } else {
+    before = tenantSummary(sql, result.tenant_id);
     sql << std::string(
                "UPDATE tenants SET name = :n, active = :a, organization_id = :o, "
                "updated_at = ") +
-               now(d) + " WHERE id = :i",
+               sqlNow(d) + " WHERE id = :i",
         soci::use(spec.name), soci::use(active), soci::use(org_id, org_ind),
         soci::use(result.tenant_id);
   }
@@ -76,71 +75,24 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
   sql << "UPDATE channel_accounts SET active = " + bool_false + " WHERE tenant_id = :t",
       soci::use(tenant);
   for (const auto& ch : spec.channels) {
-    std::string owner, id;
-    soci::indicator oi = soci::i_null, ii = soci::i_null;
-    sql << "SELECT CAST(tenant_id AS TEXT), CAST(id AS TEXT) FROM channel_accounts "
-           "WHERE channel_type = :c AND phone_number_id = :p",
-        soci::use(ch.type), soci::use(ch.phone_number_id), soci::into(owner, oi),
-        soci::into(id, ii);
-    if (sql.got_data() && owner != tenant) {
+    auto owner = channelOwner(sql, ch.type, ch.phone_number_id);
+    if (owner && owner->first != tenant) {
       std::string other =
-          findId(sql, "SELECT slug FROM tenants WHERE CAST(id AS TEXT) = :i", owner);
+          findId(sql, "SELECT slug FROM tenants WHERE CAST(id AS TEXT) = :i", owner->first);
       throw StorageError(spec.file + ": phone_number_id " + ch.phone_number_id +
                          " already belongs to tenant '" + other + "'");
     }
-    bool exists = sql.got_data();
-    if (!exists)
-      id = newUuid();
-    std::string access =
-        sealer.seal(ch.access_token, {tenant, "channel_accounts", id, "access_token_sealed"});
-    std::string verify =
-        ch.verify_token.empty()
-            ? ""
-            : sealer.seal(ch.verify_token, {tenant, "channel_accounts", id, "verify_token_sealed"});
-    soci::indicator vi = verify.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator ei = ch.token_expires_at.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator di = ch.display_phone_number.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator wi = ch.waba_id.empty() ? soci::i_null : soci::i_ok;
-    std::string bool_true = d == Dialect::kSqlite ? "1" : "TRUE";
-    if (exists) {
-      sql << "UPDATE channel_accounts SET display_phone_number = :dp, waba_id = :w, "
-             "access_token_sealed = :a, verify_token_sealed = :v, token_expires_at = :e, "
-             "active = " +
-                 bool_true + ", updated_at = " + now(d) + " WHERE tenant_id = :t AND id = :i",
-          soci::use(ch.display_phone_number, di), soci::use(ch.waba_id, wi), soci::use(access),
-          soci::use(verify, vi), soci::use(ch.token_expires_at, ei), soci::use(tenant),
-          soci::use(id);
+    if (owner) {
+      updateChannel(sql, d, sealer, tenant, owner->second,
+                    ChannelPatch{ch.display_phone_number, ch.waba_id, ch.access_token,
+                                 ch.verify_token, ch.token_expires_at, true});
     } else {
-      sql << "INSERT INTO channel_accounts (tenant_id, id, channel_type, phone_number_id, "
-             "display_phone_number, waba_id, access_token_sealed, verify_token_sealed, "
-             "token_expires_at) VALUES (:t, :i, :c, :p, :dp, :w, :a, :v, :e)",
-          soci::use(tenant), soci::use(id), soci::use(ch.type), soci::use(ch.phone_number_id),
-          soci::use(ch.display_phone_number, di), soci::use(ch.waba_id, wi), soci::use(access),
-          soci::use(verify, vi), soci::use(ch.token_expires_at, ei);
+      insertChannel(sql, sealer, tenant, ch);
     }
     ++result.channels;
   }
 
-  // Settings: one row per tenant.
-  const auto& s = spec.settings;
-  auto flag = [&](const char* k) { return s[k].get<bool>() ? 1 : 0; };
-  int bot = flag("bot_enabled"), auto_reply = flag("auto_reply"), ai = flag("ai_responses"),
-      pay = flag("payment_flow"), train = flag("training_mode"),
-      log_conv = flag("log_conversations"), log_err = flag("log_errors");
-  long long per_hour = s["max_messages_per_hour"], per_user = s["max_messages_per_user_per_day"];
-  std::string phone = s.value("escalation_phone", ""), email = s.value("escalation_email", ""),
-              reply = s.value("static_reply", "");
-  soci::indicator pi = phone.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator mi = email.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator ri = reply.empty() ? soci::i_null : soci::i_ok;
-  sql << "DELETE FROM tenant_settings WHERE tenant_id = :t", soci::use(tenant);
-  sql << "INSERT INTO tenant_settings (tenant_id, bot_enabled, auto_reply, ai_responses, "
-         "payment_flow, training_mode, log_conversations, log_errors, max_messages_per_hour, "
-         "max_messages_per_user_per_day, escalation_phone, escalation_email, static_reply) "
-         "VALUES (:t, :b, :ar, :ai, :pf, :tm, :lc, :le, :mh, :md, :ep, :ee, :sr)",
-      soci::use(tenant), soci::use(bot), soci::use(auto_reply), soci::use(ai), soci::use(pay),
-      soci::use(train), soci::use(log_conv), soci::use(log_err), soci::use(per_hour),
-      soci::use(per_user), soci::use(phone, pi), soci::use(email, mi), soci::use(reply, ri);
+  writeSettings(sql, tenant, spec.settings);
 
   // Templates and knowledge: the file is the truth, but rows keep their ids (messages refer to
   // knowledge entries): matched by template name and by (type, question), updated in place,
@@ -154,26 +106,12 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
       old_templates.emplace(r.get<std::string>(0), r.get<std::string>(1));
   }
   for (const auto& tp : spec.templates) {
-    int is_default = tp.is_default ? 1 : 0, tp_active = tp.active ? 1 : 0;
-    long long max_len = tp.max_response_length;
-    soci::indicator li = max_len > 0 ? soci::i_ok : soci::i_null;
-    soci::indicator ti = tp.tone.empty() ? soci::i_null : soci::i_ok;
     auto found = old_templates.find(tp.name);
     if (found != old_templates.end()) {
-      std::string id = found->second;
+      updateTemplate(sql, d, tenant, found->second, tp);
       old_templates.erase(found);
-      sql << "UPDATE prompt_templates SET system_prompt = :p, tone = :tone, "
-             "max_response_length = :m, is_default = :d, active = :a WHERE tenant_id = :t AND "
-             "id = :i",
-          soci::use(tp.system_prompt), soci::use(tp.tone, ti), soci::use(max_len, li),
-          soci::use(is_default), soci::use(tp_active), soci::use(tenant), soci::use(id);
     } else {
-      std::string id = newUuid();
-      sql << "INSERT INTO prompt_templates (tenant_id, id, name, system_prompt, tone, "
-             "max_response_length, is_default, active) VALUES (:t, :i, :n, :p, :tone, :m, :d, :a)",
-          soci::use(tenant), soci::use(id), soci::use(tp.name), soci::use(tp.system_prompt),
-          soci::use(tp.tone, ti), soci::use(max_len, li), soci::use(is_default),
-          soci::use(tp_active);
+      insertTemplate(sql, tenant, tp);
     }
     ++result.templates;
   }
@@ -194,24 +132,12 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
     }
   }
   for (const auto& k : spec.knowledge) {
-    std::string keywords = nlohmann::json(k.keywords).dump();
-    int k_active = k.active ? 1 : 0;
-    long long priority = k.priority;
     auto found = old_knowledge.find(k.data_type + '\x1f' + k.question);
     if (found != old_knowledge.end()) {
-      std::string id = found->second;
+      updateKnowledge(sql, d, tenant, found->second, k);
       old_knowledge.erase(found);
-      sql << "UPDATE knowledge_entries SET answer = :a, keywords = :k, category = :c, "
-             "priority = :p, active = :ac WHERE tenant_id = :t AND id = :i",
-          soci::use(k.answer), soci::use(keywords), soci::use(k.category), soci::use(priority),
-          soci::use(k_active), soci::use(tenant), soci::use(id);
     } else {
-      std::string id = newUuid();
-      sql << "INSERT INTO knowledge_entries (tenant_id, id, data_type, question, answer, "
-             "keywords, category, priority, active) VALUES (:t, :i, :d, :q, :a, :k, :c, :p, :ac)",
-          soci::use(tenant), soci::use(id), soci::use(k.data_type), soci::use(k.question),
-          soci::use(k.answer), soci::use(keywords), soci::use(k.category), soci::use(priority),
-          soci::use(k_active);
+      insertKnowledge(sql, tenant, k);
     }
     ++result.knowledge;
   }
@@ -219,17 +145,11 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
     sql << "DELETE FROM knowledge_entries WHERE tenant_id = :t AND id = :i", soci::use(tenant),
         soci::use(id);
   }
+  markConfigChanged(sql, tenant);
 
   // Who changed what; secrets appear only as "sealed".
-  nlohmann::json after{{"slug", spec.slug},
-                       {"name", spec.name},
-                       {"active", spec.active},
-                       {"organization", spec.organization},
-                       {"channels", result.channels},
-                       {"templates", result.templates},
-                       {"knowledge", result.knowledge},
-                       {"access_tokens", "sealed"}};
-  writeAudit(sql, tenant, actor, result.created ? "create" : "update", "tenant", spec.slug, after);
+  writeAudit(sql, tenant, actor, result.created ? "create" : "update", "tenant", spec.slug,
+             tenantSummary(sql, tenant), before);
   tx.commit();
   return result;
 }
