@@ -26,19 +26,19 @@ NewApiKey createApiKey(soci::session& sql, const std::string& tenant_id, const s
   return k;
 }
 
-std::optional<std::string> tenantOfApiKey(Database& db, const std::string& key) {
+std::optional<ApiKeyOwner> tenantOfApiKey(Database& db, const std::string& key) {
   if (key.rfind("bzk_", 0) != 0 || key.size() != 44)
     return std::nullopt;
   TenantScope scope(db, TenantScope::kAllTenants);  // authentication looks across tenants
   soci::session& sql = scope.sql();
-  std::string hash = sha256Hex(key), tenant;
-  soci::indicator ind = soci::i_null;
-  sql << "SELECT CAST(tenant_id AS TEXT) FROM api_keys WHERE key_hash = :h AND revoked_at IS "
-         "NULL",
-      soci::use(hash), soci::into(tenant, ind);
-  if (!sql.got_data() || ind != soci::i_ok)
+  std::string hash = sha256Hex(key);
+  ApiKeyOwner owner;
+  sql << "SELECT CAST(tenant_id AS TEXT), CAST(id AS TEXT) FROM api_keys WHERE key_hash = :h "
+         "AND revoked_at IS NULL",
+      soci::use(hash), soci::into(owner.tenant_id), soci::into(owner.key_id);
+  if (!sql.got_data())
     return std::nullopt;
-  return tenant;
+  return owner;
 }
 
 }  // namespace baraza

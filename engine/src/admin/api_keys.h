@@ -16,7 +16,12 @@ struct NewApiKey {
 // A per-tenant admin API key: "bzk_" + 40 hex characters of randomness. Stored hashed.
 NewApiKey createApiKey(soci::session& sql, const std::string& tenant_id, const std::string& name);
 
-// The tenant id a presented key belongs to (not revoked), or nullopt.
-std::optional<std::string> tenantOfApiKey(Database& db, const std::string& key);
+struct ApiKeyOwner {
+  std::string tenant_id;
+  std::string key_id;
+};
+
+// The tenant a presented key belongs to (not revoked), or nullopt.
+std::optional<ApiKeyOwner> tenantOfApiKey(Database& db, const std::string& key);
 
 }  // namespace baraza

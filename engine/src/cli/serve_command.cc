@@ -18,6 +18,7 @@
 #include "plugin_host/plugin_host.h"
 #include "security/sealer.h"
 #include "storage/migrator.h"
+#include "tenancy/tenant_directory.h"
 #include "tenancy/token_expiry.h"
 #include "tenancy/verify_tokens.h"
 
@@ -77,7 +78,12 @@ int serveCommand(const EngineConfig& config) {
   addHealthRoute(*router, db);
   addMetricsRoute(*router);
   addPluginRoutes(*router, plugins);
-  addAdminRoutes(*router, db, config.admin_token);
+  TenantDirectory tenants(db);
+  tenants.loadAll();
+  tenants.startPolling();
+  spdlog::info("{} tenant(s) cached at configuration generation {}", tenants.size(),
+               tenants.generation());
+  addAdminRoutes(*router, db, sealer, &tenants, config.admin_token);
   if (!config.admin_token) {
     spdlog::info("no admin.token: /admin/v1 accepts tenant API keys only");
   }

@@ -1,0 +1,192 @@
+#include "admin/admin_support.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace baraza::admin {
+
+HttpResponse jsonReply(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse noContent() {
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+HttpResponse notFound(const std::string& what) {
+  return jsonError(404, "not_found", what);
+}
+
+HttpResponse invalidField(const std::string& field, const std::string& problem) {
+  return jsonReply(
+      400, {{"error", "invalid_field"}, {"field", field}, {"details", field + ": " + problem}});
+}
+
+HttpResponse forbidden(const std::string& details) {
+  return jsonError(403, "forbidden", details);
+}
+
+std::optional<HttpResponse> readLimit(const HttpRequest& req, long long fallback, long long max,
+                                      long long& limit) {
+  std::string text = req.queryParam("limit");
+  limit = fallback;
+  if (text.empty())
+    return std::nullopt;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+  if (ec != std::errc() || p != text.data() + text.size() || limit < 1 || limit > max) {
+    return jsonReply(
+        400, {{"error", "invalid_parameter"},
+              {"field", "limit"},
+              {"details", "limit must be a whole number from 1 to " + std::to_string(max)}});
+  }
+  return std::nullopt;
+}
+
+std::string encodeCursor(const std::vector<std::string>& key) {
+  static const char* hex = "0123456789abcdef";
+  std::string joined, out;
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (i)
+      joined += '\x1f';
+    joined += key[i];
+  }
+  for (unsigned char c : joined) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::vector<std::string>> decodeCursor(const std::string& cursor, size_t parts) {
+  if (cursor.size() % 2 != 0 || cursor.size() > 2048)
+    return std::nullopt;
+  std::string joined;
+  for (size_t i = 0; i < cursor.size(); i += 2) {
+    unsigned value = 0;
+    auto [p, ec] = std::from_chars(cursor.data() + i, cursor.data() + i + 2, value, 16);
+    if (ec != std::errc() || p != cursor.data() + i + 2)
+      return std::nullopt;
+    joined += static_cast<char>(value);
+  }
+  std::vector<std::string> key(1);
+  for (char c : joined) {
+    if (c == '\x1f')
+      key.emplace_back();
+    else
+      key.back() += c;
+  }
+  if (key.size() != parts)
+    return std::nullopt;
+  return key;
+}
+
+std::optional<std::vector<std::string>> readCursor(const HttpRequest& req, size_t parts,
+                                                   std::optional<HttpResponse>& error) {
+  std::string cursor = req.queryParam("cursor");
+  if (cursor.empty())
+    return std::vector<std::string>{};
+  auto key = decodeCursor(cursor, parts);
+  if (!key) {
+    error = jsonReply(400, {{"error", "invalid_parameter"},
+                            {"field", "cursor"},
+                            {"details", "cursor: pass back a next_cursor this route returned"}});
+  }
+  return key;
+}
+
+std::optional<json> readObject(const HttpRequest& req, const std::vector<std::string>& allowed,
+                               std::optional<HttpResponse>& error) {
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    error = jsonError(400, "invalid_json", "the body must be a JSON object");
+    return std::nullopt;
+  }
+  for (const auto& [name, value] : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string known;
+      for (const auto& a : allowed)
+        known += (known.empty() ? "" : ", ") + a;
+      error = invalidField(name, "unknown field (known: " + known + ")");
+      return std::nullopt;
+    }
+  }
+  return body;
+}
+
+void Fields::fail(const std::string& field, const std::string& problem) {
+  if (field_.empty()) {
+    field_ = field;
+    problem_ = problem;
+  }
+}
+
+std::string Fields::text(const char* name, const std::string& fallback) {
+  if (!body_.contains(name) || body_[name].is_null())
+    return fallback;
+  if (!body_[name].is_string()) {
+    fail(name, "must be a string");
+    return fallback;
+  }
+  return body_[name].get<std::string>();
+}
+
+bool Fields::flag(const char* name, bool fallback) {
+  if (!body_.contains(name))
+    return fallback;
+  if (!body_[name].is_boolean()) {
+    fail(name, "must be true or false");
+    return fallback;
+  }
+  return body_[name].get<bool>();
+}
+
+long long Fields::integer(const char* name, long long fallback) {
+  if (!body_.contains(name) || body_[name].is_null())
+    return fallback;
+  if (!body_[name].is_number_integer()) {
+    fail(name, "must be a whole number");
+    return fallback;
+  }
+  return body_[name].get<long long>();
+}
+
+double Fields::number(const char* name, double fallback) {
+  if (!body_.contains(name))
+    return fallback;
+  if (!body_[name].is_number() || !std::isfinite(body_[name].get<double>())) {
+    fail(name, "must be a number");
+    return fallback;
+  }
+  return body_[name].get<double>();
+}
+
+std::vector<std::string> Fields::texts(const char* name) {
+  std::vector<std::string> out;
+  if (!body_.contains(name))
+    return out;
+  if (!body_[name].is_array()) {
+    fail(name, "must be a list of strings");
+    return out;
+  }
+  for (const auto& v : body_[name]) {
+    if (!v.is_string()) {
+      fail(name, "must be a list of strings");
+      return {};
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::optional<HttpResponse> Fields::error() const {
+  if (field_.empty())
+    return std::nullopt;
+  return invalidField(field_, problem_);
+}
+
+}  // namespace baraza::admin

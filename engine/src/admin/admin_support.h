@@ -1,0 +1,123 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "http/http_types.h"
+#include "security/sealer.h"
+#include "storage/database.h"
+#include "tenancy/tenant_directory.h"
+
+namespace baraza::admin {
+
+using json = nlohmann::json;
+
+// Who is calling: the operator token, or one tenant's API key.
+struct Caller {
+  bool is_operator = false;
+  std::string tenant_id;  // a key's tenant
+  std::string key_id;     // a key's id ("" for the operator)
+  std::string actor;      // for the audit log: "operator" or "api-key:bzk_1234abcd"
+};
+
+// The tenant a /tenants/{tenant}/... request addresses, once the caller may see it.
+struct TenantRef {
+  std::string id, slug, name, organization_id;
+  bool active = true;
+};
+
+struct AdminDeps {
+  Database& db;
+  const Sealer& sealer;
+  const TenantDirectory* directory;  // this process's cache; null in tools without one
+};
+
+// One admin request on its way through a route: the caller, the resolved tenant (routes whose
+// pattern has {tenant}) and the other {placeholders} in order.
+struct AdminRequest {
+  const HttpRequest& http;
+  const Caller& caller;
+  AdminDeps& deps;
+  std::optional<TenantRef> tenant;
+  std::vector<std::string> params;
+};
+
+using AdminHandler = std::function<HttpResponse(AdminRequest&)>;
+
+enum class Access { kAnyCaller, kOperatorOnly };
+
+struct AdminRoute {
+  std::string method;
+  std::string pattern;  // below /admin/v1: "tenants/{tenant}/templates/{id}"
+  Access access;
+  AdminHandler handler;
+};
+
+// Each resource file adds its routes here.
+void addTenantRoutes(std::vector<AdminRoute>& routes);
+void addOrganizationRoutes(std::vector<AdminRoute>& routes);
+void addChannelRoutes(std::vector<AdminRoute>& routes);
+void addSettingsRoutes(std::vector<AdminRoute>& routes);
+void addTemplateRoutes(std::vector<AdminRoute>& routes);
+void addKnowledgeRoutes(std::vector<AdminRoute>& routes);
+void addKeyAndAuditRoutes(std::vector<AdminRoute>& routes);
+
+// A tenant's channel accounts as JSON, secrets masked (channel_routes.cc).
+json channelList(soci::session& sql, const std::string& tenant_id);
+
+// A page of an audit log table ("audit_log" for `tenant_id`, or "operator_audit_log" with
+// tenant_id ""), newest first, filtered by ?action=&entity=&entity_id= and paged by ?cursor=.
+// Returns {"entries": [...], "next_cursor": ...}, or a 400 in `error`.
+json auditPage(AdminRequest& r, soci::session& sql, const std::string& table,
+               const std::string& tenant_id, long long limit, std::optional<HttpResponse>& error);
+
+// Responses.
+HttpResponse jsonReply(int status, const json& body);
+HttpResponse noContent();
+HttpResponse notFound(const std::string& what);
+// 400 {"error": "invalid_field", "field": ..., "details": "field: problem"}.
+HttpResponse invalidField(const std::string& field, const std::string& problem);
+HttpResponse forbidden(const std::string& details);
+
+// ?limit=N: fills `limit` (`fallback` when absent); a 400 naming the parameter otherwise.
+std::optional<HttpResponse> readLimit(const HttpRequest& req, long long fallback, long long max,
+                                      long long& limit);
+
+// Opaque page cursors: the sort key of the last row shown, hex-encoded.
+std::string encodeCursor(const std::vector<std::string>& key);
+// The key, or nullopt when `cursor` was not made by encodeCursor with `parts` parts.
+std::optional<std::vector<std::string>> decodeCursor(const std::string& cursor, size_t parts);
+// The cursor parameter as a key: {} when absent, a 400 in `error` when malformed.
+std::optional<std::vector<std::string>> readCursor(const HttpRequest& req, size_t parts,
+                                                   std::optional<HttpResponse>& error);
+
+// The body as a JSON object whose fields are all in `allowed`; otherwise a 400 in `error`.
+std::optional<json> readObject(const HttpRequest& req, const std::vector<std::string>& allowed,
+                               std::optional<HttpResponse>& error);
+
+// Typed fields of a JSON body: each getter returns the value (or `fallback` when absent) and
+// records the first problem, which error() turns into a 400 naming the field.
+class Fields {
+ public:
+  explicit Fields(const json& body) : body_(body) {}
+  bool has(const char* name) const { return body_.contains(name); }
+  std::string text(const char* name, const std::string& fallback = "");
+  bool flag(const char* name, bool fallback);
+  long long integer(const char* name, long long fallback);
+  double number(const char* name, double fallback);
+  std::vector<std::string> texts(const char* name);
+  std::optional<HttpResponse> error() const;
+  const std::string& failedField() const { return field_; }
+  const std::string& failedProblem() const { return problem_; }
+  void fail(const std::string& field, const std::string& problem);
+
+ private:
+  const json& body_;
+  std::string field_, problem_;
+};
+
+}  // namespace baraza::admin

@@ -1,0 +1,173 @@
+// /tenants/{tenant}/api-keys, /tenants/{tenant}/audit and /alerts.
+#include "admin/admin_support.h"
+#include "admin/api_keys.h"
+#include "tenancy/audit.h"
+#include "tenancy/tenant_store.h"
+#include "tenancy/token_expiry.h"
+
+namespace baraza::admin {
+namespace {
+
+// POST: operator only, so a leaked key cannot mint its successor before it is revoked.
+HttpResponse createKey(AdminRequest& r) {
+  std::optional<HttpResponse> error;
+  auto body = readObject(r.http, {"name"}, error);
+  if (!body)
+    return *error;
+  Fields f(*body);
+  std::string name = f.text("name");
+  if (auto bad = f.error())
+    return *bad;
+  if (name.empty() || name.size() > 100)
+    return invalidField("name", "a string of 1 to 100 characters is required");
+  TenantScope scope(r.deps.db, r.tenant->id, true);
+  soci::session& sql = scope.sql();
+  NewApiKey k = createApiKey(sql, r.tenant->id, name);
+  writeAudit(sql, r.tenant->id, r.caller.actor, "create", "api_key", k.id,
+             {{"name", name}, {"prefix", k.prefix}});
+  scope.commit();
+  return jsonReply(201, {{"id", k.id},
+                         {"name", name},
+                         {"prefix", k.prefix},
+                         {"key", k.key},
+                         {"note", "the key is shown once; only its hash is stored"}});
+}
+
+HttpResponse listKeys(AdminRequest& r) {
+  TenantScope scope(r.deps.db, r.tenant->id);
+  json keys = json::array();
+  soci::rowset<soci::row> rows =
+      (scope.sql().prepare << "SELECT CAST(id AS TEXT), name, prefix, CAST(created_at AS TEXT), "
+                              "CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM api_keys "
+                              "WHERE tenant_id = :t ORDER BY created_at, id",
+       soci::use(r.tenant->id));
+  for (const auto& row : rows) {
+    keys.push_back({{"id", row.get<std::string>(0)},
+                    {"name", row.get<std::string>(1)},
+                    {"prefix", row.get<std::string>(2)},
+                    {"created_at", row.get<std::string>(3)},
+                    {"revoked", rowInt(row, 4) != 0}});
+  }
+  return jsonReply(200, {{"api_keys", keys}});
+}
+
+HttpResponse revokeKey(AdminRequest& r) {
+  const std::string& id = r.params[1];
+  TenantScope scope(r.deps.db, r.tenant->id, true);
+  soci::session& sql = scope.sql();
+  std::string name, prefix;
+  sql << "SELECT name, prefix FROM api_keys WHERE tenant_id = :t AND CAST(id AS TEXT) = :i AND "
+         "revoked_at IS NULL",
+      soci::use(r.tenant->id), soci::use(id), soci::into(name), soci::into(prefix);
+  if (!sql.got_data())
+    return notFound("no active API key '" + id + "'");
+  sql << std::string("UPDATE api_keys SET revoked_at = ") + sqlNow(r.deps.db.dialect()) +
+             " WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
+      soci::use(r.tenant->id), soci::use(id);
+  json before{{"name", name}, {"prefix", prefix}, {"revoked", false}};
+  json after = before;
+  after["revoked"] = true;
+  writeAudit(sql, r.tenant->id, r.caller.actor, "revoke", "api_key", id, after, before);
+  scope.commit();
+  return noContent();
+}
+
+// GET .../audit?limit=&cursor=&action=&entity=&entity_id=: newest first.
+HttpResponse tenantAudit(AdminRequest& r) {
+  long long limit = 0;
+  if (auto bad = readLimit(r.http, 100, 1000, limit))
+    return *bad;
+  TenantScope scope(r.deps.db, r.tenant->id);
+  std::optional<HttpResponse> error;
+  json page = auditPage(r, scope.sql(), "audit_log", r.tenant->id, limit, error);
+  return error ? *error : jsonReply(200, page);
+}
+
+HttpResponse alerts(AdminRequest& r) {
+  json list = json::array();
+  // A tenant key's alerts are read inside that tenant's scope, not filtered afterwards.
+  std::string scope = r.caller.is_operator ? TenantScope::kAllTenants : r.caller.tenant_id;
+  for (const auto& t : expiringTokens(r.deps.db, std::time(nullptr), 14, scope)) {
+    list.push_back({{"kind", t.expired ? "token_expired" : "token_expiring"},
+                    {"tenant", t.tenant_slug},
+                    {"phone_number_id", t.phone_number_id},
+                    {"expires_at", t.expires_at},
+                    {"days_left", t.days_left}});
+  }
+  return jsonReply(200, {{"alerts", list}});
+}
+
+}  // namespace
+
+json auditPage(AdminRequest& r, soci::session& sql, const std::string& table,
+               const std::string& tenant_id, long long limit, std::optional<HttpResponse>& error) {
+  auto cursor = readCursor(r.http, 2, error);
+  if (!cursor)
+    return nullptr;
+  std::string action = r.http.queryParam("action"), entity = r.http.queryParam("entity"),
+              entity_id = r.http.queryParam("entity_id");
+  std::string text =
+      "SELECT CAST(id AS TEXT), actor, action, entity, COALESCE(entity_id, ''), "
+      "CAST(before AS TEXT), CAST(after AS TEXT), CAST(created_at AS TEXT) FROM " +
+      table +
+      " WHERE (:a = '' OR action = :a2) AND (:e = '' OR entity = :e2) AND "
+      "(:ei = '' OR entity_id = :ei2)";
+  if (!tenant_id.empty())
+    text += " AND CAST(tenant_id AS TEXT) = :t";
+  std::string at, id;
+  if (!cursor->empty()) {
+    at = (*cursor)[0];
+    id = (*cursor)[1];
+    text += " AND (created_at < :c OR (created_at = :c2 AND CAST(id AS TEXT) < :ci))";
+  }
+  text += " ORDER BY created_at DESC, CAST(id AS TEXT) DESC LIMIT :n";
+  long long fetch = limit + 1;
+  soci::statement st = (sql.prepare << text);
+  for (const std::string* v : {&action, &action, &entity, &entity, &entity_id, &entity_id})
+    st.exchange(soci::use(*v));
+  if (!tenant_id.empty())
+    st.exchange(soci::use(tenant_id));
+  if (!cursor->empty()) {
+    for (const std::string* v : {&at, &at, &id})
+      st.exchange(soci::use(*v));
+  }
+  st.exchange(soci::use(fetch));
+  soci::row row;
+  st.exchange(soci::into(row));
+  st.define_and_bind();
+  st.execute(false);
+  json entries = json::array();
+  std::string next, last_at;
+  auto parsed = [&](size_t i) {
+    if (row.get_indicator(i) != soci::i_ok)
+      return json(nullptr);
+    json v = json::parse(row.get<std::string>(i), nullptr, false);
+    return v.is_discarded() ? json(nullptr) : v;
+  };
+  while (st.fetch()) {
+    if (static_cast<long long>(entries.size()) == limit) {
+      next = encodeCursor({last_at, entries.back()["id"].get<std::string>()});
+      break;
+    }
+    last_at = row.get<std::string>(7);
+    entries.push_back({{"id", row.get<std::string>(0)},
+                       {"actor", row.get<std::string>(1)},
+                       {"action", row.get<std::string>(2)},
+                       {"entity", row.get<std::string>(3)},
+                       {"entity_id", row.get<std::string>(4)},
+                       {"before", parsed(5)},
+                       {"after", parsed(6)},
+                       {"at", last_at}});
+  }
+  return {{"entries", entries}, {"next_cursor", next.empty() ? json() : json(next)}};
+}
+
+void addKeyAndAuditRoutes(std::vector<AdminRoute>& routes) {
+  routes.push_back({"POST", "tenants/{tenant}/api-keys", Access::kOperatorOnly, createKey});
+  routes.push_back({"GET", "tenants/{tenant}/api-keys", Access::kAnyCaller, listKeys});
+  routes.push_back({"DELETE", "tenants/{tenant}/api-keys/{id}", Access::kAnyCaller, revokeKey});
+  routes.push_back({"GET", "tenants/{tenant}/audit", Access::kAnyCaller, tenantAudit});
+  routes.push_back({"GET", "alerts", Access::kAnyCaller, alerts});
+}
+
+}  // namespace baraza::admin

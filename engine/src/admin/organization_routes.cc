@@ -1,0 +1,184 @@
+// /organizations: owners of several tenants (seed 004). The operator manages them; a tenant key
+// sees its own tenant's organization, listing only its own tenant.
+#include "admin/admin_support.h"
+#include "core/uuid.h"
+#include "tenancy/audit.h"
+#include "tenancy/tenant_rules.h"
+#include "tenancy/tenant_store.h"
+
+namespace baraza::admin {
+namespace {
+
+struct Organization {
+  std::string id, slug, name;
+};
+
+// The organization `slug` if the caller may see it.
+std::optional<Organization> visibleOrganization(AdminRequest& r, soci::session& sql,
+                                                const std::string& slug) {
+  Organization o;
+  sql << "SELECT CAST(id AS TEXT), slug, name FROM organizations WHERE slug = :s", soci::use(slug),
+      soci::into(o.id), soci::into(o.slug), soci::into(o.name);
+  if (!sql.got_data())
+    return std::nullopt;
+  if (!r.caller.is_operator) {
+    long long mine = 0;
+    sql << "SELECT COUNT(*) FROM tenants WHERE CAST(id AS TEXT) = :t AND "
+           "CAST(organization_id AS TEXT) = :o",
+        soci::use(r.caller.tenant_id), soci::use(o.id), soci::into(mine);
+    if (mine == 0)
+      return std::nullopt;
+  }
+  return o;
+}
+
+json organizationJson(AdminRequest& r, soci::session& sql, const Organization& o) {
+  json tenants = json::array();
+  std::string only = r.caller.is_operator ? "" : r.caller.tenant_id;
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT slug FROM tenants WHERE CAST(organization_id AS TEXT) = :o AND "
+                      "(:only = '' OR CAST(id AS TEXT) = :only2) ORDER BY slug",
+       soci::use(o.id), soci::use(only), soci::use(only));
+  for (const auto& row : rows)
+    tenants.push_back(row.get<std::string>(0));
+  return {{"slug", o.slug}, {"name", o.name}, {"tenants", tenants}};
+}
+
+HttpResponse listOrganizations(AdminRequest& r) {
+  long long limit = 0;
+  if (auto bad = readLimit(r.http, 50, 500, limit))
+    return *bad;
+  std::optional<HttpResponse> error;
+  auto cursor = readCursor(r.http, 1, error);
+  if (!cursor)
+    return *error;
+  std::string after = cursor->empty() ? "" : (*cursor)[0];
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants);
+  std::vector<Organization> found;
+  {
+    std::string only = r.caller.is_operator ? "" : r.caller.tenant_id;
+    long long fetch = limit + 1;
+    soci::rowset<soci::row> rows =
+        (tx.sql().prepare << "SELECT CAST(o.id AS TEXT), o.slug, o.name FROM organizations o "
+                             "WHERE o.slug > :c AND (:only = '' OR EXISTS (SELECT 1 FROM tenants "
+                             "t WHERE t.organization_id = o.id AND CAST(t.id AS TEXT) = :only2)) "
+                             "ORDER BY o.slug LIMIT :n",
+         soci::use(after), soci::use(only), soci::use(only), soci::use(fetch));
+    for (const auto& row : rows)
+      found.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2)});
+  }
+  json list = json::array();
+  std::string next;
+  for (const auto& o : found) {
+    if (static_cast<long long>(list.size()) == limit) {
+      next = encodeCursor({list.back()["slug"].get<std::string>()});
+      break;
+    }
+    list.push_back(organizationJson(r, tx.sql(), o));
+  }
+  return jsonReply(200,
+                   {{"organizations", list}, {"next_cursor", next.empty() ? json() : json(next)}});
+}
+
+HttpResponse createOrganization(AdminRequest& r) {
+  std::optional<HttpResponse> error;
+  auto body = readObject(r.http, {"slug", "name"}, error);
+  if (!body)
+    return *error;
+  Fields f(*body);
+  Organization o{newUuid(), f.text("slug"), f.text("name")};
+  if (auto bad = f.error())
+    return *bad;
+  if (!isSlug(o.slug))
+    return invalidField("slug", "1-63 characters of [a-z0-9-], not starting with -");
+  if (o.name.empty() || o.name.size() > 200)
+    return invalidField("name", "is required: 1 to 200 characters");
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
+  soci::session& sql = tx.sql();
+  long long taken = 0;
+  sql << "SELECT COUNT(*) FROM organizations WHERE slug = :s", soci::use(o.slug), soci::into(taken);
+  if (taken)
+    return jsonError(409, "conflict", "slug: an organization '" + o.slug + "' exists already");
+  sql << "INSERT INTO organizations (id, slug, name) VALUES (:i, :s, :n)", soci::use(o.id),
+      soci::use(o.slug), soci::use(o.name);
+  json created = organizationJson(r, sql, o);
+  writeOperatorAudit(sql, r.caller.actor, "create", "organization", o.slug, created);
+  tx.commit();
+  return jsonReply(201, created);
+}
+
+HttpResponse showOrganization(AdminRequest& r) {
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants);
+  auto o = visibleOrganization(r, tx.sql(), r.params[0]);
+  if (!o)
+    return notFound("no organization '" + r.params[0] + "'");
+  return jsonReply(200, organizationJson(r, tx.sql(), *o));
+}
+
+HttpResponse changeOrganization(AdminRequest& r) {
+  std::optional<HttpResponse> error;
+  auto body = readObject(r.http, {"name"}, error);
+  if (!body)
+    return *error;
+  Fields f(*body);
+  std::string name = f.text("name");
+  if (auto bad = f.error())
+    return *bad;
+  if (name.empty() || name.size() > 200)
+    return invalidField("name", "is required: 1 to 200 characters");
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
+  soci::session& sql = tx.sql();
+  auto o = visibleOrganization(r, sql, r.params[0]);
+  if (!o)
+    return notFound("no organization '" + r.params[0] + "'");
+  json before = organizationJson(r, sql, *o);
+  sql << std::string("UPDATE organizations SET name = :n, updated_at = ") +
+             sqlNow(r.deps.db.dialect()) + " WHERE CAST(id AS TEXT) = :i",
+      soci::use(name), soci::use(o->id);
+  o->name = name;
+  json after = organizationJson(r, sql, *o);
+  writeOperatorAudit(sql, r.caller.actor, "update", "organization", o->slug, after, before);
+  tx.commit();
+  return jsonReply(200, after);
+}
+
+HttpResponse deleteOrganization(AdminRequest& r) {
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
+  soci::session& sql = tx.sql();
+  auto o = visibleOrganization(r, sql, r.params[0]);
+  if (!o)
+    return notFound("no organization '" + r.params[0] + "'");
+  json before = organizationJson(r, sql, *o);
+  if (!before["tenants"].empty()) {
+    return jsonError(409, "conflict",
+                     "organization '" + o->slug + "' still has tenants; move them first");
+  }
+  sql << "DELETE FROM organizations WHERE CAST(id AS TEXT) = :i", soci::use(o->id);
+  writeOperatorAudit(sql, r.caller.actor, "delete", "organization", o->slug, nullptr, before);
+  tx.commit();
+  return noContent();
+}
+
+// GET /audit: the operator's own log (organizations), newest first.
+HttpResponse operatorAudit(AdminRequest& r) {
+  long long limit = 0;
+  if (auto bad = readLimit(r.http, 100, 1000, limit))
+    return *bad;
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants);
+  std::optional<HttpResponse> error;
+  json page = auditPage(r, tx.sql(), "operator_audit_log", "", limit, error);
+  return error ? *error : jsonReply(200, page);
+}
+
+}  // namespace
+
+void addOrganizationRoutes(std::vector<AdminRoute>& routes) {
+  routes.push_back({"GET", "organizations", Access::kAnyCaller, listOrganizations});
+  routes.push_back({"POST", "organizations", Access::kOperatorOnly, createOrganization});
+  routes.push_back({"GET", "organizations/{org}", Access::kAnyCaller, showOrganization});
+  routes.push_back({"PATCH", "organizations/{org}", Access::kOperatorOnly, changeOrganization});
+  routes.push_back({"DELETE", "organizations/{org}", Access::kOperatorOnly, deleteOrganization});
+  routes.push_back({"GET", "audit", Access::kOperatorOnly, operatorAudit});
+}
+
+}  // namespace baraza::admin
