@@ -1,9 +1,11 @@
 #include "tenancy/tenant_rules.h"
 
+#include <cstdlib>
 #include <regex>
 #include <set>
 
 #include "core/iso_time.h"
+#include "tenancy/business_hours.h"
 
 namespace baraza {
 
@@ -77,9 +79,29 @@ FieldCheck checkSettings(const nlohmann::json& s) {
     if (s.contains(text) && s[text].is_string() && s[text].get<std::string>().size() > 200)
       return FieldProblem{text, "must be at most 200 characters"};
   }
-  if (s.contains("static_reply") && s["static_reply"].is_string() &&
-      s["static_reply"].get<std::string>().size() > 4096)
-    return FieldProblem{"static_reply", "must be at most 4096 characters (WhatsApp's limit)"};
+  for (const char* reply : {"static_reply", "after_hours_reply"}) {
+    if (s.contains(reply) && s[reply].is_string() && s[reply].get<std::string>().size() > 4096)
+      return FieldProblem{reply, "must be at most 4096 characters (WhatsApp's limit)"};
+  }
+  if (s.contains("utc_offset_minutes") &&
+      (!s["utc_offset_minutes"].is_number_integer() ||
+       std::abs(s["utc_offset_minutes"].get<long long>()) > 14 * 60))
+    return FieldProblem{"utc_offset_minutes", "must be between -840 and 840"};
+  for (const char* n : {"debounce_seconds", "human_takeover_minutes"}) {
+    if (s.contains(n) &&
+        (!s[n].is_number_integer() || s[n].get<long long>() < 0 || s[n].get<long long>() > 100000))
+      return FieldProblem{n, "must be a whole number from 0 to 100000"};
+  }
+  if (s.contains("business_hours") && s["business_hours"].is_string()) {
+    std::string problem;
+    if (!parseBusinessHours(s["business_hours"].get<std::string>(), problem) && !problem.empty())
+      return FieldProblem{"business_hours", problem};
+  }
+  if (s.contains("strategies") && s["strategies"].is_string()) {
+    static const std::regex names("^ *([a-z0-9_]+ *(, *[a-z0-9_]+ *)*)?$");
+    if (!std::regex_match(s["strategies"].get<std::string>(), names))
+      return FieldProblem{"strategies", "a comma-separated list of strategy plugin names"};
+  }
   return std::nullopt;
 }
 

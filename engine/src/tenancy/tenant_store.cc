@@ -107,67 +107,102 @@ std::optional<std::pair<std::string, std::string>> channelOwner(soci::session& s
   return std::make_pair(owner, id);
 }
 
+namespace {
+
+// The settings columns: the settings.* keys of the tenant file's table, one column each.
+const std::vector<KeySpec>& settingsKeys() {
+  static const std::vector<KeySpec> keys = [] {
+    std::vector<KeySpec> out;
+    for (const auto& key : tenantSchema()) {
+      if (key.path.rfind("settings.", 0) == 0) {
+        KeySpec k = key;
+        k.path = key.path.substr(9);
+        out.push_back(k);
+      }
+    }
+    return out;
+  }();
+  return keys;
+}
+
+}  // namespace
+
 nlohmann::json readSettings(soci::session& sql, const std::string& tenant) {
+  std::string columns;
+  for (const auto& k : settingsKeys()) {
+    columns += columns.empty() ? "" : ", ";
+    if (k.type == KeyType::kBool)
+      columns += "CASE WHEN " + k.path + " THEN 1 ELSE 0 END";
+    else if (k.type == KeyType::kInt)
+      columns += k.path;
+    else
+      columns += "COALESCE(" + k.path + ", '')";
+  }
   soci::rowset<soci::row> rows =
-      (sql.prepare << "SELECT CASE WHEN bot_enabled THEN 1 ELSE 0 END, CASE WHEN auto_reply "
-                      "THEN 1 ELSE 0 END, CASE WHEN ai_responses THEN 1 ELSE 0 END, CASE WHEN "
-                      "payment_flow THEN 1 ELSE 0 END, CASE WHEN training_mode THEN 1 ELSE 0 "
-                      "END, CASE WHEN log_conversations THEN 1 ELSE 0 END, CASE WHEN log_errors "
-                      "THEN 1 ELSE 0 END, max_messages_per_hour, max_messages_per_user_per_day, "
-                      "COALESCE(escalation_phone, ''), COALESCE(escalation_email, ''), "
-                      "COALESCE(static_reply, '') FROM tenant_settings WHERE tenant_id = :t",
+      (sql.prepare << "SELECT " + columns + " FROM tenant_settings WHERE tenant_id = :t",
        soci::use(tenant));
-  static const char* const flags[] = {"bot_enabled",  "auto_reply",    "ai_responses",
-                                      "payment_flow", "training_mode", "log_conversations",
-                                      "log_errors"};
   for (const auto& r : rows) {
     nlohmann::json s = nlohmann::json::object();
-    for (int i = 0; i < 7; ++i)
-      s[flags[i]] = rowInt(r, i) != 0;
-    s["max_messages_per_hour"] = rowInt(r, 7);
-    s["max_messages_per_user_per_day"] = rowInt(r, 8);
-    s["escalation_phone"] = r.get<std::string>(9);
-    s["escalation_email"] = r.get<std::string>(10);
-    s["static_reply"] = r.get<std::string>(11);
+    for (size_t i = 0; i < settingsKeys().size(); ++i) {
+      const auto& k = settingsKeys()[i];
+      if (k.type == KeyType::kBool)
+        s[k.path] = rowInt(r, i) != 0;
+      else if (k.type == KeyType::kInt)
+        s[k.path] = rowInt(r, i);
+      else
+        s[k.path] = r.get<std::string>(i);
+    }
     return s;
   }
   // No row yet: the tenant file's defaults are the settings' defaults.
   nlohmann::json s = nlohmann::json::object();
-  for (const auto& key : tenantSchema()) {
-    if (key.path.rfind("settings.", 0) != 0)
-      continue;
-    std::string name = key.path.substr(9);
-    std::string def = key.default_value.value_or("");
-    if (key.type == KeyType::kBool)
-      s[name] = def == "true";
-    else if (key.type == KeyType::kInt)
-      s[name] = std::stoll(def);
+  for (const auto& k : settingsKeys()) {
+    std::string def = k.default_value.value_or("");
+    if (k.type == KeyType::kBool)
+      s[k.path] = def == "true";
+    else if (k.type == KeyType::kInt)
+      s[k.path] = std::stoll(def);
     else
-      s[name] = def;
+      s[k.path] = def;
   }
   return s;
 }
 
 void writeSettings(soci::session& sql, const std::string& tenant, const nlohmann::json& s) {
-  auto flag = [&](const char* k) { return s.at(k).get<bool>() ? 1 : 0; };
-  int bot = flag("bot_enabled"), auto_reply = flag("auto_reply"), ai = flag("ai_responses"),
-      pay = flag("payment_flow"), train = flag("training_mode"),
-      log_conv = flag("log_conversations"), log_err = flag("log_errors");
-  long long per_hour = s.at("max_messages_per_hour"),
-            per_user = s.at("max_messages_per_user_per_day");
-  std::string phone = s.value("escalation_phone", ""), email = s.value("escalation_email", ""),
-              reply = s.value("static_reply", "");
-  soci::indicator pi = phone.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator mi = email.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator ri = reply.empty() ? soci::i_null : soci::i_ok;
+  nlohmann::json full = readSettings(sql, tenant);  // defaults for anything not given
+  for (const auto& [name, value] : s.items()) {
+    if (full.contains(name))
+      full[name] = value;
+  }
+  std::string columns = "tenant_id", values = ":t";
+  std::vector<long long> ints;
+  std::vector<std::string> texts;
+  std::vector<soci::indicator> inds;
+  ints.reserve(settingsKeys().size());
+  texts.reserve(settingsKeys().size());
+  inds.reserve(settingsKeys().size());
+  for (const auto& k : settingsKeys()) {
+    columns += ", " + k.path;
+    values += ", :" + k.path;
+  }
   sql << "DELETE FROM tenant_settings WHERE tenant_id = :t", soci::use(tenant);
-  sql << "INSERT INTO tenant_settings (tenant_id, bot_enabled, auto_reply, ai_responses, "
-         "payment_flow, training_mode, log_conversations, log_errors, max_messages_per_hour, "
-         "max_messages_per_user_per_day, escalation_phone, escalation_email, static_reply) "
-         "VALUES (:t, :b, :ar, :ai, :pf, :tm, :lc, :le, :mh, :md, :ep, :ee, :sr)",
-      soci::use(tenant), soci::use(bot), soci::use(auto_reply), soci::use(ai), soci::use(pay),
-      soci::use(train), soci::use(log_conv), soci::use(log_err), soci::use(per_hour),
-      soci::use(per_user), soci::use(phone, pi), soci::use(email, mi), soci::use(reply, ri);
+  soci::statement st =
+      (sql.prepare << "INSERT INTO tenant_settings (" + columns + ") VALUES (" + values + ")");
+  st.exchange(soci::use(tenant));
+  for (const auto& k : settingsKeys()) {
+    const auto& v = full[k.path];
+    if (k.type == KeyType::kBool || k.type == KeyType::kInt) {
+      // PostgreSQL reads '1' and '0' as booleans too.
+      ints.push_back(k.type == KeyType::kBool ? (v.get<bool>() ? 1 : 0) : v.get<long long>());
+      st.exchange(soci::use(ints.back()));
+    } else {
+      texts.push_back(v.is_string() ? v.get<std::string>() : "");
+      inds.push_back(texts.back().empty() ? soci::i_null : soci::i_ok);
+      st.exchange(soci::use(texts.back(), inds.back()));
+    }
+  }
+  st.define_and_bind();
+  st.execute(true);
 }
 
 std::string insertTemplate(soci::session& sql, const std::string& tenant, const TemplateSpec& tp) {
