@@ -237,13 +237,24 @@ void WhatsAppChannel::handleWebhook(const baraza_http_request& request, const Me
                    " element(s) of the wrong shape, skipped (request " + request.request_id + ")");
   }
   int refused = 0;
-  for (const auto& event : parsed.events) {
-    std::string text = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (host_->emit_inbound(host_->host_host_ptr, text.data(), text.size()) != 0) {
-      ++refused;
-    } else {
-      count("baraza_whatsapp_events_total", "kind=" + event.value("kind", std::string("?")));
+  if (host_->abi_minor >= 3) {
+    // One call, one transaction: every event of this POST is stored, or none is.
+    std::string all = nlohmann::json(parsed.events)
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!parsed.events.empty() &&
+        host_->emit_inbound(host_->host_host_ptr, all.data(), all.size()) != 0) {
+      refused = static_cast<int>(parsed.events.size());
     }
+  } else {
+    for (const auto& event : parsed.events) {
+      std::string text = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (host_->emit_inbound(host_->host_host_ptr, text.data(), text.size()) != 0)
+        ++refused;
+    }
+  }
+  if (refused == 0) {
+    for (const auto& event : parsed.events)
+      count("baraza_whatsapp_events_total", "kind=" + event.value("kind", std::string("?")));
   }
   if (refused > 0) {
     // 503 makes Meta deliver the whole payload again; events already taken are deduplicated

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define BARAZA_PLUGIN_ABI_MAJOR 1
-#define BARAZA_PLUGIN_ABI_MINOR 2
+#define BARAZA_PLUGIN_ABI_MINOR 3
 #define BARAZA_PLUGIN_ENTRY_SYMBOL "baraza_plugin_entry"
 
 #if defined(__GNUC__)
@@ -115,7 +115,9 @@ typedef struct baraza_host_api {
 
   /* Hands an inbound event (a JSON object, UTF-8) from a channel to the engine's pipeline. The
    * host copies the bytes. Returns 0 when accepted, nonzero when refused (the plugin should then
-   * answer the network with a retryable error). */
+   * answer the network with a retryable error). Since ABI 1.3 (host abi_minor >= 3) it also takes
+   * a JSON array of events: all are committed in one transaction, or none are, and 0 comes back
+   * only after the commit. */
   int (*emit_inbound)(baraza_host* host, const char* event_json, size_t event_len);
 
   /* ABI 1.2. Returns 1 when `token` is the webhook verify token of an active channel account of

@@ -25,7 +25,11 @@ class WhatsAppPlugin : public ::testing::Test {
   void SetUp() override {
     host_ = std::make_unique<PluginHost>([this](const std::string& channel, std::string_view e) {
       EXPECT_EQ(channel, "whatsapp");
-      events_.push_back(json::parse(e));
+      json batch = json::parse(e);
+      EXPECT_TRUE(batch.is_array()) << "an ABI 1.3 host gets each POST's events in one call";
+      ++calls_;
+      for (const auto& event : batch)
+        events_.push_back(event);
       return refuse_ ? 1 : 0;
     });
     plugin_ = &host_->load(baraza::test::binaryDir() + "/plugins/whatsapp.so");
@@ -68,6 +72,7 @@ class WhatsAppPlugin : public ::testing::Test {
   std::unique_ptr<PluginHost> host_;
   const LoadedPlugin* plugin_ = nullptr;
   std::vector<json> events_;
+  int calls_ = 0;
   bool refuse_ = false;
 };
 
@@ -102,6 +107,7 @@ TEST_F(WhatsAppPlugin, SignedPayloadHandsEveryEventToTheEngine) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(json::parse(r.body)["received"], 4);
   ASSERT_EQ(events_.size(), 4u);
+  EXPECT_EQ(calls_, 1) << "one POST, one transaction";
   EXPECT_EQ(events_[0]["app"], "default");
   EXPECT_EQ(events_[3]["account"]["phone_number_id"], "119200000000002");
   EXPECT_EQ(post("/webhook", test::ownFixture("statuses"), kDefaultSecret).status, 200);
