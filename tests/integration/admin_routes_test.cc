@@ -36,6 +36,23 @@ class AdminRoutes : public AdminApi {
     ids["templates"] = get(base + "/templates")["templates"][0]["id"];
     ids["knowledge"] = get(base + "/knowledge")["entries"][0]["id"];
     ids["api-keys"] = send("POST", base + "/api-keys", {{"name", "probe"}}, 201)["id"];
+    // A conversation, as the pipeline would have opened it.
+    Database db(target_->adminUrl(), 1, std::chrono::milliseconds(2000));
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    std::string tenant,
+        contact = "00000000-0000-4000-8000-" + std::string(12, slug[0] == 'k' ? '1' : '2');
+    std::string conversation =
+        "00000000-0000-4000-9000-" + std::string(12, slug[0] == 'k' ? '1' : '2');
+    tx.sql() << "SELECT CAST(id AS TEXT) FROM tenants WHERE slug = :s", soci::use(slug),
+        soci::into(tenant);
+    tx.sql() << "INSERT INTO contacts (tenant_id, id, channel_type, wa_id) VALUES (:t, :i, "
+                "'whatsapp', '254700000000')",
+        soci::use(tenant), soci::use(contact);
+    tx.sql() << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id) VALUES "
+                "(:t, :i, :c, :a)",
+        soci::use(tenant), soci::use(conversation), soci::use(contact), soci::use(ids["channels"]);
+    tx.commit();
+    ids["conversations"] = conversation;
     return ids;
   }
   static std::string fill(std::string pattern, const std::string& tenant,
@@ -108,6 +125,9 @@ TEST_P(AdminRoutes, EveryRouteHidesAnotherTenantAndItsIds) {
             200);
   EXPECT_EQ(call("GET", "/admin/v1/tenants/kassangas/knowledge/" + own["knowledge"], key).status,
             200);
+  EXPECT_EQ(
+      call("GET", "/admin/v1/tenants/kassangas/conversations/" + own["conversations"], key).status,
+      200);
   // Nothing of mama-mboga changed.
   EXPECT_EQ(get("/admin/v1/tenants/mama-mboga")["name"], "Mama Mboga Fresh Produce");
   EXPECT_EQ(get("/admin/v1/tenants/mama-mboga/channels")["channels"][0]["active"], true);

@@ -34,6 +34,8 @@ std::vector<AdminRoute> allRoutes() {
   addTemplateRoutes(routes);
   addKnowledgeRoutes(routes);
   addKeyAndAuditRoutes(routes);
+  addConversationRoutes(routes);
+  addInboxRoutes(routes);
   return routes;
 }
 

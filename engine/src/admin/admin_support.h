@@ -65,6 +65,8 @@ void addSettingsRoutes(std::vector<AdminRoute>& routes);
 void addTemplateRoutes(std::vector<AdminRoute>& routes);
 void addKnowledgeRoutes(std::vector<AdminRoute>& routes);
 void addKeyAndAuditRoutes(std::vector<AdminRoute>& routes);
+void addConversationRoutes(std::vector<AdminRoute>& routes);
+void addInboxRoutes(std::vector<AdminRoute>& routes);
 
 // A tenant's channel accounts as JSON, secrets masked (channel_routes.cc).
 json channelList(soci::session& sql, const std::string& tenant_id);

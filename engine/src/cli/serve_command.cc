@@ -1,6 +1,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "core/version.h"
 #include "http/core_routes.h"
 #include "http/http_server.h"
+#include "pipeline/pipeline.h"
 #include "plugin_host/plugin_host.h"
 #include "security/sealer.h"
 #include "storage/migrator.h"
@@ -40,11 +42,13 @@ sigset_t blockShutdownSignals() {
   return set;
 }
 
-// Inbound events go to the pipeline once it exists (issue 5); until then they are accepted,
-// counted by the plugin host and logged at debug level.
-int acceptInbound(const std::string& channel, std::string_view event_json) {
-  spdlog::debug("inbound event from {}: {} bytes", channel, event_json.size());
-  return 0;
+// Channels' events go to the pipeline's inbox; before it exists (start-up) they are refused,
+// so the channel answers 503 and Meta delivers them again.
+std::atomic<Pipeline*> g_pipeline{nullptr};
+
+int acceptInbound(const std::string& channel, std::string_view events_json) {
+  Pipeline* pipeline = g_pipeline.load();
+  return pipeline ? pipeline->accept(channel, events_json) : 1;
 }
 
 void checkTokenExpiry(Database& db) {
@@ -83,6 +87,16 @@ int serveCommand(const EngineConfig& config) {
   tenants.startPolling();
   spdlog::info("{} tenant(s) cached at configuration generation {}", tenants.size(),
                tenants.generation());
+  Pipeline pipeline(db, sealer, tenants, plugins, config.pipeline);
+  g_pipeline = &pipeline;
+  struct Unpublish {
+    ~Unpublish() { g_pipeline = nullptr; }
+  } unpublish;
+  if (config.pipeline.enabled) {
+    pipeline.start();
+  } else {
+    spdlog::info("pipeline.enabled is false: webhooks are stored, not processed, here");
+  }
   addAdminRoutes(*router, db, sealer, &tenants, config.admin_token);
   if (!config.admin_token) {
     spdlog::info("no admin.token: /admin/v1 accepts tenant API keys only");

@@ -83,6 +83,27 @@ const Schema& engineSchema() {
        "used yet)."},
       {"admin.token", KeyType::kSecret, std::nullopt,
        "Operator bearer token for /admin/v1; usually given as admin.token_env."},
+      {"pipeline.enabled", KeyType::kBool, "true",
+       "Process inbox events and send replies in this process (false: only accept webhooks)."},
+      {"pipeline.workers", KeyType::kInt, "4", "Threads processing inbox events."},
+      {"pipeline.senders", KeyType::kInt, "8",
+       "Threads sending replies: how many Graph API requests are in flight."},
+      {"pipeline.max_attempts", KeyType::kInt, "5",
+       "Attempts before an event or a send is dead-lettered."},
+      {"pipeline.retry_base_ms", KeyType::kInt, "1000",
+       "First retry delay; doubled per attempt with full jitter."},
+      {"pipeline.retry_max_ms", KeyType::kInt, "300000", "Longest retry delay."},
+      {"pipeline.lock_ms", KeyType::kInt, "60000",
+       "A claimed event or send whose process died is taken again after this."},
+      {"pipeline.poll_ms", KeyType::kInt, "200", "How often idle workers look for due work."},
+      {"pipeline.group_commit_linger_us", KeyType::kInt, "500",
+       "How long the inbox writer waits for more webhooks to share a transaction."},
+      {"pipeline.per_number_rate", KeyType::kInt, "80",
+       "Sends per second per phone number (Meta's default throughput)."},
+      {"pipeline.pair_interval_ms", KeyType::kInt, "1000",
+       "Minimum gap between two sends to the same recipient (Meta's pair rate limit)."},
+      {"pipeline.default_tenant", KeyType::kString, "",
+       "Slug of the tenant that answers numbers no tenant owns; empty: stored as unrouted."},
       {"log.level", KeyType::kString, "info", "debug, info, warn or error."},
       {"log.format", KeyType::kString, "text", "text or json (one JSON object per line)."},
   };
@@ -171,6 +192,20 @@ EngineConfig loadEngineConfig(const std::string& file) {
   if (v["admin"].contains("token")) {
     cfg.admin_token = v["admin"]["token"].get<std::string>();
   }
+  PipelineConfig& p = cfg.pipeline;
+  p.enabled = v["pipeline"]["enabled"];
+  p.workers = static_cast<int>(ranged("pipeline", "workers", 0, 256));
+  p.senders = static_cast<int>(ranged("pipeline", "senders", 0, 1024));
+  p.max_attempts = static_cast<int>(ranged("pipeline", "max_attempts", 1, 100));
+  p.retry_base_ms = static_cast<int>(ranged("pipeline", "retry_base_ms", 1, kHour));
+  p.retry_max_ms = static_cast<int>(ranged("pipeline", "retry_max_ms", 1, 24 * kHour));
+  p.lock_ms = static_cast<int>(ranged("pipeline", "lock_ms", 100, kHour));
+  p.poll_ms = static_cast<int>(ranged("pipeline", "poll_ms", 1, 60000));
+  p.group_commit_linger_us =
+      static_cast<int>(ranged("pipeline", "group_commit_linger_us", 0, 100000));
+  p.per_number_rate = static_cast<int>(ranged("pipeline", "per_number_rate", 0, 100000));
+  p.pair_interval_ms = static_cast<int>(ranged("pipeline", "pair_interval_ms", 0, kHour));
+  p.default_tenant = v["pipeline"]["default_tenant"];
   cfg.log_level = v["log"]["level"];
   cfg.log_format = v["log"]["format"];
   return cfg;

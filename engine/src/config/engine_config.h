@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config_schema.h"
+#include "pipeline/pipeline_config.h"
 
 namespace baraza {
 
@@ -43,6 +44,7 @@ struct EngineConfig {
   PluginsConfig plugins;
   std::string master_key_file;
   std::optional<std::string> admin_token;
+  PipelineConfig pipeline;
   std::string log_level;
   std::string log_format;
 

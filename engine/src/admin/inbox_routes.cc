@@ -1,0 +1,86 @@
+// /inbox (operator): events the pipeline could not route or process, and their replay.
+#include "admin/admin_support.h"
+#include "pipeline/clock.h"
+#include "tenancy/audit.h"
+
+namespace baraza::admin {
+namespace {
+
+// GET /inbox?status=dead|unrouted|pending&limit=&cursor=: oldest first, with the last error.
+HttpResponse listInbox(AdminRequest& r) {
+  long long limit = 0;
+  if (auto bad = readLimit(r.http, 50, 500, limit))
+    return *bad;
+  std::optional<HttpResponse> error;
+  auto cursor = readCursor(r.http, 1, error);
+  if (!cursor)
+    return *error;
+  std::string status = r.http.queryParam("status");
+  if (status.empty())
+    status = "dead";
+  if (status != "dead" && status != "unrouted" && status != "pending" && status != "processing")
+    return invalidField("status", "must be dead, unrouted, pending or processing");
+  long long after = 0;
+  if (!cursor->empty())
+    after = std::atoll((*cursor)[0].c_str());
+  long long fetch = limit + 1;
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants);
+  soci::rowset<soci::row> rows =
+      (tx.sql().prepare << "SELECT id, channel_type, account_id, kind, dedupe_key, attempts, "
+                           "COALESCE(last_error, ''), COALESCE(tenant_slug, ''), received_ms "
+                           "FROM inbox_events WHERE status = :s AND id > :a ORDER BY id LIMIT :n",
+       soci::use(status), soci::use(after), soci::use(fetch));
+  json list = json::array();
+  bool more = false;
+  long long last = 0;
+  for (const auto& row : rows) {
+    if (static_cast<long long>(list.size()) == limit) {
+      more = true;
+      break;
+    }
+    last = rowInt(row, 0);
+    list.push_back({{"id", last},
+                    {"channel", row.get<std::string>(1)},
+                    {"account", row.get<std::string>(2)},
+                    {"kind", row.get<std::string>(3)},
+                    {"dedupe_key", row.get<std::string>(4)},
+                    {"attempts", rowInt(row, 5)},
+                    {"error", row.get<std::string>(6)},
+                    {"tenant", row.get<std::string>(7)},
+                    {"received_ms", rowInt(row, 8)}});
+  }
+  return jsonReply(200,
+                   {{"events", list},
+                    {"next_cursor", more ? json(encodeCursor({std::to_string(last)})) : json()}});
+}
+
+// POST /inbox/{id}/replay: a dead or unrouted event goes back to the queue, attempts reset.
+HttpResponse replayEvent(AdminRequest& r) {
+  long long id = std::atoll(r.params[0].c_str());
+  long long now = systemNowMs();
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
+  soci::session& sql = tx.sql();
+  std::string status, kind;
+  sql << "SELECT status, kind FROM inbox_events WHERE id = :i", soci::use(id), soci::into(status),
+      soci::into(kind);
+  if (!sql.got_data())
+    return notFound("no inbox event " + r.params[0]);
+  if (status != "dead" && status != "unrouted")
+    return jsonError(409, "conflict", "event " + r.params[0] + " is " + status + ", not dead");
+  sql << "UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_ms = :n, "
+         "locked_until_ms = 0 WHERE id = :i",
+      soci::use(now), soci::use(id);
+  writeOperatorAudit(sql, r.caller.actor, "replay", "inbox_event", r.params[0],
+                     {{"status", "pending"}}, {{"status", status}, {"kind", kind}});
+  tx.commit();
+  return jsonReply(202, {{"id", id}, {"status", "pending"}});
+}
+
+}  // namespace
+
+void addInboxRoutes(std::vector<AdminRoute>& routes) {
+  routes.push_back({"GET", "inbox", Access::kOperatorOnly, listInbox});
+  routes.push_back({"POST", "inbox/{id}/replay", Access::kOperatorOnly, replayEvent});
+}
+
+}  // namespace baraza::admin

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/clock.h"
+#include "storage/database.h"
+
+namespace baraza {
+
+// One normalized channel event on its way into the inbox.
+struct InboxEvent {
+  std::string channel_type;  // "whatsapp"
+  std::string account_id;    // the receiving number's phone_number_id
+  std::string dedupe_key;    // unique per account: a redelivery is the same key
+  std::string kind;          // message, status, error
+  std::string order_key;     // one contact's messages keep their order
+  std::string payload;       // the event as JSON text
+};
+
+// The inbox fields of a channel's normalized event (docs/channels/whatsapp.md); nullopt with
+// `problem` set when it lacks what routing and deduplication need.
+std::optional<InboxEvent> inboxEventFrom(const nlohmann::json& event, std::string& problem);
+
+// The durable inbox with group commit: store() hands a request's events to one writer thread,
+// which inserts every waiting request's events in one transaction (ON CONFLICT DO NOTHING on
+// (channel, account, dedupe key)) and commits, then wakes them all. Throughput is then bounded
+// by the database's batched insert rate rather than its commit rate; synchronous commit stays
+// on. store() returns true only after the commit: the caller may answer 200.
+class Inbox {
+ public:
+  struct Options {
+    int linger_us = 500;      // how long the writer waits for more requests once one is there
+    size_t max_batch = 2000;  // events per transaction
+  };
+  Inbox(Database& db, Clock clock, Options options);
+  Inbox(Database& db, Clock clock) : Inbox(db, std::move(clock), Options{}) {}
+  ~Inbox();
+  Inbox(const Inbox&) = delete;
+  Inbox& operator=(const Inbox&) = delete;
+
+  // Blocks until the events are committed (true) or their transaction failed (false).
+  bool store(std::vector<InboxEvent> events);
+  // Wakes workers waiting for new events (see waitForEvents).
+  void waitForEvents(std::chrono::milliseconds at_most);
+
+ private:
+  struct Request {
+    std::vector<InboxEvent> events;
+    bool done = false;
+    bool ok = false;
+  };
+  void writerLoop();
+  bool commitBatch(const std::vector<std::shared_ptr<Request>>& batch);
+
+  Database& db_;
+  Clock clock_;
+  Options options_;
+  std::mutex mutex_;
+  std::condition_variable wake_writer_, wake_callers_, wake_workers_;
+  std::deque<std::shared_ptr<Request>> queue_;
+  size_t queued_events_ = 0;
+  unsigned long long stored_batches_ = 0;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace baraza

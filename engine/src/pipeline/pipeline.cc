@@ -1,0 +1,362 @@
+#include "pipeline/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/iso_time.h"
+#include "core/metrics.h"
+#include "core/uuid.h"
+#include "pipeline/backoff.h"
+#include "pipeline/outbox_sender.h"
+#include "pipeline/records.h"
+#include "pipeline/strategy_chain.h"
+#include "tenancy/business_hours.h"
+
+namespace baraza {
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json& obj, const char* name) {
+  return obj.is_object() && obj.contains(name) && obj[name].is_string()
+             ? obj[name].get<std::string>()
+             : std::string();
+}
+
+// Meta's epoch-seconds timestamp as ISO, or now.
+std::string eventTime(const json& event, long long now_ms) {
+  long long seconds = now_ms / 1000;
+  if (event.contains("timestamp")) {
+    const json& t = event["timestamp"];
+    if (t.is_number_integer())
+      seconds = t.get<long long>();
+    else if (t.is_string())
+      seconds = std::atoll(t.get<std::string>().c_str());
+  }
+  if (seconds <= 0)
+    seconds = now_ms / 1000;
+  return formatIsoUtc(static_cast<std::time_t>(seconds));
+}
+
+}  // namespace
+
+Pipeline::Pipeline(Database& db, const Sealer& sealer, TenantDirectory& directory,
+                   const PluginHost& plugins, PipelineConfig config, Clock clock)
+    : db_(db),
+      sealer_(sealer),
+      directory_(directory),
+      plugins_(plugins),
+      config_(std::move(config)),
+      clock_(std::move(clock)) {
+  Inbox::Options options;
+  options.linger_us = config_.group_commit_linger_us;
+  inbox_ = std::make_unique<Inbox>(db_, clock_, options);
+  sender_ = std::make_unique<OutboxSender>(db_, sealer_, directory_, plugins_, config_, clock_);
+}
+
+Pipeline::~Pipeline() {
+  stop();
+}
+
+int Pipeline::accept(const std::string& channel, std::string_view events_json) {
+  json parsed = json::parse(events_json, nullptr, false);
+  if (parsed.is_object())
+    parsed = json::array({parsed});
+  if (!parsed.is_array())
+    return 2;
+  std::vector<InboxEvent> events;
+  for (const auto& e : parsed) {
+    std::string problem;
+    auto event = inboxEventFrom(e, problem);
+    if (!event) {
+      // Kept out of the inbox but not lost from sight: logged and counted.
+      MetricsRegistry::global().counterAdd("baraza_inbox_rejected_events_total",
+                                           {{"channel", channel}});
+      spdlog::warn("inbox: an event from {} was not taken: {}", channel, problem);
+      continue;
+    }
+    events.push_back(std::move(*event));
+  }
+  return inbox_->store(std::move(events)) ? 0 : 1;
+}
+
+void Pipeline::start() {
+  stopping_ = false;
+  for (int i = 0; i < config_.workers; ++i) {
+    workers_.emplace_back([this] {
+      while (!stopping_) {
+        int done = 0;
+        try {
+          done = processDue(8);
+        } catch (const std::exception& e) {
+          spdlog::warn("pipeline worker: {}", e.what());
+        }
+        if (done == 0 && !stopping_)
+          inbox_->waitForEvents(std::chrono::milliseconds(config_.poll_ms));
+      }
+    });
+  }
+  sender_->start();
+}
+
+void Pipeline::stop() {
+  stopping_ = true;
+  for (auto& w : workers_) {
+    if (w.joinable())
+      w.join();
+  }
+  workers_.clear();
+  if (sender_)
+    sender_->stop();
+}
+
+std::vector<ClaimedEvent> Pipeline::claim(int max) {
+  long long now = clock_(), lock = now + config_.lock_ms;
+  long long limit = max;
+  // Due events whose contact has no earlier event still pending: one contact's messages are
+  // processed one at a time, in order; an event whose claim expired (a crashed process) is due.
+  std::string pick =
+      "SELECT e.id FROM inbox_events e WHERE e.status IN ('pending', 'processing') AND "
+      "e.next_attempt_ms <= :now AND (e.status = 'pending' OR e.locked_until_ms < :now2) AND NOT "
+      "EXISTS (SELECT 1 FROM inbox_events p WHERE p.order_key = e.order_key AND p.id < e.id AND "
+      "p.status IN ('pending', 'processing')) ORDER BY e.id LIMIT :n";
+  if (db_.dialect() == Dialect::kPostgresql)
+    pick += " FOR UPDATE SKIP LOCKED";
+  std::vector<ClaimedEvent> claimed;
+  TenantScope tx(db_, TenantScope::kAllTenants, true);
+  soci::rowset<soci::row> rows =
+      (tx.sql().prepare << "UPDATE inbox_events SET status = 'processing', attempts = attempts + "
+                           "1, locked_until_ms = :lock WHERE id IN (" +
+                               pick + ") RETURNING id, kind, account_id, payload, attempts",
+       soci::use(lock), soci::use(now), soci::use(now), soci::use(limit));
+  for (const auto& r : rows) {
+    claimed.push_back({rowInt(r, 0), r.get<std::string>(1), r.get<std::string>(2),
+                       r.get<std::string>(3), static_cast<int>(rowInt(r, 4))});
+  }
+  tx.commit();
+  return claimed;
+}
+
+int Pipeline::processDue(int max) {
+  auto events = claim(max);
+  for (const auto& e : events)
+    process(e);
+  return static_cast<int>(events.size());
+}
+
+std::shared_ptr<const TenantConfig> Pipeline::route(const json& event) {
+  const json& account = event.contains("account") ? event["account"] : json();
+  std::string channel = str(event, "channel");
+  if (auto t = directory_.byPhoneNumberId(channel, str(account, "phone_number_id")))
+    return t;
+  std::string display = str(account, "display_phone_number");
+  if (!display.empty()) {
+    if (auto t = directory_.byDisplayNumber(channel, display))
+      return t;
+  }
+  if (!config_.default_tenant.empty())
+    return directory_.bySlug(config_.default_tenant);
+  return nullptr;
+}
+
+void Pipeline::process(const ClaimedEvent& claimed) {
+  auto& metrics = MetricsRegistry::global();
+  try {
+    json event = json::parse(claimed.payload, nullptr, false);
+    if (!event.is_object())
+      throw std::runtime_error("the stored event is not a JSON object");
+    auto tenant = route(event);
+    if (!tenant) {
+      metrics.counterAdd("baraza_inbox_unrouted_total", {{"kind", claimed.kind}});
+      spdlog::warn("inbox: event {} to unknown number {} stored as unrouted", claimed.id,
+                   claimed.account_id);
+      TenantScope tx(db_, TenantScope::kAllTenants, true);
+      finish(tx.sql(), claimed.id, "unrouted", "");
+      tx.commit();
+      return;
+    }
+    if (claimed.kind == "message") {
+      handleMessage(claimed, event, *tenant);
+    } else if (claimed.kind == "status") {
+      handleStatus(claimed, event, *tenant);
+    } else {
+      metrics.counterAdd("baraza_channel_errors_total", {{"tenant", tenant->slug}});
+      spdlog::warn("tenant {}: channel error event: {}", tenant->slug,
+                   claimed.payload.substr(0, 300));
+      TenantScope tx(db_, TenantScope::kAllTenants, true);
+      finish(tx.sql(), claimed.id, "done", tenant->slug);
+      tx.commit();
+    }
+    metrics.counterAdd("baraza_inbox_processed_total", {{"kind", claimed.kind}});
+  } catch (const std::exception& e) {
+    fail(claimed, e.what());
+  }
+}
+
+void Pipeline::finish(soci::session& sql, long long id, const std::string& status,
+                      const std::string& tenant_slug, const std::string& error) {
+  long long now = clock_();
+  soci::indicator si = tenant_slug.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator ei = error.empty() ? soci::i_null : soci::i_ok;
+  sql << "UPDATE inbox_events SET status = :s, tenant_slug = :t, done_ms = :d, last_error = :e "
+         "WHERE id = :i",
+      soci::use(status), soci::use(tenant_slug, si), soci::use(now), soci::use(error, ei),
+      soci::use(id);
+}
+
+void Pipeline::fail(const ClaimedEvent& claimed, const std::string& reason) {
+  auto& metrics = MetricsRegistry::global();
+  bool dead = claimed.attempts >= config_.max_attempts;
+  metrics.counterAdd("baraza_inbox_failures_total", {{"outcome", dead ? "dead" : "retry"}});
+  spdlog::warn("inbox: event {} failed (attempt {} of {}){}: {}", claimed.id, claimed.attempts,
+               config_.max_attempts, dead ? ", dead-lettered" : "", reason);
+  try {
+    TenantScope tx(db_, TenantScope::kAllTenants, true);
+    long long next =
+        clock_() + backoffMs(claimed.attempts, config_.retry_base_ms, config_.retry_max_ms);
+    std::string status = dead ? "dead" : "pending";
+    std::string error = reason.substr(0, 1000);
+    tx.sql() << "UPDATE inbox_events SET status = :s, next_attempt_ms = :n, locked_until_ms = 0, "
+                "last_error = :e WHERE id = :i",
+        soci::use(status), soci::use(next), soci::use(error), soci::use(claimed.id);
+    tx.commit();
+  } catch (const std::exception& e) {
+    // The claim expires by itself and the event is taken again.
+    spdlog::warn("inbox: could not record the failure of event {}: {}", claimed.id, e.what());
+  }
+}
+
+void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
+                             const TenantConfig& tenant) {
+  auto& metrics = MetricsRegistry::global();
+  long long started = clock_();
+  const CachedChannel* account = nullptr;
+  for (const auto& ch : tenant.channels) {
+    if (ch.phone_number_id == claimed.account_id)
+      account = &ch;
+  }
+  if (!account && !tenant.channels.empty())
+    account = &tenant.channels.front();  // routed by display number or as the default tenant
+  if (!account)
+    throw std::runtime_error("tenant " + tenant.slug + " has no channel account");
+
+  // 1. The records, committed whatever happens next.
+  std::string contact_id, message_id;
+  ConversationRow conversation;
+  bool is_new = false;
+  {
+    TenantScope tx(db_, tenant.id, true);
+    soci::session& sql = tx.sql();
+    contact_id = upsertContact(sql, tenant.id, str(event, "channel"),
+                               event.contains("from") ? event["from"] : json());
+    conversation = touchConversation(sql, db_.dialect(), tenant.id, contact_id, account->id,
+                                     eventTime(event, started));
+    std::tie(message_id, is_new) =
+        insertInboundMessage(sql, tenant.id, conversation.id, contact_id, event);
+    tx.commit();
+  }
+  metrics.counterAdd("baraza_messages_total", {{"direction", "inbound"}});
+
+  // 2. Whether the bot answers at all.
+  const json& s = tenant.settings;
+  std::string silent;
+  if (!tenant.active)
+    silent = "tenant_inactive";
+  else if (!s.value("bot_enabled", true))
+    silent = "bot_disabled";
+  else if (!s.value("auto_reply", true))
+    silent = "auto_reply_off";
+  else if (!conversation.assigned_to.empty()) {
+    auto since = parseIsoUtc(conversation.assigned_at);
+    long long minutes = s.value("human_takeover_minutes", 60LL);
+    bool expired = since && minutes > 0 && (started / 1000 - *since) > minutes * 60;
+    if (!expired)
+      silent = "human_takeover";
+  }
+  std::optional<Decision> decision;
+  if (silent.empty()) {
+    bool open =
+        isOpenAt(s.value("business_hours", std::string()), static_cast<std::time_t>(started / 1000),
+                 static_cast<int>(s.value("utc_offset_minutes", 0LL)));
+    json input{
+        {"tenant",
+         {{"slug", tenant.slug}, {"name", tenant.name}, {"settings", s}, {"open_now", open}}},
+        {"message", event},
+        {"conversation",
+         {{"id", conversation.id}, {"window_expires_at", conversation.window_expires_at}}},
+        {"now_ms", started}};
+    decision = runStrategies(plugins_, s.value("strategies", std::string()), input);
+    if (!decision)
+      silent = "no_strategy_answered";
+  }
+
+  // 3. The reply and the event's completion, in one transaction: a crash before it redoes
+  // the step, after it never repeats it; the unique in_reply_to refuses a second reply.
+  TenantScope tx(db_, tenant.id, true);
+  soci::session& sql = tx.sql();
+  if (decision) {
+    long long exists = 0;
+    sql << "SELECT COUNT(*) FROM outbox_messages WHERE tenant_id = :t AND in_reply_to = :m",
+        soci::use(tenant.id), soci::use(message_id), soci::into(exists);
+    if (exists == 0) {
+      std::string out_id = newUuid(), box_id = newUuid();
+      json request = decision->reply;
+      request["to"] = str(event["from"], "wa_id");
+      request["reply_to"] = str(event, "id");
+      std::string kind = request.value("kind", "text");
+      std::string body = request.value("text", request.value("body", std::string()));
+      std::string request_text = request.dump();
+      long long now = clock_(), took = now - started;
+      std::string now_iso = isoNowMicros();
+      auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
+      soci::indicator ki = ind(decision->knowledge_entry_id), ai = ind(decision->ai_model);
+      sql << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
+             "message_type, body, payload, status, ai_processed, ai_model, knowledge_entry_id, "
+             "strategy, processing_ms, in_reply_to, created_at, updated_at) VALUES (:t, :i, :cv, "
+             ":ct, 'outbound', :ty, :b, :p, 'queued', :ap, :am, :ke, :st, :pm, :r, :n, :n2)",
+          soci::use(tenant.id), soci::use(out_id), soci::use(conversation.id),
+          soci::use(contact_id), soci::use(kind), soci::use(body), soci::use(request_text),
+          soci::use(decision->ai_model.empty() ? 0 : 1), soci::use(decision->ai_model, ai),
+          soci::use(decision->knowledge_entry_id, ki), soci::use(decision->strategy),
+          soci::use(took), soci::use(message_id), soci::use(now_iso), soci::use(now_iso);
+      std::string to = request["to"];
+      sql << "INSERT INTO outbox_messages (tenant_id, id, message_id, in_reply_to, "
+             "channel_account_id, recipient, request, next_attempt_ms, created_ms) VALUES (:t, "
+             ":i, :m, :r, :a, :to, :rq, :n, :c)",
+          soci::use(tenant.id), soci::use(box_id), soci::use(out_id), soci::use(message_id),
+          soci::use(account->id), soci::use(to), soci::use(request_text), soci::use(now),
+          soci::use(now);
+      metrics.counterAdd("baraza_replies_total", {{"strategy", decision->strategy}});
+      metrics.histogramObserve("baraza_reply_decision_ms", {}, static_cast<double>(took),
+                               {1, 5, 10, 50, 100, 500, 1000, 5000});
+    }
+  } else {
+    metrics.counterAdd("baraza_messages_unanswered_total", {{"reason", silent}});
+  }
+  finish(sql, claimed.id, "done", tenant.slug);
+  tx.commit();
+  if (decision)
+    sender_->wake();
+}
+
+void Pipeline::handleStatus(const ClaimedEvent& claimed, const json& event,
+                            const TenantConfig& tenant) {
+  std::string wamid = str(event, "id"), status = str(event, "status");
+  TenantScope tx(db_, tenant.id, true);
+  soci::session& sql = tx.sql();
+  if (!applyStatus(sql, tenant.id, wamid, status, event)) {
+    // Not known yet: the send may not have recorded its id. Kept and applied when it does.
+    long long now = clock_();
+    std::string payload = claimed.payload;
+    sql << "INSERT INTO pending_statuses (account_id, channel_message_id, status, payload, "
+           "received_ms) VALUES (:a, :m, :s, :p, :n) ON CONFLICT DO NOTHING",
+        soci::use(claimed.account_id), soci::use(wamid), soci::use(status), soci::use(payload),
+        soci::use(now);
+    MetricsRegistry::global().counterAdd("baraza_statuses_total", {{"result", "kept"}});
+  } else {
+    MetricsRegistry::global().counterAdd("baraza_statuses_total", {{"result", "applied"}});
+  }
+  finish(sql, claimed.id, "done", tenant.slug);
+  tx.commit();
+}
+
+}  // namespace baraza

@@ -1,0 +1,198 @@
+#include "pipeline/records.h"
+
+#include "core/iso_time.h"
+#include "core/uuid.h"
+
+namespace baraza {
+
+std::string upsertContact(soci::session& sql, const std::string& tenant,
+                          const std::string& channel_type, const nlohmann::json& from) {
+  auto field = [&](const char* name) {
+    return from.is_object() && from.contains(name) && from[name].is_string()
+               ? from[name].get<std::string>()
+               : std::string();
+  };
+  std::string user_id = field("user_id"), wa_id = field("wa_id"), phone = field("phone"),
+              username = field("username"), name = field("profile_name");
+  if (phone.empty())
+    phone = wa_id;
+  std::string id;
+  soci::indicator ii = soci::i_null;
+  if (!user_id.empty()) {
+    sql << "SELECT CAST(id AS TEXT) FROM contacts WHERE tenant_id = :t AND channel_type = :c AND "
+           "business_user_id = :u",
+        soci::use(tenant), soci::use(channel_type), soci::use(user_id), soci::into(id, ii);
+  }
+  if (ii != soci::i_ok && !wa_id.empty()) {
+    sql << "SELECT CAST(id AS TEXT) FROM contacts WHERE tenant_id = :t AND channel_type = :c AND "
+           "wa_id = :w",
+        soci::use(tenant), soci::use(channel_type), soci::use(wa_id), soci::into(id, ii);
+  }
+  auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
+  soci::indicator ui = ind(user_id), wi = ind(wa_id), pi = ind(phone), ni = ind(username),
+                  pni = ind(name);
+  std::string now = isoNowMicros();
+  if (ii == soci::i_ok) {
+    // What is known stays known: a later event without a field does not erase it.
+    sql << "UPDATE contacts SET business_user_id = COALESCE(:u, business_user_id), wa_id = "
+           "COALESCE(:w, wa_id), phone = COALESCE(:p, phone), username = COALESCE(:n, "
+           "username), profile_name = COALESCE(:pn, profile_name), last_seen_at = :now WHERE "
+           "tenant_id = :t AND CAST(id AS TEXT) = :i",
+        soci::use(user_id, ui), soci::use(wa_id, wi), soci::use(phone, pi), soci::use(username, ni),
+        soci::use(name, pni), soci::use(now), soci::use(tenant), soci::use(id);
+    return id;
+  }
+  id = newUuid();
+  sql << "INSERT INTO contacts (tenant_id, id, channel_type, wa_id, phone, business_user_id, "
+         "username, profile_name, first_seen_at, last_seen_at) VALUES (:t, :i, :c, :w, :p, :u, "
+         ":n, :pn, :now, :now2)",
+      soci::use(tenant), soci::use(id), soci::use(channel_type), soci::use(wa_id, wi),
+      soci::use(phone, pi), soci::use(user_id, ui), soci::use(username, ni), soci::use(name, pni),
+      soci::use(now), soci::use(now);
+  return id;
+}
+
+std::optional<ConversationRow> readConversation(soci::session& sql, const std::string& tenant,
+                                                const std::string& id) {
+  ConversationRow c;
+  soci::indicator ai = soci::i_null, ati = soci::i_null, wi = soci::i_null;
+  sql << "SELECT CAST(id AS TEXT), status, assigned_to, CAST(assigned_at AS TEXT), "
+         "CAST(window_expires_at AS TEXT) FROM conversations WHERE tenant_id = :t AND "
+         "CAST(id AS TEXT) = :i",
+      soci::use(tenant), soci::use(id), soci::into(c.id), soci::into(c.status),
+      soci::into(c.assigned_to, ai), soci::into(c.assigned_at, ati),
+      soci::into(c.window_expires_at, wi);
+  if (!sql.got_data())
+    return std::nullopt;
+  if (ai != soci::i_ok)
+    c.assigned_to.clear();
+  if (ati != soci::i_ok)
+    c.assigned_at.clear();
+  if (wi != soci::i_ok)
+    c.window_expires_at.clear();
+  return c;
+}
+
+ConversationRow touchConversation(soci::session& sql, Dialect d, const std::string& tenant,
+                                  const std::string& contact_id, const std::string& account_id,
+                                  const std::string& inbound_at) {
+  std::string id;
+  soci::indicator ii = soci::i_null;
+  sql << "SELECT CAST(id AS TEXT) FROM conversations WHERE tenant_id = :t AND contact_id = :c "
+         "AND channel_account_id = :a AND status <> 'closed' ORDER BY last_message_at DESC",
+      soci::use(tenant), soci::use(contact_id), soci::use(account_id), soci::into(id, ii);
+  auto at = parseIsoUtc(inbound_at);
+  std::string window = formatIsoUtc((at ? *at : std::time(nullptr)) + 24 * 3600);
+  if (ii != soci::i_ok) {
+    id = newUuid();
+    sql << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id, "
+           "window_expires_at, started_at, last_message_at) VALUES (:t, :i, :c, :a, :w, :s, :l)",
+        soci::use(tenant), soci::use(id), soci::use(contact_id), soci::use(account_id),
+        soci::use(window), soci::use(inbound_at), soci::use(inbound_at);
+  } else {
+    // Messages may be processed out of Meta's order after retries: the window only grows.
+    std::string later = d == Dialect::kSqlite ? "MAX(COALESCE(window_expires_at, ''), :w)"
+                                              : "GREATEST(window_expires_at, CAST(:w AS "
+                                                "TIMESTAMPTZ))";
+    std::string last = d == Dialect::kSqlite ? "MAX(last_message_at, :l)"
+                                             : "GREATEST(last_message_at, CAST(:l AS "
+                                               "TIMESTAMPTZ))";
+    sql << "UPDATE conversations SET window_expires_at = " + later + ", last_message_at = " + last +
+               " WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
+        soci::use(window), soci::use(inbound_at), soci::use(tenant), soci::use(id);
+  }
+  return *readConversation(sql, tenant, id);
+}
+
+std::string messageText(const nlohmann::json& e) {
+  auto str = [](const nlohmann::json& obj, const char* name) {
+    return obj.is_object() && obj.contains(name) && obj[name].is_string()
+               ? obj[name].get<std::string>()
+               : std::string();
+  };
+  std::string text = str(e, "text");
+  if (text.empty() && e.contains("media"))
+    text = str(e["media"], "caption");
+  if (text.empty() && e.contains("interactive"))
+    text = str(e["interactive"], "title");
+  if (text.empty() && e.contains("button"))
+    text = str(e["button"], "text");
+  return text;
+}
+
+std::pair<std::string, bool> insertInboundMessage(soci::session& sql, const std::string& tenant,
+                                                  const std::string& conversation_id,
+                                                  const std::string& contact_id,
+                                                  const nlohmann::json& event) {
+  std::string wamid = event.value("id", "");
+  std::string existing;
+  soci::indicator ei = soci::i_null;
+  sql << "SELECT CAST(id AS TEXT) FROM messages WHERE tenant_id = :t AND direction = 'inbound' "
+         "AND channel_message_id = :m",
+      soci::use(tenant), soci::use(wamid), soci::into(existing, ei);
+  if (ei == soci::i_ok)
+    return {existing, false};
+  std::string id = newUuid(), type = event.value("type", "unknown"), text = messageText(event);
+  std::string payload = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  soci::indicator ti = text.empty() ? soci::i_null : soci::i_ok;
+  std::string now = isoNowMicros();
+  sql << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
+         "channel_message_id, message_type, body, payload, status, created_at, updated_at) "
+         "VALUES (:t, :i, :cv, :ct, 'inbound', :m, :ty, :b, :p, 'received', :n, :n2)",
+      soci::use(tenant), soci::use(id), soci::use(conversation_id), soci::use(contact_id),
+      soci::use(wamid), soci::use(type), soci::use(text, ti), soci::use(payload), soci::use(now),
+      soci::use(now);
+  return {id, true};
+}
+
+int statusRank(const std::string& status) {
+  if (status == "queued")
+    return 0;
+  if (status == "sent")
+    return 1;
+  if (status == "delivered")
+    return 2;
+  if (status == "read")
+    return 3;
+  if (status == "played")
+    return 4;
+  return -1;
+}
+
+}  // namespace baraza
+
+namespace baraza {
+
+bool applyStatus(soci::session& sql, const std::string& tenant, const std::string& wamid,
+                 const std::string& status, const nlohmann::json& event) {
+  std::string id, current;
+  soci::indicator ii = soci::i_null;
+  sql << "SELECT CAST(id AS TEXT), status FROM messages WHERE tenant_id = :t AND direction = "
+         "'outbound' AND channel_message_id = :m",
+      soci::use(tenant), soci::use(wamid), soci::into(id, ii), soci::into(current);
+  if (ii != soci::i_ok)
+    return false;
+  if (current == "failed")
+    return true;  // final
+  std::string now = isoNowMicros();
+  if (status == "failed") {
+    std::string code, text;
+    if (event.contains("errors") && event["errors"].is_array() && !event["errors"].empty()) {
+      const auto& e = event["errors"][0];
+      code = e.contains("code") ? e["code"].dump() : "";
+      text = e.value("title", e.value("message", std::string()));
+    }
+    sql << "UPDATE messages SET status = 'failed', error_code = :c, error_message = :e, "
+           "updated_at = :n WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
+        soci::use(code), soci::use(text), soci::use(now), soci::use(tenant), soci::use(id);
+    return true;
+  }
+  if (statusRank(status) > statusRank(current)) {
+    sql << "UPDATE messages SET status = :s, updated_at = :n WHERE tenant_id = :t AND "
+           "CAST(id AS TEXT) = :i",
+        soci::use(status), soci::use(now), soci::use(tenant), soci::use(id);
+  }
+  return true;
+}
+
+}  // namespace baraza
