@@ -23,7 +23,8 @@ CREATE TABLE inbox_events (
   done_ms          BIGINT,
   UNIQUE (channel_type, account_id, dedupe_key)
 );
-CREATE INDEX inbox_events_ready ON inbox_events (next_attempt_ms, id)
+-- Work is claimed oldest first among the unfinished: a short index, whatever the table's size.
+CREATE INDEX inbox_events_ready ON inbox_events (id)
   WHERE status IN ('pending', 'processing');
 CREATE INDEX inbox_events_order ON inbox_events (order_key, id)
   WHERE status IN ('pending', 'processing');

@@ -76,9 +76,39 @@ HttpResponse replayEvent(AdminRequest& r) {
   return jsonReply(202, {{"id", id}, {"status", "pending"}});
 }
 
+// GET /pipeline/stats (operator): queue depths across every tenant and process, and the
+// counts a load test checks afterwards (every accepted message stored once, answered once).
+HttpResponse pipelineStats(AdminRequest& r) {
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants);
+  soci::session& sql = tx.sql();
+  auto byStatus = [&](const std::string& table) {
+    json out = json::object();
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT status, COUNT(*) FROM " + table + " GROUP BY status");
+    for (const auto& row : rows)
+      out[row.get<std::string>(0)] = rowInt(row, 1);
+    return out;
+  };
+  json inbox = byStatus("inbox_events"), outbox = byStatus("outbox_messages");
+  long long inbound = 0, distinct_inbound = 0, outbound = 0, replied = 0;
+  sql << "SELECT COUNT(*), COUNT(DISTINCT channel_message_id) FROM messages WHERE direction = "
+         "'inbound'",
+      soci::into(inbound), soci::into(distinct_inbound);
+  sql << "SELECT COUNT(*), COUNT(DISTINCT in_reply_to) FROM messages WHERE direction = "
+         "'outbound'",
+      soci::into(outbound), soci::into(replied);
+  return jsonReply(200, {{"inbox", inbox},
+                         {"outbox", outbox},
+                         {"inbound_messages", inbound},
+                         {"distinct_inbound_messages", distinct_inbound},
+                         {"outbound_messages", outbound},
+                         {"inbound_messages_answered", replied}});
+}
+
 }  // namespace
 
 void addInboxRoutes(std::vector<AdminRoute>& routes) {
+  routes.push_back({"GET", "pipeline/stats", Access::kOperatorOnly, pipelineStats});
   routes.push_back({"GET", "inbox", Access::kOperatorOnly, listInbox});
   routes.push_back({"POST", "inbox/{id}/replay", Access::kOperatorOnly, replayEvent});
 }

@@ -92,7 +92,11 @@ bool OutboxSender::claimOne(Row& row) {
                                pick +
                                ") RETURNING CAST(tenant_id AS TEXT), CAST(id AS TEXT), "
                                "CAST(message_id AS TEXT), CAST(channel_account_id AS TEXT), "
-                               "recipient, request, attempts",
+                               "recipient, request, attempts, (SELECT COALESCE(CAST("
+                               "c.window_expires_at AS TEXT), '') FROM messages m JOIN "
+                               "conversations c ON c.tenant_id = m.tenant_id AND c.id = "
+                               "m.conversation_id WHERE m.tenant_id = outbox_messages.tenant_id "
+                               "AND m.id = outbox_messages.message_id)",
        soci::use(lock), soci::use(now), soci::use(now));
   bool found = false;
   for (const auto& r : rows) {
@@ -184,18 +188,7 @@ void OutboxSender::send(const Row& row) {
   long long now = clock_();
 
   // The 24-hour customer-service window: outside it only a template may go.
-  std::string window;
-  {
-    TenantScope tx(db_, row.tenant_id);
-    soci::indicator wi = soci::i_null;
-    tx.sql() << "SELECT CAST(c.window_expires_at AS TEXT) FROM messages m JOIN conversations c "
-                "ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id WHERE m.tenant_id = "
-                ":t AND CAST(m.id AS TEXT) = :i",
-        soci::use(row.tenant_id), soci::use(row.message_id), soci::into(window, wi);
-    if (wi != soci::i_ok)
-      window.clear();
-  }
-  auto expires = parseIsoUtc(window);
+  auto expires = parseIsoUtc(row.window_expires_at);
   bool outside = expires && now / 1000 > *expires;
   std::string tmpl = tenant->settings.value("reengagement_template", std::string());
   if (outside && request.value("kind", "") != "template") {

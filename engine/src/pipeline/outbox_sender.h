@@ -42,6 +42,7 @@ class OutboxSender {
   struct Row {
     std::string tenant_id, id, message_id, account_id, recipient, request;
     int attempts = 0;
+    std::string window_expires_at;  // the conversation's, read with the claim
   };
   bool claimOne(Row& row);
   void send(const Row& row);

@@ -239,24 +239,24 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   if (!account)
     throw std::runtime_error("tenant " + tenant.slug + " has no channel account");
 
-  // 1. The records, committed whatever happens next.
-  std::string contact_id, message_id;
-  ConversationRow conversation;
-  bool is_new = false;
-  {
-    TenantScope tx(db_, tenant.id, true);
-    soci::session& sql = tx.sql();
-    contact_id = upsertContact(sql, tenant.id, str(event, "channel"),
-                               event.contains("from") ? event["from"] : json());
-    conversation = touchConversation(sql, db_.dialect(), tenant.id, contact_id, account->id,
-                                     eventTime(event, started));
-    std::tie(message_id, is_new) =
-        insertInboundMessage(sql, tenant.id, conversation.id, contact_id, event);
-    tx.commit();
-  }
-  metrics.counterAdd("baraza_messages_total", {{"direction", "inbound"}});
+  // One transaction for the records, the reply and the event's completion: a crash before
+  // its commit redoes the whole step, after it never repeats it; the unique in_reply_to refuses
+  // a second reply. The strategies run inside it: today's are in-process and take
+  // microseconds. (A strategy that waits on the network, such as an AI provider, must decide
+  // between two transactions instead, or it would hold the tenant's rows, and SQLite's single
+  // writer, for its whole call.)
+  TenantScope tx(db_, tenant.id, true);
+  soci::session& sql = tx.sql();
+  std::string contact_id = upsertContact(sql, tenant.id, str(event, "channel"),
+                                         event.contains("from") ? event["from"] : json());
+  ConversationRow conversation = touchConversation(sql, db_.dialect(), tenant.id, contact_id,
+                                                   account->id, eventTime(event, started));
+  auto [message_id, is_new] =
+      insertInboundMessage(sql, tenant.id, conversation.id, contact_id, event);
+  if (is_new)
+    metrics.counterAdd("baraza_messages_total", {{"direction", "inbound"}});
 
-  // 2. Whether the bot answers at all.
+  // Whether the bot answers at all.
   const json& s = tenant.settings;
   std::string silent;
   if (!tenant.active)
@@ -289,10 +289,6 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       silent = "no_strategy_answered";
   }
 
-  // 3. The reply and the event's completion, in one transaction: a crash before it redoes
-  // the step, after it never repeats it; the unique in_reply_to refuses a second reply.
-  TenantScope tx(db_, tenant.id, true);
-  soci::session& sql = tx.sql();
   if (decision) {
     long long exists = 0;
     sql << "SELECT COUNT(*) FROM outbox_messages WHERE tenant_id = :t AND in_reply_to = :m",

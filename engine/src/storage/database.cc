@@ -165,8 +165,21 @@ bool Database::ping() {
   }
 }
 
+namespace {
+
+std::unique_lock<std::timed_mutex> sqliteWriteLock(Database& db, bool write) {
+  if (!write || db.dialect() != Dialect::kSqlite)
+    return {};
+  std::unique_lock lock(db.sqliteWriter(), std::defer_lock);
+  if (!lock.try_lock_for(db.leaseTimeout()))
+    throw StorageError("the database is busy: no write turn within the lease timeout");
+  return lock;
+}
+
+}  // namespace
+
 TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
-    : lease_(db.lease()), dialect_(db.dialect()) {
+    : write_lock_(sqliteWriteLock(db, write)), lease_(db.lease()), dialect_(db.dialect()) {
   if (!lease_)
     throw StorageError("no database connection free");
   soci::session& sql = **lease_;
@@ -200,6 +213,8 @@ TenantScope::~TenantScope() {
 void TenantScope::commit() {
   Database::execScript(**lease_, dialect_, "COMMIT");
   done_ = true;
+  if (write_lock_.owns_lock())
+    write_lock_.unlock();
 }
 
 void Database::execScript(soci::session& session, Dialect dialect, const std::string& sql) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -65,6 +66,11 @@ class Database {
   // Waits at most the lease timeout for a free session; nullopt when none came.
   std::optional<Lease> lease();
 
+  // SQLite has one writer: write transactions of this process take this first, so they queue
+  // here instead of sleeping in SQLite's busy handler (whose back-off adds milliseconds).
+  std::timed_mutex& sqliteWriter() { return sqlite_writer_; }
+  std::chrono::milliseconds leaseTimeout() const { return lease_timeout_; }
+
   // True when a trivial query succeeds (reconnecting a dropped connection once).
   bool ping();
 
@@ -79,6 +85,7 @@ class Database {
   std::string display_url_;
   std::chrono::milliseconds lease_timeout_;
   std::unique_ptr<soci::connection_pool> pool_;
+  std::timed_mutex sqlite_writer_;
 };
 
 // One transaction acting for one tenant, or for all of them (kAllTenants: operator work such as
@@ -102,6 +109,7 @@ class TenantScope {
   void commit();
 
  private:
+  std::unique_lock<std::timed_mutex> write_lock_;  // SQLite write transactions only
   std::optional<Database::Lease> lease_;
   Dialect dialect_;
   bool done_ = false;

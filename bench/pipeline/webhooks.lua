@@ -1,0 +1,49 @@
+-- wrk script: POSTs pre-signed webhooks from webhooks.tsv (each thread its own share), once
+-- each; with RATE set, each connection paces itself so the total is about RATE per second.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local file = os.getenv("WEBHOOKS") or "webhooks.tsv"
+  local nthreads = tonumber(os.getenv("THREADS") or "1")
+  bodies, sigs = {}, {}
+  local i = 0
+  for line in io.lines(file) do
+    if i % nthreads == id then
+      local tab = line:find("\t", 1, true)
+      sigs[#sigs + 1] = line:sub(1, tab - 1)
+      bodies[#bodies + 1] = line:sub(tab + 1)
+    end
+    i = i + 1
+  end
+  next_index = 1
+  local rate = tonumber(os.getenv("RATE") or "0")
+  local conns = tonumber(os.getenv("CONNECTIONS") or "1")
+  gap_ms = rate > 0 and (conns * 1000.0 / rate) or 0
+end
+
+function delay()
+  return gap_ms
+end
+
+function request()
+  local n = next_index
+  if n > #bodies then
+    n = #bodies  -- out of fresh bodies: the last one again (a duplicate, counted apart)
+  end
+  next_index = next_index + 1
+  return wrk.format("POST", "/webhook/whatsapp",
+    {["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = sigs[n]}, bodies[n])
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
+end
