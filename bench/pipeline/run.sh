@@ -23,7 +23,7 @@ chmod 755 "$work"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   [[ -d "$work/pg" ]] && tools/throwaway-postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -32,7 +32,7 @@ trap cleanup EXIT
 echo "generating $count signed webhooks for $tenants tenants..."
 build/bench/webhook_gen "$work" "$tenants" "$count" "$secret"
 
-sleep infinity | build/bench/bench_mock_graph > "$work/mock.port" &
+build/bench/bench_mock_graph > "$work/mock.port" &
 pids+=($!)
 for _ in $(seq 1 50); do [[ -s "$work/mock.port" ]] && break; sleep 0.1; done
 mock="http://127.0.0.1:$(cat "$work/mock.port")"

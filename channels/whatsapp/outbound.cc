@@ -1,4 +1,5 @@
 // WhatsAppChannel's outbound half: sending through the Graph API and fetching inbound media.
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -174,6 +175,14 @@ int WhatsAppChannel::send(std::string_view request, char* out, size_t cap) {
   if (!built.ok) {
     count("baraza_whatsapp_sends_total", "result=invalid");
     return finish(invalid(built.error), out, cap, 1);
+  }
+  if (config_.dry_run) {
+    static std::atomic<long long> sequence{0};
+    std::string id = "wamid.DRYRUN-" + std::to_string(++sequence);
+    log(BARAZA_LOG_INFO, "dry run: POST /" + config_.api_version + "/" + a.phone_number_id +
+                             "/messages " + built.body.dump() + " -> " + id);
+    count("baraza_whatsapp_sends_total", "result=dry_run");
+    return finish({{"ok", true}, {"id", id}, {"dry_run", true}}, out, cap, 0);
   }
   GraphResponse r = graph_.postJson(a.phone_number_id + "/messages", built.body.dump(), a.token);
   if (r.http_status >= 200 && r.http_status < 300) {

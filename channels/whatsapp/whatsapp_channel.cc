@@ -70,6 +70,7 @@ ChannelConfig ChannelConfig::fromJson(const nlohmann::json& values) {
   c.connect_timeout_ms = values.value("connect_timeout_ms", 3000L);
   c.request_timeout_ms = values.value("request_timeout_ms", 10000L);
   c.media_max_bytes = values.value("media_max_bytes", 104857600LL);
+  c.dry_run = values.value("dry_run", false);
   if (c.connect_timeout_ms < 1 || c.request_timeout_ms < 1 || c.media_max_bytes < 1) {
     throw std::invalid_argument("timeouts and media_max_bytes must be positive");
   }

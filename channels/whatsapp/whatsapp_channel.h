@@ -24,6 +24,7 @@ struct ChannelConfig {
   long connect_timeout_ms = 3000;
   long request_timeout_ms = 10000;
   long long media_max_bytes = 104857600;
+  bool dry_run = false;  // sends are logged and answered with a made-up id, never made
 
   // From the validated JSON the host hands to create(); throws std::invalid_argument naming
   // the problem (a repeated app name, an app without its secret).

@@ -22,6 +22,9 @@ const baraza_config_key kConfigKeys[] = {
      "Graph API whole-request timeout; a timed-out send is retried later."},
     {"media_max_bytes", BARAZA_CONFIG_INT, "104857600",
      "Largest inbound media file fetched; larger ones are refused as media_too_large."},
+    {"dry_run", BARAZA_CONFIG_BOOL, "false",
+     "Log each send (without its token) and answer it with a made-up id instead of calling "
+     "the Graph API: for demos and first runs without credentials."},
     {"apps", BARAZA_CONFIG_OBJECT_LIST, nullptr,
      "The Meta apps whose webhooks this engine receives; POST /webhook/whatsapp/NAME picks one."},
     {"apps[].name", BARAZA_CONFIG_STRING, "default",

@@ -226,9 +226,10 @@ TEST_P(Pipeline, OneContactsMessagesAreAnsweredInOrder) {
   Database db(target_->adminUrl(), 1, std::chrono::milliseconds(2000));
   TenantScope tx(db, TenantScope::kAllTenants);
   soci::rowset<std::string> rows =
-      (tx.sql().prepare << "SELECT i.channel_message_id FROM outbox_messages o JOIN messages i ON "
-                           "i.tenant_id = o.tenant_id AND i.id = o.in_reply_to WHERE o.recipient = "
-                           "'254711000111' ORDER BY o.created_ms, o.id");
+      (tx.sql().prepare << "SELECT i.channel_message_id FROM messages o JOIN messages i ON "
+                           "i.tenant_id = o.tenant_id AND i.id = o.in_reply_to JOIN contacts k ON "
+                           "k.tenant_id = o.tenant_id AND k.id = o.contact_id WHERE k.wa_id = "
+                           "'254711000111' ORDER BY o.created_at");
   std::vector<std::string> order(rows.begin(), rows.end());
   std::vector<std::string> expected;
   for (const auto& [id, text] : batch)
@@ -342,6 +343,20 @@ TEST_P(Pipeline, AnUnknownNumberIsStoredUnroutedAndAHumanSilencesTheBot) {
   }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(messageSends(), 1u) << "the bot stays silent while a human has the conversation";
+}
+
+TEST_P(Pipeline, SimulateQueuesAMessageTheRunningEngineAnswers) {
+  start();
+  auto r = runBaraza(
+      {"simulate", "--tenant", "duka", "--from", "254733000333", "--wait", "Habari", "yenu?"},
+      env_);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("reply (sent): Asante! We will reply soon."), std::string::npos) << r.out;
+  ASSERT_EQ(messageSends(), 1u);
+  EXPECT_EQ(json::parse(graph_.requests()[0].body)["to"], "254733000333");
+  auto unknown = runBaraza({"simulate", "--tenant", "nobody", "hi"}, env_);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("no tenant 'nobody'"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, Pipeline,

@@ -62,6 +62,13 @@ const std::map<std::string, Command>& commands() {
         "one transaction, then retires the older keys: values still sealed under a retired\n"
         "key fail loudly. Back up the key file afterwards.",
         true, false}},
+      {"simulate",
+       {"queue a customer's message to a tenant, as if Meta had delivered it",
+        "baraza simulate [--config FILE] --tenant SLUG [--from WA_ID] [--wait] TEXT...\n\n"
+        "Puts a text message from WA_ID (default 254700000001) to the tenant's first active\n"
+        "number into the inbox the running engine processes, exactly as a webhook would.\n"
+        "With --wait, waits up to 15 s for the reply and prints it.",
+        true, false}},
       {"version", {"print the version", "baraza version", false, false}},
   };
   return table;
@@ -121,6 +128,7 @@ int runCli(int argc, char** argv) {
   std::string config_file;
   bool status = false;
   std::vector<std::string> files;
+  SimulateOptions simulate;
   size_t first = 1;
   if (name == "tenant" || name == "keys") {
     const char* verb = name == "tenant" ? "import" : "rotate";
@@ -149,9 +157,20 @@ int runCli(int argc, char** argv) {
       status = true;
     } else if (name == "tenant" && !a.empty() && a[0] != '-') {
       files.push_back(a);
+    } else if (name == "simulate" && (a == "--tenant" || a == "--from")) {
+      if (i + 1 >= args.size())
+        return usageError("simulate: " + a + " needs a value");
+      (a == "--tenant" ? simulate.tenant : simulate.from) = args[++i];
+    } else if (name == "simulate" && a == "--wait") {
+      simulate.wait = true;
+    } else if (name == "simulate" && !a.empty() && a[0] != '-') {
+      simulate.text += (simulate.text.empty() ? "" : " ") + a;
     } else {
       return usageError(name + ": unexpected argument '" + a + "'");
     }
+  }
+  if (name == "simulate" && (simulate.tenant.empty() || simulate.text.empty())) {
+    return usageError("simulate: give --tenant SLUG and the message text");
   }
   if (name == "tenant" && files.empty()) {
     return usageError("tenant import: name at least one TENANT.yaml");
@@ -176,6 +195,8 @@ int runCli(int argc, char** argv) {
       return tenantImportCommand(config, files);
     if (name == "keys")
       return keysRotateCommand(config);
+    if (name == "simulate")
+      return simulateCommand(config, simulate);
   } catch (const std::exception& e) {
     return runtimeError(e.what());
   }

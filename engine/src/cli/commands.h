@@ -14,6 +14,14 @@ int configDocsCommand(const EngineConfig& config);
 int keysRotateCommand(const EngineConfig& config);
 int tenantImportCommand(const EngineConfig& config, const std::vector<std::string>& files);
 
+struct SimulateOptions {
+  std::string tenant;
+  std::string from = "254700000001";
+  std::string text;
+  bool wait = false;
+};
+int simulateCommand(const EngineConfig& config, const SimulateOptions& options);
+
 // Applies the log.* keys; throws ConfigError on a bad level or format.
 void applyLogConfig(const EngineConfig& config);
 

@@ -1,0 +1,105 @@
+#include "pipeline/inbox.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/metrics.h"
+#include "storage/migrator.h"
+#include "support/test_env.h"
+
+namespace baraza {
+namespace {
+
+nlohmann::json message(const std::string& wamid, const std::string& from) {
+  return {{"channel", "whatsapp"},
+          {"kind", "message"},
+          {"account", {{"phone_number_id", "119"}}},
+          {"id", wamid},
+          {"dedupe_key", "message:" + wamid},
+          {"from", {{"wa_id", from}}}};
+}
+
+class InboxStore : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    target_ = std::make_unique<test::DialectDatabase>(GetParam());
+    db_ = std::make_unique<Database>(target_->url(), 4, std::chrono::milliseconds(5000));
+    Migrator(*db_, embeddedMigrations(GetParam())).apply();
+  }
+  long long count(const std::string& sql) {
+    TenantScope tx(*db_, TenantScope::kAllTenants);
+    long long n = 0;
+    tx.sql() << sql, soci::into(n);
+    return n;
+  }
+  std::unique_ptr<test::DialectDatabase> target_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(InboxStore, ConcurrentRequestsShareTransactionsAndDuplicatesAddNothing) {
+  Inbox inbox(*db_, systemNowMs, {2000, 2000});
+  auto& metrics = MetricsRegistry::global();
+  double commits = metrics.value("baraza_inbox_commits_total", {});
+  std::vector<std::thread> senders;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 16; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        std::string problem;
+        // Every message twice: once here, once by the next thread.
+        auto a = inboxEventFrom(message("w" + std::to_string(t * 10 + i), "c" + std::to_string(t)),
+                                problem);
+        auto b = inboxEventFrom(
+            message("w" + std::to_string(((t + 1) % 16) * 10 + i), "c" + std::to_string(t)),
+            problem);
+        ok += inbox.store({*a, *b});
+      }
+    });
+  }
+  for (auto& s : senders)
+    s.join();
+  EXPECT_EQ(ok, 160);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events"), 160) << "320 stored, 160 distinct";
+  double used = metrics.value("baraza_inbox_commits_total", {}) - commits;
+  EXPECT_LT(used, 160) << "requests waiting together shared a transaction";
+}
+
+TEST_P(InboxStore, AFailedCommitRefusesTheWholeRequest) {
+  Inbox inbox(*db_, systemNowMs);
+  {
+    Database owner(target_->adminUrl(), 1, std::chrono::milliseconds(2000));
+    TenantScope tx(owner, TenantScope::kAllTenants, true);
+    tx.sql() << "ALTER TABLE inbox_events RENAME TO inbox_events_gone";
+    tx.commit();
+  }
+  std::string problem;
+  auto e = inboxEventFrom(message("w1", "c1"), problem);
+  EXPECT_FALSE(inbox.store({*e})) << "the webhook gets a 503 and Meta delivers again";
+}
+
+TEST(InboxEvent, NeedsItsRoutingFieldsAndOrdersByContact) {
+  std::string problem;
+  EXPECT_FALSE(inboxEventFrom(nlohmann::json::array(), problem));
+  EXPECT_FALSE(inboxEventFrom({{"channel", "whatsapp"}, {"kind", "message"}}, problem));
+  EXPECT_NE(problem.find("phone_number_id"), std::string::npos);
+  auto a = inboxEventFrom(message("w1", "alice"), problem);
+  auto b = inboxEventFrom(message("w2", "alice"), problem);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->order_key, b->order_key);
+  nlohmann::json error{{"channel", "whatsapp"},
+                       {"kind", "error"},
+                       {"account", {{"phone_number_id", "119"}}},
+                       {"errors", {1}}};
+  auto e = inboxEventFrom(error, problem);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->dedupe_key.rfind("error:sha256:", 0), 0u) << "errors carry no id: their hash";
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, InboxStore,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
+
+}  // namespace
+}  // namespace baraza
