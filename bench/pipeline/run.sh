@@ -89,7 +89,7 @@ echo "draining..."
 start=$(date +%s)
 while :; do
   s=$(stats)
-  busy=$(echo "$s" | grep -o '"\(pending\|processing\|sending\)":[0-9]*' | awk -F: '{n += $2} END {print n + 0}')
+  busy=$(echo "$s" | { grep -o '"\(pending\|processing\|sending\)":[0-9]*' || true; } | awk -F: '{n += $2} END {print n + 0}')
   [[ "$busy" == 0 ]] && break
   (( $(date +%s) - start > ${DRAIN_LIMIT_S:-600} )) && { echo "not drained in time"; break; }
   (( ($(date +%s) - start) % 10 == 0 )) && echo "  still busy: $busy"

@@ -2,32 +2,13 @@
 // of signed webhooks, one per line as "SIGNATURE<TAB>BODY", each a text message with a unique id
 // from a unique sender to one of the tenants' numbers.
 // Usage: webhook_gen DIR TENANTS WEBHOOKS APP_SECRET
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <string>
 
-namespace {
-
-std::string sign(const std::string& secret, const std::string& body) {
-  unsigned char digest[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &len);
-  std::string out = "sha256=";
-  char hex[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(hex, sizeof(hex), "%02x", digest[i]);
-    out += hex;
-  }
-  return out;
-}
-
-}  // namespace
+#include "support/meta_signature.h"
 
 int main(int argc, char** argv) {
   if (argc != 5) {
@@ -56,7 +37,7 @@ int main(int argc, char** argv) {
         R"("}],"messages":[{"from":")" + from + R"(","id":"wamid.BENCH-IN-)" + std::to_string(i) +
         R"(","timestamp":")" + std::to_string(now) +
         R"(","type":"text","text":{"body":"Habari, how much is a guitar?"}}]}}]}]})";
-    out << sign(secret, body) << '\t' << body << '\n';
+    out << baraza::test::metaSignature(secret, body) << '\t' << body << '\n';
   }
   return 0;
 }

@@ -1,19 +1,17 @@
 // The message pipeline end to end, over real HTTP: Meta's signed webhooks into the real engine
 // process, replies out to a mock Graph API, on SQLite and on PostgreSQL.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <signal.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <thread>
 
 #include "storage/database.h"
 #include "support/engine_process.h"
 #include "support/http_client.h"
+#include "support/meta_signature.h"
 #include "support/mock_graph.h"
 #include "support/test_env.h"
 
@@ -27,17 +25,7 @@ const std::string kOperator = "pipeline-operator-token";
 const std::string kNumber = "5551000";
 
 std::string sign(const std::string& body) {
-  unsigned char digest[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &len);
-  std::string out = "sha256=";
-  char hex[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(hex, sizeof(hex), "%02x", digest[i]);
-    out += hex;
-  }
-  return out;
+  return metaSignature(kSecret, body);
 }
 
 // Meta's webhook with one text message per (wamid, text), all from `from`.

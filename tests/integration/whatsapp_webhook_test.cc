@@ -12,6 +12,7 @@
 #include "storage/database.h"
 #include "support/engine_process.h"
 #include "support/http_client.h"
+#include "support/meta_signature.h"
 #include "support/test_env.h"
 
 namespace baraza::test {
@@ -25,21 +26,8 @@ std::string readFixture(const std::string& name) {
 }
 
 // The app secret is "key" (from a file), so signatures can be pinned to a published HMAC vector
-// instead of being computed by the code under test; other bodies are signed with OpenSSL here.
-std::string metaSignature(const std::string& secret, const std::string& body) {
-  unsigned char digest[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &len);
-  std::string out = "sha256=";
-  char hex[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(hex, sizeof(hex), "%02x", digest[i]);
-    out += hex;
-  }
-  return out;
-}
-
+// instead of being computed by the code under test; other bodies are signed by
+// support/meta_signature (OpenSSL).
 class WhatsAppWebhook : public ::testing::Test {
  protected:
   void SetUp() override {

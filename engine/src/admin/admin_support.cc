@@ -99,6 +99,46 @@ std::optional<std::vector<std::string>> readCursor(const HttpRequest& req, size_
   return key;
 }
 
+std::optional<HttpResponse> readPage(const HttpRequest& req, long long fallback, long long max,
+                                     size_t key_parts, PageRequest& page) {
+  if (auto bad = readLimit(req, fallback, max, page.limit))
+    return bad;
+  std::optional<HttpResponse> error;
+  auto key = readCursor(req, key_parts, error);
+  if (!key)
+    return error;
+  page.after = *key;
+  return std::nullopt;
+}
+
+json fetchPage(soci::session& sql, const std::string& text, const std::vector<std::string>& params,
+               long long limit, const std::function<json(const soci::row&)>& to_json,
+               const std::vector<size_t>& key_columns, json& next_cursor) {
+  soci::statement st = (sql.prepare << text);
+  for (const auto& p : params)
+    st.exchange(soci::use(p));
+  long long fetch = limit + 1;
+  st.exchange(soci::use(fetch));
+  soci::row row;
+  st.exchange(soci::into(row));
+  st.define_and_bind();
+  st.execute(false);
+  json list = json::array();
+  std::vector<std::string> last;
+  next_cursor = nullptr;
+  while (st.fetch()) {
+    if (static_cast<long long>(list.size()) == limit) {
+      next_cursor = encodeCursor(last);
+      break;
+    }
+    list.push_back(to_json(row));
+    last.clear();
+    for (size_t c : key_columns)
+      last.push_back(row.get_indicator(c) == soci::i_ok ? row.get<std::string>(c) : "");
+  }
+  return list;
+}
+
 std::optional<json> readObject(const HttpRequest& req, const std::vector<std::string>& allowed,
                                std::optional<HttpResponse>& error) {
   json body = json::parse(req.body, nullptr, false);

@@ -97,6 +97,23 @@ std::optional<std::vector<std::string>> decodeCursor(const std::string& cursor, 
 std::optional<std::vector<std::string>> readCursor(const HttpRequest& req, size_t parts,
                                                    std::optional<HttpResponse>& error);
 
+// ?limit= and ?cursor= of a list route.
+struct PageRequest {
+  long long limit = 0;
+  std::vector<std::string> after;  // the cursor's key; empty on the first page
+};
+// Reads both (limit `fallback` when absent, 1 to `max`; a cursor of `key_parts` parts); a 400
+// naming the parameter otherwise.
+std::optional<HttpResponse> readPage(const HttpRequest& req, long long fallback, long long max,
+                                     size_t key_parts, PageRequest& page);
+
+// Runs `text` (ending in "LIMIT :n") with the string `params` bound in order and then the
+// limit plus one; answers the rows (at most `limit`) through `to_json`, and sets `next_cursor`
+// to the `key_columns` of the last row shown when more remain (else null).
+json fetchPage(soci::session& sql, const std::string& text, const std::vector<std::string>& params,
+               long long limit, const std::function<json(const soci::row&)>& to_json,
+               const std::vector<size_t>& key_columns, json& next_cursor);
+
 // The body as a JSON object whose fields are all in `allowed`; otherwise a 400 in `error`.
 std::optional<json> readObject(const HttpRequest& req, const std::vector<std::string>& allowed,
                                std::optional<HttpResponse>& error);

@@ -58,44 +58,12 @@ json messageJson(const soci::row& r) {
           {"at", r.get<std::string>(13)}};
 }
 
-// Runs `text` (which ends in " LIMIT :n") with the string parameters in order and `limit`.
-template <typename Row>
-json fetchPage(soci::session& sql, const std::string& text, const std::vector<std::string>& params,
-               long long limit, Row to_json, std::vector<std::string>& last_key,
-               const std::vector<size_t>& key_columns, bool& more) {
-  soci::statement st = (sql.prepare << text);
-  for (const auto& p : params)
-    st.exchange(soci::use(p));
-  long long fetch = limit + 1;
-  st.exchange(soci::use(fetch));
-  soci::row row;
-  st.exchange(soci::into(row));
-  st.define_and_bind();
-  st.execute(false);
-  json list = json::array();
-  more = false;
-  while (st.fetch()) {
-    if (static_cast<long long>(list.size()) == limit) {
-      more = true;
-      break;
-    }
-    list.push_back(to_json(row));
-    last_key.clear();
-    for (size_t c : key_columns)
-      last_key.push_back(row.get<std::string>(c));
-  }
-  return list;
-}
-
 // GET .../conversations?status=&assigned=&limit=&cursor=: most recent first.
 HttpResponse listConversations(AdminRequest& r) {
-  long long limit = 0;
-  if (auto bad = readLimit(r.http, 50, 500, limit))
+  PageRequest page;
+  if (auto bad = readPage(r.http, 50, 500, 2, page))
     return *bad;
-  std::optional<HttpResponse> error;
-  auto cursor = readCursor(r.http, 2, error);
-  if (!cursor)
-    return *error;
+  const auto* cursor = &page.after;
   std::string status = r.http.queryParam("status");
   if (!status.empty() && status != "open" && status != "escalated" && status != "closed")
     return invalidField("status", "must be open, escalated or closed");
@@ -111,11 +79,9 @@ HttpResponse listConversations(AdminRequest& r) {
   }
   text += " ORDER BY c.last_message_at DESC, CAST(c.id AS TEXT) DESC LIMIT :n";
   TenantScope tx(r.deps.db, r.tenant->id);
-  std::vector<std::string> last;
-  bool more = false;
-  json list = fetchPage(tx.sql(), text, params, limit, conversationJson, last, {6, 0}, more);
-  return jsonReply(
-      200, {{"conversations", list}, {"next_cursor", more ? json(encodeCursor(last)) : json()}});
+  json next;
+  json list = fetchPage(tx.sql(), text, params, page.limit, conversationJson, {6, 0}, next);
+  return jsonReply(200, {{"conversations", list}, {"next_cursor", next}});
 }
 
 json conversationById(soci::session& sql, const std::string& tenant, const std::string& id) {
@@ -181,13 +147,10 @@ HttpResponse assignConversation(AdminRequest& r, bool assign) {
 
 // GET .../messages?direction=&since=&conversation=&q=&limit=&cursor=: newest first.
 HttpResponse listMessages(AdminRequest& r) {
-  long long limit = 0;
-  if (auto bad = readLimit(r.http, 50, 500, limit))
+  PageRequest page;
+  if (auto bad = readPage(r.http, 50, 500, 2, page))
     return *bad;
-  std::optional<HttpResponse> error;
-  auto cursor = readCursor(r.http, 2, error);
-  if (!cursor)
-    return *error;
+  const auto* cursor = &page.after;
   std::string direction = r.http.queryParam("direction"), since = r.http.queryParam("since");
   std::string conversation = r.http.queryParam("conversation"), q = r.http.queryParam("q");
   if (!direction.empty() && direction != "inbound" && direction != "outbound")
@@ -210,11 +173,9 @@ HttpResponse listMessages(AdminRequest& r) {
   }
   text += " ORDER BY created_at DESC, CAST(id AS TEXT) DESC LIMIT :n";
   TenantScope tx(r.deps.db, r.tenant->id);
-  std::vector<std::string> last;
-  bool more = false;
-  json list = fetchPage(tx.sql(), text, params, limit, messageJson, last, {13, 0}, more);
-  return jsonReply(200,
-                   {{"messages", list}, {"next_cursor", more ? json(encodeCursor(last)) : json()}});
+  json next;
+  json list = fetchPage(tx.sql(), text, params, page.limit, messageJson, {13, 0}, next);
+  return jsonReply(200, {{"messages", list}, {"next_cursor", next}});
 }
 
 }  // namespace

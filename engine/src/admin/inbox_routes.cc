@@ -8,13 +8,11 @@ namespace {
 
 // GET /inbox?status=dead|unrouted|pending&limit=&cursor=: oldest first, with the last error.
 HttpResponse listInbox(AdminRequest& r) {
-  long long limit = 0;
-  if (auto bad = readLimit(r.http, 50, 500, limit))
+  PageRequest page;
+  if (auto bad = readPage(r.http, 50, 500, 1, page))
     return *bad;
-  std::optional<HttpResponse> error;
-  auto cursor = readCursor(r.http, 1, error);
-  if (!cursor)
-    return *error;
+  long long limit = page.limit;
+  const auto* cursor = &page.after;
   std::string status = r.http.queryParam("status");
   if (status.empty())
     status = "dead";

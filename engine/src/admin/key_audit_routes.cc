@@ -112,54 +112,35 @@ json auditPage(AdminRequest& r, soci::session& sql, const std::string& table,
       table +
       " WHERE (:a = '' OR action = :a2) AND (:e = '' OR entity = :e2) AND "
       "(:ei = '' OR entity_id = :ei2)";
-  if (!tenant_id.empty())
+  std::vector<std::string> params = {action, action, entity, entity, entity_id, entity_id};
+  if (!tenant_id.empty()) {
     text += " AND CAST(tenant_id AS TEXT) = :t";
-  std::string at, id;
+    params.push_back(tenant_id);
+  }
   if (!cursor->empty()) {
-    at = (*cursor)[0];
-    id = (*cursor)[1];
     text += " AND (created_at < :c OR (created_at = :c2 AND CAST(id AS TEXT) < :ci))";
+    params.insert(params.end(), {(*cursor)[0], (*cursor)[0], (*cursor)[1]});
   }
   text += " ORDER BY created_at DESC, CAST(id AS TEXT) DESC LIMIT :n";
-  long long fetch = limit + 1;
-  soci::statement st = (sql.prepare << text);
-  for (const std::string* v : {&action, &action, &entity, &entity, &entity_id, &entity_id})
-    st.exchange(soci::use(*v));
-  if (!tenant_id.empty())
-    st.exchange(soci::use(tenant_id));
-  if (!cursor->empty()) {
-    for (const std::string* v : {&at, &at, &id})
-      st.exchange(soci::use(*v));
-  }
-  st.exchange(soci::use(fetch));
-  soci::row row;
-  st.exchange(soci::into(row));
-  st.define_and_bind();
-  st.execute(false);
-  json entries = json::array();
-  std::string next, last_at;
-  auto parsed = [&](size_t i) {
-    if (row.get_indicator(i) != soci::i_ok)
-      return json(nullptr);
-    json v = json::parse(row.get<std::string>(i), nullptr, false);
-    return v.is_discarded() ? json(nullptr) : v;
+  auto entry = [](const soci::row& row) {
+    auto parsed = [&](size_t i) {
+      if (row.get_indicator(i) != soci::i_ok)
+        return json(nullptr);
+      json v = json::parse(row.get<std::string>(i), nullptr, false);
+      return v.is_discarded() ? json(nullptr) : v;
+    };
+    return json{{"id", row.get<std::string>(0)},
+                {"actor", row.get<std::string>(1)},
+                {"action", row.get<std::string>(2)},
+                {"entity", row.get<std::string>(3)},
+                {"entity_id", row.get<std::string>(4)},
+                {"before", parsed(5)},
+                {"after", parsed(6)},
+                {"at", row.get<std::string>(7)}};
   };
-  while (st.fetch()) {
-    if (static_cast<long long>(entries.size()) == limit) {
-      next = encodeCursor({last_at, entries.back()["id"].get<std::string>()});
-      break;
-    }
-    last_at = row.get<std::string>(7);
-    entries.push_back({{"id", row.get<std::string>(0)},
-                       {"actor", row.get<std::string>(1)},
-                       {"action", row.get<std::string>(2)},
-                       {"entity", row.get<std::string>(3)},
-                       {"entity_id", row.get<std::string>(4)},
-                       {"before", parsed(5)},
-                       {"after", parsed(6)},
-                       {"at", last_at}});
-  }
-  return {{"entries", entries}, {"next_cursor", next.empty() ? json() : json(next)}};
+  json next;
+  json entries = fetchPage(sql, text, params, limit, entry, {7, 0}, next);
+  return {{"entries", entries}, {"next_cursor", next}};
 }
 
 void addKeyAndAuditRoutes(std::vector<AdminRoute>& routes) {

@@ -93,61 +93,30 @@ KnowledgeSpec defaults() {
 }
 
 HttpResponse listKnowledge(AdminRequest& r) {
-  long long limit = 0;
-  if (auto bad = readLimit(r.http, 100, 1000, limit))
+  PageRequest page;
+  if (auto bad = readPage(r.http, 100, 1000, 2, page))
     return *bad;
-  std::optional<HttpResponse> error;
-  auto cursor = readCursor(r.http, 2, error);
-  if (!cursor)
-    return *error;
   std::string type = r.http.queryParam("type"), category = r.http.queryParam("category");
   std::string active = r.http.queryParam("active"), q = r.http.queryParam("q");
   if (!active.empty() && active != "true" && active != "false")
     return invalidField("active", "must be true or false");
-  int want_active = active == "true" ? 1 : 0;
+  std::string text = std::string(kKnowledgeColumns) +
+                     " AND (:ty = '' OR data_type = :ty2) AND (:ca = '' OR category = :ca2) "
+                     "AND (:ac = '' OR (CASE WHEN active THEN 'true' ELSE 'false' END) = :ac2) "
+                     "AND (:q = '' OR LOWER(question) LIKE LOWER(:l1) OR LOWER(answer) LIKE "
+                     "LOWER(:l2) OR LOWER(CAST(keywords AS TEXT)) LIKE LOWER(:l3))";
   std::string like = "%" + q + "%";
-  std::string sql_text = std::string(kKnowledgeColumns) +
-                         " AND (:ty = '' OR data_type = :ty2) AND (:ca = '' OR category = :ca2) "
-                         "AND (:ac = '' OR (CASE WHEN active THEN 1 ELSE 0 END) = :wa) AND "
-                         "(:q = '' OR LOWER(question) LIKE LOWER(:l1) OR LOWER(answer) LIKE "
-                         "LOWER(:l2) OR LOWER(CAST(keywords AS TEXT)) LIKE LOWER(:l3))";
-  std::string after_time, after_id;
-  if (!cursor->empty()) {
-    after_time = (*cursor)[0];
-    after_id = (*cursor)[1];
-    sql_text += " AND (created_at > :ct OR (created_at = :ct2 AND CAST(id AS TEXT) > :ci))";
+  std::vector<std::string> params = {r.tenant->id, type, type, category, category, active,
+                                     active,       q,    like, like,     like};
+  if (!page.after.empty()) {
+    text += " AND (created_at > :ct OR (created_at = :ct2 AND CAST(id AS TEXT) > :ci))";
+    params.insert(params.end(), {page.after[0], page.after[0], page.after[1]});
   }
-  sql_text += " ORDER BY created_at, CAST(id AS TEXT) LIMIT :n";
-  long long fetch = limit + 1;
+  text += " ORDER BY created_at, CAST(id AS TEXT) LIMIT :n";
   TenantScope tx(r.deps.db, r.tenant->id);
-  soci::statement st = (tx.sql().prepare << sql_text);
-  // Bound by position, so the optional cursor's three go in the middle.
-  st.exchange(soci::use(r.tenant->id));
-  for (const std::string* v : {&type, &type, &category, &category, &active})
-    st.exchange(soci::use(*v));
-  st.exchange(soci::use(want_active));
-  for (const std::string* v : {&q, &like, &like, &like})
-    st.exchange(soci::use(*v));
-  if (!cursor->empty()) {
-    for (const std::string* v : {&after_time, &after_time, &after_id})
-      st.exchange(soci::use(*v));
-  }
-  st.exchange(soci::use(fetch));
-  soci::row row;
-  st.exchange(soci::into(row));
-  st.define_and_bind();
-  st.execute(false);
-  json list = json::array();
-  std::string next, last_created;
-  while (st.fetch()) {
-    if (static_cast<long long>(list.size()) == limit) {
-      next = encodeCursor({last_created, list.back()["id"].get<std::string>()});
-      break;
-    }
-    list.push_back(entryJson(row));
-    last_created = row.get<std::string>(9);
-  }
-  return jsonReply(200, {{"entries", list}, {"next_cursor", next.empty() ? json() : json(next)}});
+  json next;
+  json list = fetchPage(tx.sql(), text, params, page.limit, entryJson, {9, 0}, next);
+  return jsonReply(200, {{"entries", list}, {"next_cursor", next}});
 }
 
 HttpResponse createEntry(AdminRequest& r) {

@@ -45,13 +45,11 @@ json organizationJson(AdminRequest& r, soci::session& sql, const Organization& o
 }
 
 HttpResponse listOrganizations(AdminRequest& r) {
-  long long limit = 0;
-  if (auto bad = readLimit(r.http, 50, 500, limit))
+  PageRequest page;
+  if (auto bad = readPage(r.http, 50, 500, 1, page))
     return *bad;
-  std::optional<HttpResponse> error;
-  auto cursor = readCursor(r.http, 1, error);
-  if (!cursor)
-    return *error;
+  long long limit = page.limit;
+  const auto* cursor = &page.after;
   std::string after = cursor->empty() ? "" : (*cursor)[0];
   TenantScope tx(r.deps.db, TenantScope::kAllTenants);
   std::vector<Organization> found;

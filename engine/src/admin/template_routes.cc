@@ -56,13 +56,11 @@ bool nameTaken(soci::session& sql, const std::string& tenant, const std::string&
 }
 
 HttpResponse listTemplates(AdminRequest& r) {
-  long long limit = 0;
-  if (auto bad = readLimit(r.http, 100, 500, limit))
+  PageRequest page;
+  if (auto bad = readPage(r.http, 100, 500, 1, page))
     return *bad;
-  std::optional<HttpResponse> error;
-  auto cursor = readCursor(r.http, 1, error);
-  if (!cursor)
-    return *error;
+  long long limit = page.limit;
+  const auto* cursor = &page.after;
   std::string after = cursor->empty() ? "" : (*cursor)[0];
   long long fetch = limit + 1;
   TenantScope tx(r.deps.db, r.tenant->id);

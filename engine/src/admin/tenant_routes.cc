@@ -32,13 +32,11 @@ std::optional<std::string> organizationId(soci::session& sql, const std::string&
 
 // GET /tenants?limit=&cursor=&active=&organization=&q=
 HttpResponse listTenants(AdminRequest& r) {
-  long long limit = 0;
-  if (auto bad = readLimit(r.http, 50, 500, limit))
+  PageRequest page;
+  if (auto bad = readPage(r.http, 50, 500, 1, page))
     return *bad;
-  std::optional<HttpResponse> error;
-  auto cursor = readCursor(r.http, 1, error);
-  if (!cursor)
-    return *error;
+  long long limit = page.limit;
+  const auto* cursor = &page.after;
   std::string after = cursor->empty() ? "" : (*cursor)[0];
   std::string active = r.http.queryParam("active"), org = r.http.queryParam("organization");
   std::string q = r.http.queryParam("q");
