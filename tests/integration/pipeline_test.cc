@@ -333,6 +333,59 @@ TEST_P(Pipeline, AnUnknownNumberIsStoredUnroutedAndAHumanSilencesTheBot) {
   EXPECT_EQ(messageSends(), 1u) << "the bot stays silent while a human has the conversation";
 }
 
+TEST_P(Pipeline, ADatabaseOutageIs503AndRecoveryLosesNothing) {
+  start();
+  ASSERT_EQ(post(textWebhook({{"wamid.O-1", "before"}})).status, 200);
+  // PostgreSQL: a superuser session on another database of the same server.
+  std::string admin = target_->adminUrl();
+  std::string name = admin.substr(admin.rfind('/') + 1);
+  Database owner(
+      GetParam() == Dialect::kPostgresql ? admin.substr(0, admin.rfind('/')) + "/postgres" : admin,
+      1, std::chrono::milliseconds(2000));
+  auto outage = [&](bool down) {
+    if (GetParam() == Dialect::kPostgresql) {
+      // No new connections, and every engine connection cut: the server is gone for it.
+      auto lease = owner.lease();
+      ASSERT_TRUE(lease);
+      Database::execScript(
+          **lease, Dialect::kPostgresql,
+          "ALTER DATABASE \"" + name + "\" WITH ALLOW_CONNECTIONS " + (down ? "false" : "true"));
+      if (down) {
+        long long killed = 0;
+        **lease << "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                   "datname = :d",
+            soci::use(name), soci::into(killed);
+        EXPECT_GT(killed, 0);
+      }
+    } else {
+      // SQLite: the inbox refuses writes (as a full disk would).
+      TenantScope tx(owner, TenantScope::kAllTenants, true);
+      tx.sql() << (down ? "ALTER TABLE inbox_events RENAME TO inbox_events_away"
+                        : "ALTER TABLE inbox_events_away RENAME TO inbox_events");
+      tx.commit();
+    }
+  };
+  outage(true);
+  std::string during = textWebhook({{"wamid.O-2", "during"}});
+  for (int i = 0; i < 3; ++i) {
+    RawResponse r;
+    ASSERT_NO_THROW(r = post(during)) << engine_->log();
+    EXPECT_EQ(r.status, 503) << "never a 200 for what was not stored: " << r.body;
+  }
+  outage(false);
+  // Meta delivers again until it gets a 200.
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    status = post(during).status;
+    if (status != 200)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(status, 200) << engine_->log();
+  ASSERT_TRUE(eventually([&] { return messageSends() == 2; })) << engine_->log();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events"), 2);
+}
+
 TEST_P(Pipeline, SimulateQueuesAMessageTheRunningEngineAnswers) {
   start();
   auto r = runBaraza(

@@ -4,6 +4,7 @@
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <spdlog/spdlog.h>
 
 namespace baraza {
 namespace {
@@ -183,9 +184,11 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
   if (!lease_)
     throw StorageError("no database connection free");
   soci::session& sql = **lease_;
-  if (dialect_ == Dialect::kSqlite) {
-    Database::execScript(sql, dialect_, write ? "BEGIN IMMEDIATE" : "BEGIN");
-  } else {
+  auto begin = [&] {
+    if (dialect_ == Dialect::kSqlite) {
+      Database::execScript(sql, dialect_, write ? "BEGIN IMMEDIATE" : "BEGIN");
+      return;
+    }
     Database::execScript(sql, dialect_, "BEGIN");
     try {
       std::string ignored;
@@ -198,6 +201,22 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
       }
       throw;
     }
+  };
+  try {
+    begin();
+  } catch (const std::exception& first) {
+    // A pooled connection the server dropped (a restart, an outage) is opened again here, on
+    // its next use; if the database is still away, this throws and the caller degrades.
+    if (dialect_ != Dialect::kPostgresql)
+      throw;
+    try {
+      sql.close();
+      db.reopen(sql);
+    } catch (const std::exception& e) {
+      throw StorageError(std::string("the database is unreachable: ") + e.what());
+    }
+    begin();
+    spdlog::info("database connection reopened after: {}", first.what());
   }
 }
 
@@ -218,6 +237,10 @@ void TenantScope::commit() {
 }
 
 void Database::execScript(soci::session& session, Dialect dialect, const std::string& sql) {
+  if (!session.get_backend()) {
+    // A pooled session whose reopening failed during an outage: closed until the next try.
+    throw StorageError("the database connection is closed");
+  }
   if (dialect == Dialect::kSqlite) {
     auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
     char* error = nullptr;

@@ -71,6 +71,9 @@ class Database {
   std::timed_mutex& sqliteWriter() { return sqlite_writer_; }
   std::chrono::milliseconds leaseTimeout() const { return lease_timeout_; }
 
+  // Opens a closed pooled session again with the first open's settings.
+  void reopen(soci::session& session) { openSession(session); }
+
   // True when a trivial query succeeds (reconnecting a dropped connection once).
   bool ping();
 
