@@ -290,19 +290,26 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   }
 
   if (decision) {
-    long long exists = 0;
-    sql << "SELECT COUNT(*) FROM outbox_messages WHERE tenant_id = :t AND in_reply_to = :m",
-        soci::use(tenant.id), soci::use(message_id), soci::into(exists);
-    if (exists == 0) {
-      std::string out_id = newUuid(), box_id = newUuid();
-      json request = decision->reply;
-      request["to"] = str(event["from"], "wa_id");
-      request["reply_to"] = str(event, "id");
-      std::string kind = request.value("kind", "text");
-      std::string body = request.value("text", request.value("body", std::string()));
-      std::string request_text = request.dump();
-      long long now = clock_(), took = now - started;
-      std::string now_iso = isoNowMicros();
+    std::string out_id = newUuid(), box_id = newUuid();
+    json request = decision->reply;
+    request["to"] = str(event["from"], "wa_id");
+    request["reply_to"] = str(event, "id");
+    std::string kind = request.value("kind", "text");
+    std::string body = request.value("text", request.value("body", std::string()));
+    std::string request_text = request.dump();
+    long long now = clock_(), took = now - started;
+    std::string now_iso = isoNowMicros();
+    std::string to = request["to"], queued;
+    soci::indicator qi = soci::i_null;
+    // One reply per inbound message: the outbox row goes first and a second one is refused.
+    sql << "INSERT INTO outbox_messages (tenant_id, id, message_id, in_reply_to, "
+           "channel_account_id, recipient, request, next_attempt_ms, created_ms) VALUES (:t, "
+           ":i, :m, :r, :a, :to, :rq, :n, :c) ON CONFLICT (tenant_id, in_reply_to) DO NOTHING "
+           "RETURNING CAST(id AS TEXT)",
+        soci::use(tenant.id), soci::use(box_id), soci::use(out_id), soci::use(message_id),
+        soci::use(account->id), soci::use(to), soci::use(request_text), soci::use(now),
+        soci::use(now), soci::into(queued, qi);
+    if (sql.got_data() && qi == soci::i_ok) {
       auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
       soci::indicator ki = ind(decision->knowledge_entry_id), ai = ind(decision->ai_model);
       sql << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
@@ -314,13 +321,6 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
           soci::use(decision->ai_model.empty() ? 0 : 1), soci::use(decision->ai_model, ai),
           soci::use(decision->knowledge_entry_id, ki), soci::use(decision->strategy),
           soci::use(took), soci::use(message_id), soci::use(now_iso), soci::use(now_iso);
-      std::string to = request["to"];
-      sql << "INSERT INTO outbox_messages (tenant_id, id, message_id, in_reply_to, "
-             "channel_account_id, recipient, request, next_attempt_ms, created_ms) VALUES (:t, "
-             ":i, :m, :r, :a, :to, :rq, :n, :c)",
-          soci::use(tenant.id), soci::use(box_id), soci::use(out_id), soci::use(message_id),
-          soci::use(account->id), soci::use(to), soci::use(request_text), soci::use(now),
-          soci::use(now);
       metrics.counterAdd("baraza_replies_total", {{"strategy", decision->strategy}});
       metrics.histogramObserve("baraza_reply_decision_ms", {}, static_cast<double>(took),
                                {1, 5, 10, 50, 100, 500, 1000, 5000});

@@ -16,31 +16,35 @@ std::string upsertContact(soci::session& sql, const std::string& tenant,
               username = field("username"), name = field("profile_name");
   if (phone.empty())
     phone = wa_id;
-  std::string id;
-  soci::indicator ii = soci::i_null;
-  if (!user_id.empty()) {
-    sql << "SELECT CAST(id AS TEXT) FROM contacts WHERE tenant_id = :t AND channel_type = :c AND "
-           "business_user_id = :u",
-        soci::use(tenant), soci::use(channel_type), soci::use(user_id), soci::into(id, ii);
-  }
-  if (ii != soci::i_ok && !wa_id.empty()) {
-    sql << "SELECT CAST(id AS TEXT) FROM contacts WHERE tenant_id = :t AND channel_type = :c AND "
-           "wa_id = :w",
-        soci::use(tenant), soci::use(channel_type), soci::use(wa_id), soci::into(id, ii);
-  }
   auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
   soci::indicator ui = ind(user_id), wi = ind(wa_id), pi = ind(phone), ni = ind(username),
                   pni = ind(name);
   std::string now = isoNowMicros();
-  if (ii == soci::i_ok) {
-    // What is known stays known: a later event without a field does not erase it.
-    sql << "UPDATE contacts SET business_user_id = COALESCE(:u, business_user_id), wa_id = "
-           "COALESCE(:w, wa_id), phone = COALESCE(:p, phone), username = COALESCE(:n, "
-           "username), profile_name = COALESCE(:pn, profile_name), last_seen_at = :now WHERE "
-           "tenant_id = :t AND CAST(id AS TEXT) = :i",
-        soci::use(user_id, ui), soci::use(wa_id, wi), soci::use(phone, pi), soci::use(username, ni),
-        soci::use(name, pni), soci::use(now), soci::use(tenant), soci::use(id);
+  // One statement for a known contact: found by the business-scoped id when Meta sends one,
+  // else by wa_id; what is known stays known (a later event without a field does not erase it).
+  std::string id;
+  soci::indicator ii = soci::i_null;
+  std::string key_column = user_id.empty() ? "wa_id" : "business_user_id";
+  const std::string& key = user_id.empty() ? wa_id : user_id;
+  sql << "UPDATE contacts SET business_user_id = COALESCE(:u, business_user_id), wa_id = "
+         "COALESCE(:w, wa_id), phone = COALESCE(:p, phone), username = COALESCE(:n, username), "
+         "profile_name = COALESCE(:pn, profile_name), last_seen_at = :now WHERE tenant_id = :t "
+         "AND channel_type = :c AND " +
+             key_column + " = :k RETURNING CAST(id AS TEXT)",
+      soci::use(user_id, ui), soci::use(wa_id, wi), soci::use(phone, pi), soci::use(username, ni),
+      soci::use(name, pni), soci::use(now), soci::use(tenant), soci::use(channel_type),
+      soci::use(key), soci::into(id, ii);
+  if (sql.got_data() && ii == soci::i_ok)
     return id;
+  if (!user_id.empty() && !wa_id.empty()) {
+    // Known by wa_id from before Meta sent a business-scoped id: the same person.
+    sql << "UPDATE contacts SET business_user_id = :u, username = COALESCE(:n, username), "
+           "profile_name = COALESCE(:pn, profile_name), last_seen_at = :now WHERE tenant_id = :t "
+           "AND channel_type = :c AND wa_id = :w RETURNING CAST(id AS TEXT)",
+        soci::use(user_id), soci::use(username, ni), soci::use(name, pni), soci::use(now),
+        soci::use(tenant), soci::use(channel_type), soci::use(wa_id), soci::into(id, ii);
+    if (sql.got_data() && ii == soci::i_ok)
+      return id;
   }
   id = newUuid();
   sql << "INSERT INTO contacts (tenant_id, id, channel_type, wa_id, phone, business_user_id, "
@@ -76,32 +80,41 @@ std::optional<ConversationRow> readConversation(soci::session& sql, const std::s
 ConversationRow touchConversation(soci::session& sql, Dialect d, const std::string& tenant,
                                   const std::string& contact_id, const std::string& account_id,
                                   const std::string& inbound_at) {
-  std::string id;
-  soci::indicator ii = soci::i_null;
-  sql << "SELECT CAST(id AS TEXT) FROM conversations WHERE tenant_id = :t AND contact_id = :c "
-         "AND channel_account_id = :a AND status <> 'closed' ORDER BY last_message_at DESC",
-      soci::use(tenant), soci::use(contact_id), soci::use(account_id), soci::into(id, ii);
   auto at = parseIsoUtc(inbound_at);
   std::string window = formatIsoUtc((at ? *at : std::time(nullptr)) + 24 * 3600);
-  if (ii != soci::i_ok) {
-    id = newUuid();
-    sql << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id, "
-           "window_expires_at, started_at, last_message_at) VALUES (:t, :i, :c, :a, :w, :s, :l)",
-        soci::use(tenant), soci::use(id), soci::use(contact_id), soci::use(account_id),
-        soci::use(window), soci::use(inbound_at), soci::use(inbound_at);
-  } else {
-    // Messages may be processed out of Meta's order after retries: the window only grows.
-    std::string later = d == Dialect::kSqlite ? "MAX(COALESCE(window_expires_at, ''), :w)"
-                                              : "GREATEST(window_expires_at, CAST(:w AS "
-                                                "TIMESTAMPTZ))";
-    std::string last = d == Dialect::kSqlite ? "MAX(last_message_at, :l)"
-                                             : "GREATEST(last_message_at, CAST(:l AS "
-                                               "TIMESTAMPTZ))";
-    sql << "UPDATE conversations SET window_expires_at = " + later + ", last_message_at = " + last +
-               " WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
-        soci::use(window), soci::use(inbound_at), soci::use(tenant), soci::use(id);
+  // The open conversation, moved forward in one statement. Messages may be processed out of
+  // Meta's order after retries: the window and the last message time only grow.
+  std::string later = d == Dialect::kSqlite
+                          ? "MAX(COALESCE(window_expires_at, ''), :w)"
+                          : "GREATEST(window_expires_at, CAST(:w AS TIMESTAMPTZ))";
+  std::string last = d == Dialect::kSqlite ? "MAX(last_message_at, :l)"
+                                           : "GREATEST(last_message_at, CAST(:l AS TIMESTAMPTZ))";
+  ConversationRow c;
+  soci::indicator ii = soci::i_null, ai = soci::i_null, ati = soci::i_null, wi = soci::i_null;
+  sql << "UPDATE conversations SET window_expires_at = " + later + ", last_message_at = " + last +
+             " WHERE tenant_id = :t AND id = (SELECT id FROM conversations WHERE tenant_id = :t2 "
+             "AND contact_id = :c AND channel_account_id = :a AND status <> 'closed' ORDER BY "
+             "last_message_at DESC LIMIT 1) RETURNING CAST(id AS TEXT), status, assigned_to, "
+             "CAST(assigned_at AS TEXT), CAST(window_expires_at AS TEXT)",
+      soci::use(window), soci::use(inbound_at), soci::use(tenant), soci::use(tenant),
+      soci::use(contact_id), soci::use(account_id), soci::into(c.id, ii), soci::into(c.status),
+      soci::into(c.assigned_to, ai), soci::into(c.assigned_at, ati),
+      soci::into(c.window_expires_at, wi);
+  if (sql.got_data() && ii == soci::i_ok) {
+    if (ai != soci::i_ok)
+      c.assigned_to.clear();
+    if (ati != soci::i_ok)
+      c.assigned_at.clear();
+    if (wi != soci::i_ok)
+      c.window_expires_at.clear();
+    return c;
   }
-  return *readConversation(sql, tenant, id);
+  c = ConversationRow{newUuid(), "open", "", "", window};
+  sql << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id, "
+         "window_expires_at, started_at, last_message_at) VALUES (:t, :i, :c, :a, :w, :s, :l)",
+      soci::use(tenant), soci::use(c.id), soci::use(contact_id), soci::use(account_id),
+      soci::use(window), soci::use(inbound_at), soci::use(inbound_at);
+  return c;
 }
 
 std::string messageText(const nlohmann::json& e) {
@@ -125,24 +138,27 @@ std::pair<std::string, bool> insertInboundMessage(soci::session& sql, const std:
                                                   const std::string& contact_id,
                                                   const nlohmann::json& event) {
   std::string wamid = event.value("id", "");
-  std::string existing;
-  soci::indicator ei = soci::i_null;
-  sql << "SELECT CAST(id AS TEXT) FROM messages WHERE tenant_id = :t AND direction = 'inbound' "
-         "AND channel_message_id = :m",
-      soci::use(tenant), soci::use(wamid), soci::into(existing, ei);
-  if (ei == soci::i_ok)
-    return {existing, false};
   std::string id = newUuid(), type = event.value("type", "unknown"), text = messageText(event);
   std::string payload = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   soci::indicator ti = text.empty() ? soci::i_null : soci::i_ok;
   std::string now = isoNowMicros();
+  std::string inserted;
+  soci::indicator ii = soci::i_null;
   sql << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
          "channel_message_id, message_type, body, payload, status, created_at, updated_at) "
-         "VALUES (:t, :i, :cv, :ct, 'inbound', :m, :ty, :b, :p, 'received', :n, :n2)",
+         "VALUES (:t, :i, :cv, :ct, 'inbound', :m, :ty, :b, :p, 'received', :n, :n2) ON CONFLICT "
+         "(tenant_id, direction, channel_message_id) DO NOTHING RETURNING CAST(id AS TEXT)",
       soci::use(tenant), soci::use(id), soci::use(conversation_id), soci::use(contact_id),
       soci::use(wamid), soci::use(type), soci::use(text, ti), soci::use(payload), soci::use(now),
-      soci::use(now);
-  return {id, true};
+      soci::use(now), soci::into(inserted, ii);
+  if (sql.got_data() && ii == soci::i_ok)
+    return {id, true};
+  // Stored before (a redelivery processed twice, or a step redone after a crash).
+  std::string existing;
+  sql << "SELECT CAST(id AS TEXT) FROM messages WHERE tenant_id = :t AND direction = 'inbound' "
+         "AND channel_message_id = :m",
+      soci::use(tenant), soci::use(wamid), soci::into(existing);
+  return {existing, false};
 }
 
 int statusRank(const std::string& status) {
