@@ -386,6 +386,33 @@ TEST_P(Pipeline, ADatabaseOutageIs503AndRecoveryLosesNothing) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events"), 2);
 }
 
+TEST_P(Pipeline, MarkAsReadSendsAReadReceiptBesideTheReply) {
+  start();
+  auto on = httpRequest(engine_->port(), "PATCH", "/admin/v1/tenants/duka/settings",
+                        R"({"mark_as_read": true})", {{"Authorization", "Bearer " + kOperator}});
+  ASSERT_EQ(on.status, 200) << on.body;
+  // The setting reaches the pipeline through the tenant cache within a second.
+  ASSERT_TRUE(eventually([&] {
+    auto r = admin("/admin/v1/tenants/duka/runtime");
+    return r["settings"]["mark_as_read"] == true;
+  }));
+  ASSERT_EQ(post(textWebhook({{"wamid.READ-1", "seen?"}})).status, 200);
+  ASSERT_TRUE(eventually([&] { return messageSends() == 2; })) << engine_->log();
+  json receipt, reply;
+  for (const auto& r : graph_.requests()) {
+    json body = json::parse(r.body);
+    (body.contains("status") ? receipt : reply) = body;
+  }
+  EXPECT_EQ(receipt["status"], "read");
+  EXPECT_EQ(receipt["message_id"], "wamid.READ-1");
+  EXPECT_EQ(reply["text"]["body"], "Asante! We will reply soon.");
+  ASSERT_TRUE(eventually(
+      [&] { return count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent'") == 2; }));
+  json in = admin("/admin/v1/tenants/duka/messages?direction=inbound")["messages"][0];
+  EXPECT_EQ(in["status"], "received") << "a receipt leaves the message rows alone";
+  EXPECT_EQ(in["channel_message_id"], "wamid.READ-1");
+}
+
 TEST_P(Pipeline, SimulateQueuesAMessageTheRunningEngineAnswers) {
   start();
   auto r = runBaraza(

@@ -130,11 +130,13 @@ void OutboxSender::settle(const Row& row, const std::string& outbox_status,
   sql << "UPDATE outbox_messages SET status = :s, locked_until_ms = 0, last_error = :e WHERE "
          "tenant_id = :t AND CAST(id AS TEXT) = :i",
       soci::use(outbox_status), soci::use(error), soci::use(row.tenant_id), soci::use(row.id);
-  std::string now = isoNowMicros();
-  sql << "UPDATE messages SET status = :s, error_code = :c, error_message = :e, updated_at = :n "
-         "WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
-      soci::use(message_status), soci::use(error_code), soci::use(error), soci::use(now),
-      soci::use(row.tenant_id), soci::use(row.message_id);
+  if (!message_status.empty()) {
+    std::string now = isoNowMicros();
+    sql << "UPDATE messages SET status = :s, error_code = :c, error_message = :e, updated_at = "
+           ":n WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
+        soci::use(message_status), soci::use(error_code), soci::use(error), soci::use(now),
+        soci::use(row.tenant_id), soci::use(row.message_id);
+  }
   tx.commit();
 }
 
@@ -186,10 +188,13 @@ void OutboxSender::send(const Row& row) {
   }
   json request = json::parse(row.request, nullptr, false);
   long long now = clock_();
+  // A read receipt (settings.mark_as_read) is not a message to the customer: no window, no
+  // gap per recipient, and its result leaves the message rows alone.
+  const bool receipt = request.value("kind", "") == "mark_read";
 
   // The 24-hour customer-service window: outside it only a template may go.
   auto expires = parseIsoUtc(row.window_expires_at);
-  bool outside = expires && now / 1000 > *expires;
+  bool outside = !receipt && expires && now / 1000 > *expires;
   std::string tmpl = tenant->settings.value("reengagement_template", std::string());
   if (outside && request.value("kind", "") != "template") {
     if (tmpl.empty()) {
@@ -205,7 +210,8 @@ void OutboxSender::send(const Row& row) {
           {"language", tenant->settings.value("reengagement_language", std::string("en"))}}}};
   }
 
-  long long wait = pacer_.take(account->phone_number_id, row.recipient, now);
+  long long wait =
+      pacer_.take(account->phone_number_id, receipt ? "receipt:" + row.id : row.recipient, now);
   if (wait > 0) {
     metrics.counterAdd("baraza_sends_paced_total", {});
     reschedule(row, now + wait, false, "");
@@ -217,7 +223,7 @@ void OutboxSender::send(const Row& row) {
     metrics.counterAdd("baraza_sends_total", {{"result", "dead"}});
     spdlog::error("tenant {}: the access token of {} does not open; send dead-lettered",
                   tenant->slug, account->phone_number_id);
-    settle(row, "dead", "failed", "credentials", "the access token does not open");
+    settle(row, "dead", receipt ? "" : "failed", "credentials", "the access token does not open");
     return;
   }
   request["account"] = {{"phone_number_id", account->phone_number_id}, {"access_token", *token}};
@@ -236,8 +242,11 @@ void OutboxSender::send(const Row& row) {
   if (!result.is_object())
     result = {{"ok", false}, {"class", "retry_later"}, {"reason", "unreadable_result"}};
   if (result.value("ok", false)) {
-    metrics.counterAdd("baraza_sends_total", {{"result", "sent"}});
-    recordSent(row, account->phone_number_id, result.value("id", ""));
+    metrics.counterAdd("baraza_sends_total", {{"result", receipt ? "receipt" : "sent"}});
+    if (receipt)
+      settle(row, "sent", "", "", "");
+    else
+      recordSent(row, account->phone_number_id, result.value("id", ""));
     return;
   }
   std::string cls = result.value("class", "fatal"), reason = result.value("reason", "unknown");
@@ -249,7 +258,7 @@ void OutboxSender::send(const Row& row) {
       metrics.counterAdd("baraza_sends_total", {{"result", "dead"}});
       spdlog::warn("tenant {}: send {} dead-lettered after {} attempts: {}", tenant->slug, row.id,
                    row.attempts, detail);
-      settle(row, "dead", "failed", code, detail);
+      settle(row, "dead", receipt ? "" : "failed", code, detail);
       return;
     }
     long long delay = backoffMs(row.attempts, config_.retry_base_ms, config_.retry_max_ms,
@@ -282,7 +291,7 @@ void OutboxSender::send(const Row& row) {
     metrics.counterAdd("baraza_send_fatal_total", {{"tenant", tenant->slug}, {"reason", reason}});
     spdlog::error("tenant {}: send {} failed for good ({}); dead-lettered", tenant->slug, row.id,
                   detail);
-    settle(row, "dead", "failed", code, detail);
+    settle(row, "dead", receipt ? "" : "failed", code, detail);
   }
 }
 

@@ -255,6 +255,17 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       insertInboundMessage(sql, tenant.id, conversation.id, contact_id, event);
   if (is_new)
     metrics.counterAdd("baraza_messages_total", {{"direction", "inbound"}});
+  if (is_new && tenant.active && tenant.settings.value("mark_as_read", false)) {
+    // The blue ticks: a read receipt through the outbox, like any send.
+    std::string receipt_id = newUuid(), to = str(event["from"], "wa_id");
+    std::string request = json{{"kind", "mark_read"}, {"message_id", str(event, "id")}}.dump();
+    long long now = clock_();
+    sql << "INSERT INTO outbox_messages (tenant_id, id, message_id, channel_account_id, "
+           "recipient, request, next_attempt_ms, created_ms) VALUES (:t, :i, :m, :a, :to, :rq, "
+           ":n, :c)",
+        soci::use(tenant.id), soci::use(receipt_id), soci::use(message_id), soci::use(account->id),
+        soci::use(to), soci::use(request), soci::use(now), soci::use(now);
+  }
 
   // Whether the bot answers at all.
   const json& s = tenant.settings;

@@ -89,7 +89,7 @@ const Schema& tenantSchema() {
       {"settings.reengagement_language", KeyType::kString, std::nullopt,
        "The template's language code (default en)."},
       {"settings.mark_as_read", KeyType::kBool, "false",
-       "Mark each inbound message read when it is processed."},
+       "Send a read receipt for each inbound message when it is processed."},
       {"settings.debounce_seconds", KeyType::kInt, "0",
        "Reserved: combining one contact's messages within N seconds (0: off)."},
       {"settings.human_takeover_minutes", KeyType::kInt, "60",
