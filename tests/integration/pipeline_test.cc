@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "storage/database.h"
@@ -411,6 +412,29 @@ TEST_P(Pipeline, MarkAsReadSendsAReadReceiptBesideTheReply) {
   json in = admin("/admin/v1/tenants/duka/messages?direction=inbound")["messages"][0];
   EXPECT_EQ(in["status"], "received") << "a receipt leaves the message rows alone";
   EXPECT_EQ(in["channel_message_id"], "wamid.READ-1");
+}
+
+TEST_P(Pipeline, DebounceAnswersAQuickBurstOnce) {
+  start();
+  auto on = httpRequest(engine_->port(), "PATCH", "/admin/v1/tenants/duka/settings",
+                        R"({"debounce_seconds": 1})", {{"Authorization", "Bearer " + kOperator}});
+  ASSERT_EQ(on.status, 200) << on.body;
+  ASSERT_TRUE(eventually([&] {
+    return admin("/admin/v1/tenants/duka/runtime")["settings"]["debounce_seconds"] == 1;
+  }));
+  for (const char* id : {"wamid.B-1", "wamid.B-2", "wamid.B-3"})
+    ASSERT_EQ(post(textWebhook({{id, "part"}})).status, 200);
+  ASSERT_EQ(post(textWebhook({{"wamid.B-OTHER", "alone"}}, "254799000999")).status, 200);
+  ASSERT_TRUE(eventually([&] { return messageSends() == 2; })) << engine_->log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(messageSends(), 2u) << "one answer for the burst, one for the other contact";
+  std::set<std::string> answered;
+  for (const auto& r : graph_.requests())
+    answered.insert(json::parse(r.body)["context"]["message_id"].get<std::string>());
+  EXPECT_EQ(answered, (std::set<std::string>{"wamid.B-3", "wamid.B-OTHER"}))
+      << "the burst's last message answers for all";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"), 4);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events WHERE status = 'done'"), 4);
 }
 
 TEST_P(Pipeline, SimulateQueuesAMessageTheRunningEngineAnswers) {

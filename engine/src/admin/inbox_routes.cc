@@ -24,9 +24,10 @@ HttpResponse listInbox(AdminRequest& r) {
   long long fetch = limit + 1;
   TenantScope tx(r.deps.db, TenantScope::kAllTenants);
   soci::rowset<soci::row> rows =
-      (tx.sql().prepare << "SELECT id, channel_type, account_id, kind, dedupe_key, attempts, "
-                           "COALESCE(last_error, ''), COALESCE(tenant_slug, ''), received_ms "
-                           "FROM inbox_events WHERE status = :s AND id > :a ORDER BY id LIMIT :n",
+      (tx.sql().prepare
+           << "SELECT id, channel_type, account_id, kind, dedupe_key, attempts, "
+              "COALESCE(last_error, ''), COALESCE(tenant_slug, ''), CAST(received_ms AS TEXT) "
+              "FROM inbox_events WHERE status = :s AND id > :a ORDER BY id LIMIT :n",
        soci::use(status), soci::use(after), soci::use(fetch));
   json list = json::array();
   bool more = false;
@@ -45,7 +46,7 @@ HttpResponse listInbox(AdminRequest& r) {
                     {"attempts", rowInt(row, 5)},
                     {"error", row.get<std::string>(6)},
                     {"tenant", row.get<std::string>(7)},
-                    {"received_ms", rowInt(row, 8)}});
+                    {"received_ms", std::stoll(row.get<std::string>(8))}});
   }
   return jsonReply(200,
                    {{"events", list},

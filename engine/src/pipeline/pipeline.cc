@@ -126,11 +126,14 @@ std::vector<ClaimedEvent> Pipeline::claim(int max) {
   soci::rowset<soci::row> rows =
       (tx.sql().prepare << "UPDATE inbox_events SET status = 'processing', attempts = attempts + "
                            "1, locked_until_ms = :lock WHERE id IN (" +
-                               pick + ") RETURNING id, kind, account_id, payload, attempts",
+                               pick +
+                               ") RETURNING id, kind, account_id, payload, attempts, order_key, "
+                               "CAST(received_ms AS TEXT)",
        soci::use(lock), soci::use(now), soci::use(now), soci::use(limit));
   for (const auto& r : rows) {
     claimed.push_back({rowInt(r, 0), r.get<std::string>(1), r.get<std::string>(2),
-                       r.get<std::string>(3), static_cast<int>(rowInt(r, 4))});
+                       r.get<std::string>(3), static_cast<int>(rowInt(r, 4)), r.get<std::string>(5),
+                       rowInt(r, 6)});
   }
   tx.commit();
   return claimed;
@@ -283,15 +286,61 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     if (!expired)
       silent = "human_takeover";
   }
+  // Debounce (seed 003): a contact's quick messages get one answer. The event waits until
+  // debounce_seconds after it arrived; by then, if the contact wrote again, the later message
+  // answers for all (this one is done without a reply), else this one answers with every
+  // message since the conversation's last reply.
+  long long debounce_ms = s.value("debounce_seconds", 0LL) * 1000;
+  std::string combined;
+  if (silent.empty() && debounce_ms > 0) {
+    long long due = claimed.received_ms + debounce_ms;
+    if (started < due) {
+      sql << "UPDATE inbox_events SET status = 'pending', next_attempt_ms = :n, attempts = "
+             "attempts - 1, locked_until_ms = 0 WHERE id = :i",
+          soci::use(due), soci::use(claimed.id);
+      tx.commit();
+      return;
+    }
+    long long later = 0;
+    sql << "SELECT COUNT(*) FROM inbox_events WHERE order_key = :k AND id > :i AND status IN "
+           "('pending', 'processing')",
+        soci::use(claimed.order_key), soci::use(claimed.id), soci::into(later);
+    if (later > 0) {
+      silent = "debounced";
+    } else {
+      std::string last_reply;
+      soci::indicator li = soci::i_null;
+      sql << "SELECT CAST(MAX(created_at) AS TEXT) FROM messages WHERE tenant_id = :t AND "
+             "conversation_id = :c AND direction = 'outbound'",
+          soci::use(tenant.id), soci::use(conversation.id), soci::into(last_reply, li);
+      if (li != soci::i_ok)
+        last_reply = "0000";  // no reply yet: every message of the conversation
+      soci::rowset<std::string> texts =
+          (sql.prepare << "SELECT COALESCE(body, '') FROM messages WHERE tenant_id = :t AND "
+                          "conversation_id = :c AND direction = 'inbound' AND CAST(created_at AS "
+                          "TEXT) > :after ORDER BY created_at",
+           soci::use(tenant.id), soci::use(conversation.id), soci::use(last_reply));
+      for (const auto& t : texts) {
+        if (!t.empty())
+          combined += (combined.empty() ? "" : "\n") + t;
+      }
+    }
+  }
+
   std::optional<Decision> decision;
   if (silent.empty()) {
+    json message = event;
+    if (!combined.empty()) {
+      message["text"] = combined;  // what the contact wrote since the last reply
+      message["combined"] = true;
+    }
     bool open =
         isOpenAt(s.value("business_hours", std::string()), static_cast<std::time_t>(started / 1000),
                  static_cast<int>(s.value("utc_offset_minutes", 0LL)));
     json input{
         {"tenant",
          {{"slug", tenant.slug}, {"name", tenant.name}, {"settings", s}, {"open_now", open}}},
-        {"message", event},
+        {"message", message},
         {"conversation",
          {{"id", conversation.id}, {"window_expires_at", conversation.window_expires_at}}},
         {"now_ms", started}};

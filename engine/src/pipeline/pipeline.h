@@ -25,6 +25,8 @@ struct ClaimedEvent {
   long long id = 0;
   std::string kind, account_id, payload;
   int attempts = 0;
+  std::string order_key;
+  long long received_ms = 0;
 };
 
 // Between Meta's POST and the reply (docs/pipeline.md): the inbox's worker pool routes each

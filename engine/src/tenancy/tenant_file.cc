@@ -91,7 +91,7 @@ const Schema& tenantSchema() {
       {"settings.mark_as_read", KeyType::kBool, "false",
        "Send a read receipt for each inbound message when it is processed."},
       {"settings.debounce_seconds", KeyType::kInt, "0",
-       "Reserved: combining one contact's messages within N seconds (0: off)."},
+       "One answer for a contact's messages within N seconds (0: off)."},
       {"settings.human_takeover_minutes", KeyType::kInt, "60",
        "A conversation assigned to a human keeps the bot silent this long (0: until released)."},
       {"settings.strategies", KeyType::kString, "faq,ai_chain,static_reply",
