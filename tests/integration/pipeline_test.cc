@@ -32,12 +32,12 @@ std::string sign(const std::string& body) {
 // Meta's webhook with one text message per (wamid, text), all from `from`.
 std::string textWebhook(const std::vector<std::pair<std::string, std::string>>& messages,
                         const std::string& from = "254711000111",
-                        const std::string& number = kNumber) {
+                        const std::string& number = kNumber, std::time_t sent_at = 0) {
   json list = json::array();
   for (const auto& [id, text] : messages) {
     list.push_back({{"from", from},
                     {"id", id},
-                    {"timestamp", std::to_string(std::time(nullptr))},
+                    {"timestamp", std::to_string(sent_at ? sent_at : std::time(nullptr))},
                     {"type", "text"},
                     {"text", {{"body", text}}}});
   }
@@ -435,6 +435,109 @@ TEST_P(Pipeline, DebounceAnswersAQuickBurstOnce) {
       << "the burst's last message answers for all";
   EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"), 4);
   EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events WHERE status = 'done'"), 4);
+}
+
+TEST_P(Pipeline, APoisonEventIsDeadLetteredAndReplayedOnceFixed) {
+  start();
+  {
+    // An event no worker can read, as a corrupted row would be.
+    Database db(target_->adminUrl(), 1, std::chrono::milliseconds(2000));
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    long long now = static_cast<long long>(std::time(nullptr)) * 1000;
+    tx.sql() << "INSERT INTO inbox_events (channel_type, account_id, dedupe_key, kind, "
+                "order_key, payload, next_attempt_ms, received_ms) VALUES ('whatsapp', :a, "
+                "'message:wamid.POISON', 'message', 'poison', 'not json', :n, :n2)",
+        soci::use(kNumber), soci::use(now), soci::use(now);
+    tx.commit();
+  }
+  ASSERT_TRUE(eventually([&] {
+    return admin("/admin/v1/inbox?status=dead")["events"].size() == 1;
+  })) << engine_->log();
+  json dead = admin("/admin/v1/inbox?status=dead")["events"][0];
+  EXPECT_EQ(dead["attempts"], 5) << "pipeline.max_attempts";
+  EXPECT_NE(dead["error"].get<std::string>().find("not a JSON object"), std::string::npos);
+  // Other traffic is not held up meanwhile.
+  ASSERT_EQ(post(textWebhook({{"wamid.P-1", "still there?"}})).status, 200);
+  ASSERT_TRUE(eventually([&] { return messageSends() == 1; }));
+  {
+    Database db(target_->adminUrl(), 1, std::chrono::milliseconds(2000));
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    std::string fixed = json::parse(textWebhook(
+        {{"wamid.POISON", "fixed"}}))["entry"][0]["changes"][0]["value"]["messages"][0]
+                            .dump();
+    json event{{"channel", "whatsapp"},
+               {"kind", "message"},
+               {"account", {{"phone_number_id", kNumber}}},
+               {"id", "wamid.POISON"},
+               {"from", {{"wa_id", "254711000111"}}},
+               {"type", "text"},
+               {"text", "fixed"}};
+    std::string payload = event.dump();
+    tx.sql() << "UPDATE inbox_events SET payload = :p WHERE dedupe_key = 'message:wamid.POISON'",
+        soci::use(payload);
+    tx.commit();
+  }
+  std::string id = std::to_string(dead["id"].get<long long>());
+  auto replay = httpRequest(engine_->port(), "POST", "/admin/v1/inbox/" + id + "/replay", "",
+                            {{"Authorization", "Bearer " + kOperator}});
+  EXPECT_EQ(replay.status, 202) << replay.body;
+  ASSERT_TRUE(eventually([&] { return messageSends() == 2; })) << engine_->log();
+  auto again = httpRequest(engine_->port(), "POST", "/admin/v1/inbox/" + id + "/replay", "",
+                           {{"Authorization", "Bearer " + kOperator}});
+  EXPECT_EQ(again.status, 409) << "a done event is not replayed";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(messageSends(), 2u);
+}
+
+TEST_P(Pipeline, AStatusBeforeItsMessageIsKeptAndApplied) {
+  start({{"BARAZA_PIPELINE_SENDERS", "0"}});
+  ASSERT_EQ(post(textWebhook({{"wamid.S-1", "hi"}})).status, 200);
+  ASSERT_TRUE(eventually([&] { return count("SELECT COUNT(*) FROM outbox_messages") == 1; }));
+  // Meta's status for the reply arrives before this engine recorded the reply's id.
+  ASSERT_EQ(post(statusWebhook("wamid.OUT-1", "delivered")).status, 200);
+  ASSERT_TRUE(eventually([&] { return count("SELECT COUNT(*) FROM pending_statuses") == 1; }));
+  engine_->stop(SIGTERM);
+  start();
+  ASSERT_TRUE(eventually([&] {
+    auto m = admin("/admin/v1/tenants/duka/messages?direction=outbound")["messages"];
+    return !m.empty() && m[0]["status"] == "delivered";
+  })) << engine_->log();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM pending_statuses"), 0);
+}
+
+TEST_P(Pipeline, AClosedWindowIsSeenBeforeSendingAndAfterHoursHaveTheirReply) {
+  start();
+  // A message from two days ago (processed late): its window has closed.
+  std::time_t two_days_ago = std::time(nullptr) - 2 * 86400;
+  ASSERT_EQ(
+      post(textWebhook({{"wamid.OLD-1", "hello?"}}, "254711000111", kNumber, two_days_ago)).status,
+      200);
+  ASSERT_TRUE(eventually([&] { return messageSends() == 1; })) << engine_->log();
+  EXPECT_EQ(json::parse(graph_.requests()[0].body)["template"]["name"], "karibu_tena")
+      << "the template goes at once, without a refused text first";
+  // Without a template: blocked, nothing sent.
+  auto patch = [&](const std::string& body) {
+    auto r = httpRequest(engine_->port(), "PATCH", "/admin/v1/tenants/duka/settings", body,
+                         {{"Authorization", "Bearer " + kOperator}});
+    ASSERT_EQ(r.status, 200) << r.body;
+  };
+  patch(R"({"reengagement_template": "", "business_hours": "sun 00:00-00:01",
+            "after_hours_reply": "Tumefunga. We open Monday at 8."})");
+  ASSERT_TRUE(eventually([&] {
+    return admin("/admin/v1/tenants/duka/runtime")["settings"]["reengagement_template"] == "";
+  }));
+  ASSERT_EQ(
+      post(textWebhook({{"wamid.OLD-2", "anyone?"}}, "254722111222", kNumber, two_days_ago)).status,
+      200);
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'blocked_by_window'") == 1;
+  })) << engine_->log();
+  EXPECT_EQ(messageSends(), 1u);
+  // Within the window but outside business hours: the after-hours reply.
+  ASSERT_EQ(post(textWebhook({{"wamid.NIGHT-1", "mko?"}}, "254733222333")).status, 200);
+  ASSERT_TRUE(eventually([&] { return messageSends() == 2; })) << engine_->log();
+  EXPECT_EQ(json::parse(graph_.requests()[1].body)["text"]["body"],
+            "Tumefunga. We open Monday at 8.");
 }
 
 TEST_P(Pipeline, SimulateQueuesAMessageTheRunningEngineAnswers) {

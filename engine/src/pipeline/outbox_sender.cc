@@ -100,9 +100,14 @@ bool OutboxSender::claimOne(Row& row) {
        soci::use(lock), soci::use(now), soci::use(now));
   bool found = false;
   for (const auto& r : rows) {
-    row = {r.get<std::string>(0),         r.get<std::string>(1), r.get<std::string>(2),
-           r.get<std::string>(3),         r.get<std::string>(4), r.get<std::string>(5),
-           static_cast<int>(rowInt(r, 6))};
+    row = {r.get<std::string>(0),
+           r.get<std::string>(1),
+           r.get<std::string>(2),
+           r.get<std::string>(3),
+           r.get<std::string>(4),
+           r.get<std::string>(5),
+           static_cast<int>(rowInt(r, 6)),
+           r.get_indicator(7) == soci::i_ok ? r.get<std::string>(7) : std::string()};
     found = true;
   }
   tx.commit();
