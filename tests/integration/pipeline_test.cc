@@ -540,6 +540,51 @@ TEST_P(Pipeline, AClosedWindowIsSeenBeforeSendingAndAfterHoursHaveTheirReply) {
             "Tumefunga. We open Monday at 8.");
 }
 
+TEST_P(Pipeline, TwoEngineProcessesShareTheWorkAndAnswerEachMessageOnce) {
+  // SKIP LOCKED on PostgreSQL; on SQLite, whose writers take turns, the claims serialize.
+  start();
+  EngineProcess second(config(), env_);
+  std::vector<std::thread> senders;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 20; ++i) {
+    senders.emplace_back([&, i] {
+      std::string body = textWebhook({{"wamid.TWO-" + std::to_string(i), "hi"}},
+                                     "25471100" + std::to_string(1000 + i));
+      int port = i % 2 ? second.port() : engine_->port();
+      ok += httpRequest(port, "POST", "/webhook/whatsapp", body,
+                        {{"X-Hub-Signature-256", sign(body)}})
+                .status == 200;
+    });
+  }
+  for (auto& t : senders)
+    t.join();
+  EXPECT_EQ(ok, 20);
+  ASSERT_TRUE(eventually([&] { return messageSends() >= 20; })) << engine_->log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(messageSends(), 20u) << "each reply sent by exactly one process";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"), 20);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent'"), 20);
+}
+
+TEST_P(Pipeline, ADisabledBotStoresWithoutAnsweringAndTheDefaultTenantTakesStrangers) {
+  start({{"BARAZA_PIPELINE_DEFAULT_TENANT", "duka"}});
+  std::string stranger = textWebhook({{"wamid.D-1", "hello?"}}, "254711000111", "999999");
+  stranger.replace(stranger.find("254700555000"), 12, "254700999999");
+  ASSERT_EQ(post(stranger).status, 200);
+  ASSERT_TRUE(eventually([&] { return messageSends() == 1; })) << "answered by the default tenant";
+  auto off = httpRequest(engine_->port(), "PATCH", "/admin/v1/tenants/duka/settings",
+                         R"({"bot_enabled": false})", {{"Authorization", "Bearer " + kOperator}});
+  ASSERT_EQ(off.status, 200);
+  ASSERT_TRUE(eventually(
+      [&] { return admin("/admin/v1/tenants/duka/runtime")["settings"]["bot_enabled"] == false; }));
+  ASSERT_EQ(post(textWebhook({{"wamid.D-2", "anyone?"}})).status, 200);
+  ASSERT_TRUE(eventually(
+      [&] { return count("SELECT COUNT(*) FROM inbox_events WHERE status = 'done'") == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(messageSends(), 1u) << "stored, not answered";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"), 2);
+}
+
 TEST_P(Pipeline, SimulateQueuesAMessageTheRunningEngineAnswers) {
   start();
   auto r = runBaraza(
