@@ -275,6 +275,29 @@ TEST_P(Pipeline, GraphFaultsAreRetriedUntilSent) {
   EXPECT_EQ(count("SELECT attempts FROM outbox_messages"), 3);
 }
 
+TEST_P(Pipeline, AServerErrorAndATimeoutAreRetriedUntilSent) {
+  std::atomic<int> calls{0};
+  graph_.respond([&](const RecordedRequest&) {
+    int n = ++calls;
+    if (n == 1)
+      return MockAnswer{500, "{}"};  // Meta's own trouble: retried after Meta's 5 s
+    if (n == 2) {
+      MockAnswer slow = sent(n);
+      slow.delay = std::chrono::milliseconds(1500);  // longer than the request timeout
+      return slow;
+    }
+    return sent(n);
+  });
+  start({{"BARAZA_CHANNELS_WHATSAPP_REQUEST_TIMEOUT_MS", "500"}});
+  ASSERT_EQ(post(textWebhook({{"wamid.T-1", "patience"}})).status, 200);
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent'") == 1;
+  })) << engine_->log();
+  EXPECT_EQ(calls, 3);
+  json out = admin("/admin/v1/tenants/duka/messages?direction=outbound")["messages"][0];
+  EXPECT_EQ(out["channel_message_id"], "wamid.OUT-3");
+}
+
 TEST_P(Pipeline, AClosedWindowFallsBackToTheTemplate) {
   std::atomic<int> calls{0};
   graph_.respond([&](const RecordedRequest& r) {
