@@ -46,9 +46,9 @@ sigset_t blockShutdownSignals() {
 // so the channel answers 503 and Meta delivers them again.
 std::atomic<Pipeline*> g_pipeline{nullptr};
 
-int acceptInbound(const std::string& channel, std::string_view events_json) {
+int acceptInbound(const std::string& channel, std::string_view events_json, size_t& events) {
   Pipeline* pipeline = g_pipeline.load();
-  return pipeline ? pipeline->accept(channel, events_json) : 1;
+  return pipeline ? pipeline->accept(channel, events_json, events) : 1;
 }
 
 void checkTokenExpiry(Database& db) {

@@ -57,12 +57,13 @@ Pipeline::~Pipeline() {
   stop();
 }
 
-int Pipeline::accept(const std::string& channel, std::string_view events_json) {
+int Pipeline::accept(const std::string& channel, std::string_view events_json, size_t& count) {
   json parsed = json::parse(events_json, nullptr, false);
   if (parsed.is_object())
     parsed = json::array({parsed});
   if (!parsed.is_array())
     return 2;
+  count = parsed.size();
   std::vector<InboxEvent> events;
   for (const auto& e : parsed) {
     std::string problem;

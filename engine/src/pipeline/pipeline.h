@@ -41,7 +41,8 @@ class Pipeline {
 
   Inbox& inbox() { return *inbox_; }
   // Takes a channel's events (a JSON array, or one event) into the inbox: 0 once committed.
-  int accept(const std::string& channel, std::string_view events_json);
+  // `count` is set to how many events the text held.
+  int accept(const std::string& channel, std::string_view events_json, size_t& count);
 
   void start();
   void stop();  // finishes the events and sends in hand, then returns

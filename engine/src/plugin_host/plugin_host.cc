@@ -266,16 +266,12 @@ bool PluginHost::verifyTokenKnown(const std::string& channel, std::string_view t
 }
 
 int PluginHost::emitInbound(const std::string& channel, std::string_view event_json) {
-  int rc = inbound_ ? inbound_(channel, event_json) : 0;
-  // A batch (ABI 1.3) counts each of its events.
-  double events = 1;
-  if (!event_json.empty() && event_json.front() == '[') {
-    auto parsed = nlohmann::json::parse(event_json, nullptr, false);
-    events = parsed.is_array() ? static_cast<double>(parsed.size()) : 1;
-  }
+  size_t events = 1;
+  int rc = inbound_ ? inbound_(channel, event_json, events) : 0;
   MetricsRegistry::global().counterAdd(
       "baraza_inbound_events_total",
-      {{"channel", channel}, {"result", rc == 0 ? "accepted" : "refused"}}, events);
+      {{"channel", channel}, {"result", rc == 0 ? "accepted" : "refused"}},
+      static_cast<double>(events));
   return rc;
 }
 

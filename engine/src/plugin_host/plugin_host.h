@@ -59,8 +59,11 @@ struct LoadedPlugin {
   decltype(baraza_channel_vtable::fetch_media) fetchMediaHook() const;
 };
 
-// Receives inbound events that channels emit; returns 0 when accepted.
-using InboundSink = std::function<int(const std::string& channel, std::string_view event_json)>;
+// Receives inbound events that channels emit (one JSON event, or since ABI 1.3 an array of
+// them); returns 0 when all were accepted and sets `events` to how many the text held, which
+// the sink learns anyway when it reads them (the host does not parse them a second time).
+using InboundSink =
+    std::function<int(const std::string& channel, std::string_view events_json, size_t& events)>;
 // Tells whether a token is some active tenant channel's webhook verify token.
 using VerifyTokenCheck = std::function<bool(const std::string& channel, std::string_view token)>;
 

@@ -23,15 +23,17 @@ struct Reply {
 class WhatsAppPlugin : public ::testing::Test {
  protected:
   void SetUp() override {
-    host_ = std::make_unique<PluginHost>([this](const std::string& channel, std::string_view e) {
-      EXPECT_EQ(channel, "whatsapp");
-      json batch = json::parse(e);
-      EXPECT_TRUE(batch.is_array()) << "an ABI 1.3 host gets each POST's events in one call";
-      ++calls_;
-      for (const auto& event : batch)
-        events_.push_back(event);
-      return refuse_ ? 1 : 0;
-    });
+    host_ = std::make_unique<PluginHost>(
+        [this](const std::string& channel, std::string_view e, size_t& events) {
+          EXPECT_EQ(channel, "whatsapp");
+          json batch = json::parse(e);
+          EXPECT_TRUE(batch.is_array()) << "an ABI 1.3 host gets each POST's events in one call";
+          ++calls_;
+          events = batch.size();
+          for (const auto& event : batch)
+            events_.push_back(event);
+          return refuse_ ? 1 : 0;
+        });
     plugin_ = &host_->load(baraza::test::binaryDir() + "/plugins/whatsapp.so");
     host_->createAll(loadEngineConfig(dir_.write(
         "c.yaml",

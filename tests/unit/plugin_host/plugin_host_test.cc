@@ -154,10 +154,11 @@ TEST(PluginHost, LoadConfiguredLoadsNamedPluginsOrReportsTheMissingOne) {
 class Loopback : public ::testing::Test {
  protected:
   void SetUp() override {
-    host_ = std::make_unique<PluginHost>([this](const std::string& channel, std::string_view e) {
-      inbound_.emplace_back(channel, std::string(e));
-      return refuse_ ? 1 : 0;
-    });
+    host_ = std::make_unique<PluginHost>(
+        [this](const std::string& channel, std::string_view e, size_t&) {
+          inbound_.emplace_back(channel, std::string(e));
+          return refuse_ ? 1 : 0;
+        });
     plugin_ = &host_->load(loopbackPlugin());
     host_->createAll(configFrom("channels:\n  loopback:\n    max_sent: 2\n"));
   }
