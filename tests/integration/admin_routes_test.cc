@@ -230,6 +230,13 @@ TEST_P(AdminRoutes, TemplatesHaveUniqueNamesAndOneDefault) {
   EXPECT_EQ(audit[0]["before"]["name"], "holiday");
   EXPECT_TRUE(audit[0]["after"].is_null());
   EXPECT_EQ(call("GET", base + "?cursor=zz", kOperator).status, 400);
+  // Well-formed hex whose time part is not a time: refused before it reaches the database.
+  std::string forged = "6e6f742d612d74696d651f78";  // "not-a-time\x1fx"
+  for (const char* list : {"knowledge", "audit", "messages", "conversations"}) {
+    auto r = call("GET", "/admin/v1/tenants/kassangas/" + std::string(list) + "?cursor=" + forged,
+                  kOperator);
+    EXPECT_EQ(r.status, 400) << list << ": " << r.body;
+  }
 }
 
 TEST_P(AdminRoutes, KnowledgeFiltersPagesAndChanges) {

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/iso_time.h"
+
 namespace baraza::admin {
 
 HttpResponse jsonReply(int status, const json& body) {
@@ -86,11 +88,14 @@ std::optional<std::vector<std::string>> decodeCursor(const std::string& cursor, 
 }
 
 std::optional<std::vector<std::string>> readCursor(const HttpRequest& req, size_t parts,
-                                                   std::optional<HttpResponse>& error) {
+                                                   std::optional<HttpResponse>& error,
+                                                   bool time_first) {
   std::string cursor = req.queryParam("cursor");
   if (cursor.empty())
     return std::vector<std::string>{};
   auto key = decodeCursor(cursor, parts);
+  if (key && time_first && !parseIsoUtc((*key)[0]))
+    key.reset();  // a forged cursor must be a 400, not a database error
   if (!key) {
     error = jsonReply(400, {{"error", "invalid_parameter"},
                             {"field", "cursor"},
@@ -100,11 +105,11 @@ std::optional<std::vector<std::string>> readCursor(const HttpRequest& req, size_
 }
 
 std::optional<HttpResponse> readPage(const HttpRequest& req, long long fallback, long long max,
-                                     size_t key_parts, PageRequest& page) {
+                                     size_t key_parts, PageRequest& page, bool time_first) {
   if (auto bad = readLimit(req, fallback, max, page.limit))
     return bad;
   std::optional<HttpResponse> error;
-  auto key = readCursor(req, key_parts, error);
+  auto key = readCursor(req, key_parts, error, time_first);
   if (!key)
     return error;
   page.after = *key;

@@ -93,9 +93,11 @@ std::optional<HttpResponse> readLimit(const HttpRequest& req, long long fallback
 std::string encodeCursor(const std::vector<std::string>& key);
 // The key, or nullopt when `cursor` was not made by encodeCursor with `parts` parts.
 std::optional<std::vector<std::string>> decodeCursor(const std::string& cursor, size_t parts);
-// The cursor parameter as a key: {} when absent, a 400 in `error` when malformed.
+// The cursor parameter as a key: {} when absent, a 400 in `error` when malformed. With
+// `time_first`, the key's first part must be a timestamp (it is compared with a time column).
 std::optional<std::vector<std::string>> readCursor(const HttpRequest& req, size_t parts,
-                                                   std::optional<HttpResponse>& error);
+                                                   std::optional<HttpResponse>& error,
+                                                   bool time_first = false);
 
 // ?limit= and ?cursor= of a list route.
 struct PageRequest {
@@ -105,7 +107,7 @@ struct PageRequest {
 // Reads both (limit `fallback` when absent, 1 to `max`; a cursor of `key_parts` parts); a 400
 // naming the parameter otherwise.
 std::optional<HttpResponse> readPage(const HttpRequest& req, long long fallback, long long max,
-                                     size_t key_parts, PageRequest& page);
+                                     size_t key_parts, PageRequest& page, bool time_first = false);
 
 // Runs `text` (ending in "LIMIT :n") with the string `params` bound in order and then the
 // limit plus one; answers the rows (at most `limit`) through `to_json`, and sets `next_cursor`

@@ -61,7 +61,7 @@ json messageJson(const soci::row& r) {
 // GET .../conversations?status=&assigned=&limit=&cursor=: most recent first.
 HttpResponse listConversations(AdminRequest& r) {
   PageRequest page;
-  if (auto bad = readPage(r.http, 50, 500, 2, page))
+  if (auto bad = readPage(r.http, 50, 500, 2, page, true))
     return *bad;
   const auto* cursor = &page.after;
   std::string status = r.http.queryParam("status");
@@ -148,7 +148,7 @@ HttpResponse assignConversation(AdminRequest& r, bool assign) {
 // GET .../messages?direction=&since=&conversation=&q=&limit=&cursor=: newest first.
 HttpResponse listMessages(AdminRequest& r) {
   PageRequest page;
-  if (auto bad = readPage(r.http, 50, 500, 2, page))
+  if (auto bad = readPage(r.http, 50, 500, 2, page, true))
     return *bad;
   const auto* cursor = &page.after;
   std::string direction = r.http.queryParam("direction"), since = r.http.queryParam("since");

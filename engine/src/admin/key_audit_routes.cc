@@ -101,7 +101,7 @@ HttpResponse alerts(AdminRequest& r) {
 
 json auditPage(AdminRequest& r, soci::session& sql, const std::string& table,
                const std::string& tenant_id, long long limit, std::optional<HttpResponse>& error) {
-  auto cursor = readCursor(r.http, 2, error);
+  auto cursor = readCursor(r.http, 2, error, true);
   if (!cursor)
     return nullptr;
   std::string action = r.http.queryParam("action"), entity = r.http.queryParam("entity"),

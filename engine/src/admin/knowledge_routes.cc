@@ -94,7 +94,7 @@ KnowledgeSpec defaults() {
 
 HttpResponse listKnowledge(AdminRequest& r) {
   PageRequest page;
-  if (auto bad = readPage(r.http, 100, 1000, 2, page))
+  if (auto bad = readPage(r.http, 100, 1000, 2, page, true))
     return *bad;
   std::string type = r.http.queryParam("type"), category = r.http.queryParam("category");
   std::string active = r.http.queryParam("active"), q = r.http.queryParam("q");
