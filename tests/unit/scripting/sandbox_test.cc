@@ -1,0 +1,239 @@
+// The sandbox against the adversarial set of reliability-and-security.md §2 (targets 14-20):
+// each hostile script is stopped within twice its budget, and a state shares nothing.
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "scripting/memory_services.h"
+#include "scripting/tenant_script.h"
+
+namespace baraza {
+namespace {
+
+SandboxLimits testLimits() {
+  SandboxLimits limits;
+  limits.budget_ms = 50;
+  limits.memory_bytes = 32u << 20;
+  return limits;
+}
+
+std::unique_ptr<TenantScript> mustLoad(const std::string& source) {
+  std::string error;
+  auto script = TenantScript::load(source, "test.lua", testLimits(), error);
+  EXPECT_TRUE(script) << error;
+  return script;
+}
+
+ScriptInput sampleInput() {
+  ScriptInput in;
+  in.tenant = {{"slug", "kassangas"}, {"name", "Kassangas"}};
+  in.settings = {{"escalation_phone", "254700000001"}, {"strategies", "faq,static_reply"}};
+  in.message = {{"type", "text"}, {"text", "hello"}, {"from", {{"wa_id", "254711000111"}}}};
+  in.now_ms = 1795000000000;
+  return in;
+}
+
+struct HookRun {
+  HookOutcome outcome;
+  double ms;
+};
+
+HookRun runRoute(TenantScript& script) {
+  MemoryScriptServices services;
+  auto in = sampleInput();
+  auto start = std::chrono::steady_clock::now();
+  HookOutcome outcome = script.run(Hook::kRoute, in, services, "kassangas");
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return {outcome, ms};
+}
+
+// A route hook whose body is `body`, expected to be stopped with `failure` within 2x budget.
+void expectStopped(const std::string& body, ScriptFailure failure) {
+  auto script = mustLoad("return { route = function(ctx, msg)\n" + body + "\nend }");
+  ASSERT_TRUE(script);
+  HookRun r = runRoute(*script);
+  EXPECT_EQ(r.outcome.failure, failure) << body << "\n" << r.outcome.error;
+  EXPECT_LT(r.ms, 2.0 * testLimits().budget_ms) << body;
+}
+
+TEST(Sandbox, RunsAHookAndReturnsItsValue) {
+  auto script = mustLoad("return { route = function(ctx, msg) return 'faq,' .. msg.type end }");
+  HookRun r = runRoute(*script);
+  EXPECT_EQ(r.outcome.failure, ScriptFailure::kNone) << r.outcome.error;
+  EXPECT_EQ(r.outcome.result, "faq,text");
+}
+
+TEST(Sandbox, TheEnvironmentIsExactlyTheAllowList) {
+  auto script = mustLoad("return {}");
+  lua_State* L = script->sandbox().state();
+  script->sandbox().pushEnvironment();  // frozen: its names sit behind __index
+  lua_getmetatable(L, -1);
+  lua_getfield(L, -1, "__index");
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+  std::set<std::string> names;
+  lua_pushnil(L);
+  while (lua_next(L, -2) != 0) {
+    lua_pop(L, 1);
+    names.insert(lua_tostring(L, -1));
+  }
+  lua_pop(L, 1);
+  std::set<std::string> expected = {
+      "assert",       "error", "ipairs",   "next",     "pairs",  "select", "tonumber",
+      "tostring",     "type",  "unpack",   "rawequal", "rawget", "rawset", "setmetatable",
+      "getmetatable", "pcall", "_VERSION", "string",   "table",  "math",   "os"};
+  EXPECT_EQ(names, expected);
+  auto check = mustLoad(R"(
+    local absent = { io, package, require, load, loadstring, loadfile, dofile, debug, jit,
+      ffi, getfenv, setfenv, newproxy, collectgarbage, gcinfo, print, xpcall, module, _G,
+      string.dump, os.execute, os.getenv, os.exit, os.remove, os.rename, os.tmpname,
+      coroutine }
+    for k in pairs(absent) do error('reachable: ' .. k) end
+    assert(getmetatable('') == false, 'the string metatable is visible')
+    local osnames = {}
+    for k in pairs(os) do osnames[#osnames + 1] = k end
+    table.sort(osnames)
+    assert(table.concat(osnames, ',') == 'clock,date,time', table.concat(osnames, ','))
+    return {})");
+  EXPECT_TRUE(check);
+}
+
+TEST(Sandbox, BytecodeIsRefused) {
+  std::string error;
+  auto script = TenantScript::load(std::string("\x1bLJ\x02\x00", 5), "b.lua", testLimits(), error);
+  EXPECT_FALSE(script);
+  EXPECT_NE(error.find("bytecode"), std::string::npos) << error;
+  // Neither can a script make or load one.
+  auto inner = mustLoad(
+      "return { route = function() return string.dump ~= nil or load ~= nil "
+      "or loadstring ~= nil end }");
+  EXPECT_EQ(runRoute(*inner).outcome.result, false);
+}
+
+TEST(Sandbox, ACompileErrorNamesItsLine) {
+  std::string error;
+  auto script = TenantScript::load("return {\n route = function(ctx)\n  x = = 1\n end }",
+                                   "shop.lua", testLimits(), error);
+  EXPECT_FALSE(script);
+  EXPECT_NE(error.find("shop.lua:3:"), std::string::npos) << error;
+}
+
+TEST(Sandbox, AnInfiniteLoopIsStoppedAtItsBudget) {
+  expectStopped("local x = 0 while true do x = x + 1 end", ScriptFailure::kTimeout);
+}
+
+TEST(Sandbox, APcallLoopCannotCatchTheKill) {
+  expectStopped(
+      "local function spin() while true do end end\n"
+      "while true do pcall(spin) end",
+      ScriptFailure::kTimeout);
+  expectStopped("while true do pcall(error, 'x') end", ScriptFailure::kTimeout);
+}
+
+TEST(Sandbox, XpcallIsAbsentSoItsHandlerCannotLoop) {
+  auto script = mustLoad(
+      "return { route = function() return xpcall(function() while true do "
+      "end end, function() while true do end end) end }");
+  HookRun r = runRoute(*script);
+  EXPECT_EQ(r.outcome.failure, ScriptFailure::kError);
+  EXPECT_NE(r.outcome.error.find("xpcall"), std::string::npos) << r.outcome.error;
+}
+
+TEST(Sandbox, CatastrophicPatternsAreRefusedQuickly) {
+  expectStopped("return string.find(('a'):rep(4096), '.-.-.-.-b$')", ScriptFailure::kError);
+  expectStopped("return (('a'):rep(100000)):match('(.-)%1b')", ScriptFailure::kError);
+  expectStopped("return ('a'):rep(100000):gsub('.-.-.-x', 'y')", ScriptFailure::kError);
+  expectStopped("for w in ('a'):rep(100000):gmatch('.-.-.-x') do end", ScriptFailure::kError);
+  // Deep nesting is refused instead of overflowing the C stack.
+  expectStopped("return ('a'):rep(5000):match(('a?'):rep(5000))", ScriptFailure::kError);
+}
+
+TEST(Sandbox, PatternsStillBehaveLikeLua) {
+  auto script = mustLoad(R"(return { route = function()
+    assert(('hello world'):find('o w') == 5)
+    assert(('key=val'):match('(%w+)=(%w+)') == 'key')
+    local n = 0 for w in ('a b c'):gmatch('%a') do n = n + 1 end assert(n == 3)
+    assert(('abc'):gsub('b', '%0%0') == 'abbc')
+    assert(('THE (quick) fox'):find('%((%a+)%)') == 5)
+    assert(('f(a(b)c)'):match('%b()') == '(a(b)c)')
+    assert(('THE END'):gsub('%f[%w]%w+', function(w) return w:lower() end) == 'the end')
+    assert(string.match(' x', '^%s*(.-)%s*$') == 'x')
+    return 'ok' end })");
+  HookRun r = runRoute(*script);
+  EXPECT_EQ(r.outcome.result, "ok") << r.outcome.error;
+}
+
+TEST(Sandbox, MemoryBombsHitTheCap) {
+  expectStopped("return string.rep('x', 2^30)", ScriptFailure::kMemory);
+  expectStopped("local t = {} for i = 1, 1e9 do t[i] = i end", ScriptFailure::kMemory);
+  expectStopped("local s = 'xxxxxxxx' while true do s = s .. s end", ScriptFailure::kMemory);
+  expectStopped("local s = ('x'):rep(4000) s = s:gsub('x', s) s = s:gsub('x', s)",
+                ScriptFailure::kMemory);
+  expectStopped("local t = {} while true do t[#t + 1] = {} end", ScriptFailure::kMemory);
+  // A pcall does not swallow the memory error either.
+  expectStopped("while true do pcall(string.rep, 'x', 2^30) end", ScriptFailure::kMemory);
+}
+
+TEST(Sandbox, AStoppedStateIsSpoiledAndAFreshOneWorks) {
+  auto script = mustLoad("return { route = function() while true do end end }");
+  runRoute(*script);
+  EXPECT_TRUE(script->spoiled());
+  EXPECT_LT(script->sandbox().memoryUsed(), testLimits().memory_bytes);
+}
+
+TEST(Sandbox, LongCFunctionsAreGuarded) {
+  expectStopped("local t = {} for i = 1, 200000 do t[i] = -i end table.sort(t)",
+                ScriptFailure::kError);
+  expectStopped("return os.date('%Ez')", ScriptFailure::kError);
+}
+
+TEST(Sandbox, GlobalsAreFrozenAfterLoadAndTamperingStaysInItsState) {
+  auto a = mustLoad(R"(
+    counter = 0  -- a top-level global is allowed while loading
+    string.upper = function() return 'hijacked' end
+    math.floor = nil
+    return { route = function() counter = counter + 1 end })");
+  HookRun r = runRoute(*a);
+  EXPECT_EQ(r.outcome.failure, ScriptFailure::kError);
+  EXPECT_NE(r.outcome.error.find("assignment to global 'counter'"), std::string::npos)
+      << r.outcome.error;
+  for (int i = 0; i < 100; ++i) {
+    auto b = mustLoad(
+        "return { route = function() return ('x'):upper() .. "
+        "tostring(math.floor(1.5)) end }");
+    EXPECT_EQ(runRoute(*b).outcome.result, "X1");
+  }
+}
+
+TEST(Sandbox, SetmetatableCannotUnlockProtectedTables) {
+  auto script =
+      mustLoad("return { route = function(ctx, msg) return pcall(setmetatable, msg, nil) end }");
+  HookRun r = runRoute(*script);
+  EXPECT_EQ(r.outcome.result, false) << r.outcome.error;
+}
+
+TEST(Sandbox, ASlowTenantDoesNotHoldUpAnother) {
+  auto slow = mustLoad("return { route = function() while true do end end }");
+  auto quick = mustLoad("return { route = function() return 'faq' end }");
+  std::thread hostile([&] {
+    for (int i = 0; i < 6; ++i) {
+      runRoute(*slow);
+      slow = mustLoad("return { route = function() while true do end end }");
+    }
+  });
+  int answered = 0;
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(200)) {
+    if (runRoute(*quick).outcome.result == "faq")
+      ++answered;
+  }
+  hostile.join();
+  EXPECT_GT(answered, 100);  // thousands on an idle machine; a shared state would give ~0
+}
+
+}  // namespace
+}  // namespace baraza
