@@ -36,6 +36,7 @@ std::vector<AdminRoute> allRoutes() {
   addKeyAndAuditRoutes(routes);
   addConversationRoutes(routes);
   addInboxRoutes(routes);
+  addScriptRoutes(routes);
   return routes;
 }
 
@@ -57,8 +58,8 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
 class AdminApi {
  public:
   AdminApi(Database& db, const Sealer& sealer, const TenantDirectory* directory,
-           std::optional<std::string> token)
-      : deps_{db, sealer, directory},
+           std::optional<std::string> token, const ScriptingConfig* scripting)
+      : deps_{db, sealer, directory, scripting},
         idempotency_(db, sealer),
         operator_token_(std::move(token)),
         routes_(allRoutes()) {
@@ -178,8 +179,10 @@ class AdminApi {
 }  // namespace
 
 void addAdminRoutes(Router& router, Database& db, const Sealer& sealer,
-                    const TenantDirectory* directory, std::optional<std::string> operator_token) {
-  auto api = std::make_shared<AdminApi>(db, sealer, directory, std::move(operator_token));
+                    const TenantDirectory* directory, std::optional<std::string> operator_token,
+                    const ScriptingConfig* scripting) {
+  auto api =
+      std::make_shared<AdminApi>(db, sealer, directory, std::move(operator_token), scripting);
   router.add("*", "/admin/v1/*", [api](const HttpRequest& req) { return api->handle(req); });
 }
 

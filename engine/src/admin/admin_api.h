@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http/router.h"
+#include "scripting/scripting_config.h"
 #include "security/sealer.h"
 #include "storage/database.h"
 #include "tenancy/tenant_directory.h"
@@ -17,7 +18,8 @@ namespace baraza {
 // other tenant is a 404 with no data. With no operator token configured, only API keys work.
 // `directory` (may be null) is this process's tenant cache, shown by .../runtime.
 void addAdminRoutes(Router& router, Database& db, const Sealer& sealer,
-                    const TenantDirectory* directory, std::optional<std::string> operator_token);
+                    const TenantDirectory* directory, std::optional<std::string> operator_token,
+                    const ScriptingConfig* scripting = nullptr);
 
 // Every admin route as (method, "/admin/v1/tenants/{tenant}/..."): tests walk them all.
 std::vector<std::pair<std::string, std::string>> adminRouteList();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/http_types.h"
+#include "scripting/scripting_config.h"
 #include "security/sealer.h"
 #include "storage/database.h"
 #include "tenancy/tenant_directory.h"
@@ -33,7 +34,8 @@ struct TenantRef {
 struct AdminDeps {
   Database& db;
   const Sealer& sealer;
-  const TenantDirectory* directory;  // this process's cache; null in tools without one
+  const TenantDirectory* directory;            // this process's cache; null in tools without one
+  const ScriptingConfig* scripting = nullptr;  // the sandbox limits uploads are checked with
 };
 
 // One admin request on its way through a route: the caller, the resolved tenant (routes whose
@@ -67,6 +69,7 @@ void addKnowledgeRoutes(std::vector<AdminRoute>& routes);
 void addKeyAndAuditRoutes(std::vector<AdminRoute>& routes);
 void addConversationRoutes(std::vector<AdminRoute>& routes);
 void addInboxRoutes(std::vector<AdminRoute>& routes);
+void addScriptRoutes(std::vector<AdminRoute>& routes);
 
 // A tenant's channel accounts as JSON, secrets masked (channel_routes.cc).
 json channelList(soci::session& sql, const std::string& tenant_id);

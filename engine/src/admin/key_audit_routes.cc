@@ -94,6 +94,21 @@ HttpResponse alerts(AdminRequest& r) {
                     {"expires_at", t.expires_at},
                     {"days_left", t.days_left}});
   }
+  // Quarantined scripts: the tenant's messages get the default behaviour until a new version.
+  TenantScope tx(r.deps.db, scope);
+  soci::rowset<soci::row> rows =
+      (tx.sql().prepare << "SELECT t.slug, s.version, CAST(s.quarantined_at AS TEXT), "
+                           "COALESCE(s.quarantine_reason, '') FROM tenant_scripts s JOIN tenants t "
+                           "ON t.id = s.tenant_id WHERE s.active AND s.quarantined_at IS NOT NULL "
+                           "AND (:all = 1 OR CAST(s.tenant_id AS TEXT) = :t) ORDER BY t.slug",
+       soci::use(r.caller.is_operator ? 1 : 0), soci::use(scope));
+  for (const auto& row : rows) {
+    list.push_back({{"kind", "script_quarantined"},
+                    {"tenant", row.get<std::string>(0)},
+                    {"version", rowInt(row, 1)},
+                    {"since", row.get<std::string>(2)},
+                    {"reason", row.get<std::string>(3)}});
+  }
   return jsonReply(200, {{"alerts", list}});
 }
 

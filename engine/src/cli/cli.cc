@@ -62,6 +62,18 @@ const std::map<std::string, Command>& commands() {
         "one transaction, then retires the older keys: values still sealed under a retired\n"
         "key fail loudly. Back up the key file afterwards.",
         true, false}},
+      {"script",
+       {"script check|test|docs: lint, try or document tenant Lua scripts",
+        "baraza script check FILE.lua\n"
+        "       baraza script test FILE.lua --message TEXT [--from WA_ID] [--at ISO_TIME]\n"
+        "                          [--tenant-file TENANT.yaml | --tenant SLUG --config FILE]\n"
+        "       baraza script docs\n\n"
+        "check compiles the script in the sandbox and lints it (unknown hooks, global writes,\n"
+        "unknown globals); exit 1 when it does not load. test runs its hooks on a simulated\n"
+        "text message, with the settings and FAQ of a tenant file or of a tenant in the\n"
+        "database, and prints the route, reply, escalation and log lines. docs prints the\n"
+        "scripting reference (docs/scripting.md).",
+        true, false}},
       {"simulate",
        {"queue a customer's message to a tenant, as if Meta had delivered it",
         "baraza simulate [--config FILE] --tenant SLUG [--from WA_ID] [--wait] TEXT...\n\n"
@@ -129,7 +141,18 @@ int runCli(int argc, char** argv) {
   bool status = false;
   std::vector<std::string> files;
   SimulateOptions simulate;
+  ScriptOptions script;
   size_t first = 1;
+  if (name == "script") {
+    if (args.size() > 1 && (args[1] == "--help" || args[1] == "-h")) {
+      std::printf("Usage: %s\n", cmd.usage);
+      return 0;
+    }
+    if (args.size() < 2 || (args[1] != "check" && args[1] != "test" && args[1] != "docs"))
+      return usageError("script: expected 'script check', 'script test' or 'script docs'");
+    script.verb = args[1];
+    first = 2;
+  }
   if (name == "tenant" || name == "keys") {
     const char* verb = name == "tenant" ? "import" : "rotate";
     if (args.size() > 1 && (args[1] == "--help" || args[1] == "-h")) {
@@ -161,6 +184,19 @@ int runCli(int argc, char** argv) {
       if (i + 1 >= args.size())
         return usageError("simulate: " + a + " needs a value");
       (a == "--tenant" ? simulate.tenant : simulate.from) = args[++i];
+    } else if (name == "script" && (a == "--message" || a == "--from" || a == "--tenant" ||
+                                    a == "--tenant-file" || a == "--at")) {
+      if (i + 1 >= args.size())
+        return usageError("script: " + a + " needs a value");
+      std::string& target = a == "--message"       ? script.message
+                            : a == "--from"        ? script.from
+                            : a == "--tenant"      ? script.tenant
+                            : a == "--tenant-file" ? script.tenant_file
+                                                   : script.at;
+      target = args[++i];
+    } else if (name == "script" && !a.empty() && a[0] != '-' && script.file.empty() &&
+               script.verb != "docs") {
+      script.file = a;
     } else if (name == "simulate" && a == "--wait") {
       simulate.wait = true;
     } else if (name == "simulate" && !a.empty() && a[0] != '-') {
@@ -172,6 +208,12 @@ int runCli(int argc, char** argv) {
   if (name == "simulate" && (simulate.tenant.empty() || simulate.text.empty())) {
     return usageError("simulate: give --tenant SLUG and the message text");
   }
+  if (name == "script" && script.verb != "docs" && script.file.empty())
+    return usageError("script " + script.verb + ": name the FILE.lua");
+  if (name == "script" && script.verb == "test" && script.message.empty())
+    return usageError("script test: give --message TEXT");
+  if (name == "script" && !script.tenant.empty() && config_file.empty())
+    return usageError("script test: --tenant needs --config FILE (the database to read)");
   if (name == "tenant" && files.empty()) {
     return usageError("tenant import: name at least one TENANT.yaml");
   }
@@ -197,6 +239,8 @@ int runCli(int argc, char** argv) {
       return keysRotateCommand(config);
     if (name == "simulate")
       return simulateCommand(config, simulate);
+    if (name == "script")
+      return scriptCommand(config, script);
   } catch (const std::exception& e) {
     return runtimeError(e.what());
   }

@@ -22,6 +22,12 @@ struct SimulateOptions {
 };
 int simulateCommand(const EngineConfig& config, const SimulateOptions& options);
 
+struct ScriptOptions {
+  std::string verb;  // check, test, docs
+  std::string file, message, from = "254700000001", tenant, tenant_file, at;
+};
+int scriptCommand(const EngineConfig& config, const ScriptOptions& options);
+
 // Applies the log.* keys; throws ConfigError on a bad level or format.
 void applyLogConfig(const EngineConfig& config);
 

@@ -88,6 +88,7 @@ int serveCommand(const EngineConfig& config) {
   spdlog::info("{} tenant(s) cached at configuration generation {}", tenants.size(),
                tenants.generation());
   Pipeline pipeline(db, sealer, tenants, plugins, config.pipeline);
+  pipeline.configureScripting(config.scripting);
   g_pipeline = &pipeline;
   struct Unpublish {
     ~Unpublish() { g_pipeline = nullptr; }
@@ -97,7 +98,7 @@ int serveCommand(const EngineConfig& config) {
   } else {
     spdlog::info("pipeline.enabled is false: webhooks are stored, not processed, here");
   }
-  addAdminRoutes(*router, db, sealer, &tenants, config.admin_token);
+  addAdminRoutes(*router, db, sealer, &tenants, config.admin_token, &config.scripting);
   if (!config.admin_token) {
     spdlog::info("no admin.token: /admin/v1 accepts tenant API keys only");
   }

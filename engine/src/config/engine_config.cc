@@ -104,6 +104,20 @@ const Schema& engineSchema() {
        "Minimum gap between two sends to the same recipient (Meta's pair rate limit)."},
       {"pipeline.default_tenant", KeyType::kString, "",
        "Slug of the tenant that answers numbers no tenant owns; empty: stored as unrouted."},
+      {"scripting.budget_ms", KeyType::kInt, "50",
+       "Wall-clock budget of one tenant script hook; past it the script is stopped."},
+      {"scripting.memory_mib", KeyType::kInt, "32",
+       "Heap cap of one tenant script state (one per tenant per worker)."},
+      {"scripting.pattern_steps", KeyType::kInt, "200000",
+       "Matcher steps one string.find/match/gmatch/gsub call may take."},
+      {"scripting.quarantine_after", KeyType::kInt, "5",
+       "Consecutive script failures before the version is quarantined and the tenant alerted."},
+      {"scripting.idle_evict_seconds", KeyType::kInt, "300",
+       "A tenant script state unused this long is closed."},
+      {"scripting.max_states", KeyType::kInt, "20000",
+       "Most script states kept in this process; past it idle ones are closed."},
+      {"scripting.dev_reload", KeyType::kBool, "false",
+       "Development: re-import a tenant's script file when it changes on disk."},
       {"log.level", KeyType::kString, "info", "debug, info, warn or error."},
       {"log.format", KeyType::kString, "text", "text or json (one JSON object per line)."},
   };
@@ -192,6 +206,17 @@ EngineConfig loadEngineConfig(const std::string& file) {
   if (v["admin"].contains("token")) {
     cfg.admin_token = v["admin"]["token"].get<std::string>();
   }
+  ScriptingConfig& sc = cfg.scripting;
+  sc.limits.budget_ms = static_cast<int>(ranged("scripting", "budget_ms", 1, 10000));
+  sc.limits.memory_bytes =
+      static_cast<size_t>(ranged("scripting", "memory_mib", 1, 4096)) * 1024 * 1024;
+  sc.limits.pattern_steps =
+      static_cast<long>(ranged("scripting", "pattern_steps", 1000, 100000000));
+  sc.quarantine_after = static_cast<int>(ranged("scripting", "quarantine_after", 1, 1000000));
+  sc.idle_evict_seconds =
+      static_cast<int>(ranged("scripting", "idle_evict_seconds", 1, 86400 * 30));
+  sc.max_states = static_cast<int>(ranged("scripting", "max_states", 1, 10000000));
+  sc.dev_reload = v["scripting"]["dev_reload"];
   PipelineConfig& p = cfg.pipeline;
   p.enabled = v["pipeline"]["enabled"];
   p.workers = static_cast<int>(ranged("pipeline", "workers", 0, 256));

@@ -10,6 +10,7 @@
 
 #include "config/config_schema.h"
 #include "pipeline/pipeline_config.h"
+#include "scripting/scripting_config.h"
 
 namespace baraza {
 
@@ -45,6 +46,7 @@ struct EngineConfig {
   std::string master_key_file;
   std::optional<std::string> admin_token;
   PipelineConfig pipeline;
+  ScriptingConfig scripting;
   std::string log_level;
   std::string log_format;
 

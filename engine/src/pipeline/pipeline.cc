@@ -6,9 +6,12 @@
 #include "core/metrics.h"
 #include "core/uuid.h"
 #include "pipeline/backoff.h"
+#include "pipeline/message_script.h"
 #include "pipeline/outbox_sender.h"
 #include "pipeline/records.h"
+#include "pipeline/script_services.h"
 #include "pipeline/strategy_chain.h"
+#include "scripting/script_store.h"
 #include "tenancy/business_hours.h"
 
 namespace baraza {
@@ -51,6 +54,11 @@ Pipeline::Pipeline(Database& db, const Sealer& sealer, TenantDirectory& director
   options.linger_us = config_.group_commit_linger_us;
   inbox_ = std::make_unique<Inbox>(db_, clock_, options);
   sender_ = std::make_unique<OutboxSender>(db_, sealer_, directory_, plugins_, config_, clock_);
+  scripts_ = std::make_unique<ScriptHost>(ScriptingConfig{});
+}
+
+void Pipeline::configureScripting(const ScriptingConfig& config) {
+  scripts_ = std::make_unique<ScriptHost>(config);
 }
 
 Pipeline::~Pipeline() {
@@ -91,8 +99,12 @@ void Pipeline::start() {
         } catch (const std::exception& e) {
           spdlog::warn("pipeline worker: {}", e.what());
         }
-        if (done == 0 && !stopping_)
+        if (done == 0 && !stopping_) {
+          long long now = clock_(), last = last_eviction_ms_;
+          if (now - last > 10000 && last_eviction_ms_.compare_exchange_strong(last, now))
+            scripts_->evictIdle();  // idle tenants' script states are closed
           inbox_->waitForEvents(std::chrono::milliseconds(config_.poll_ms));
+        }
       }
     });
   }
@@ -328,26 +340,94 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     }
   }
 
+  // The tenant's script (docs/scripting.md, "When hooks run"): on_message for every new
+  // message, then route, faq (at the chain's faq step), escalate and before_send.
+  ScriptSession script = tenant.active && is_new ? scripts_->open(tenant) : ScriptSession();
+  std::optional<DatabaseScriptServices> services;
+  ScriptInput script_input;
+  std::optional<Escalation> escalation;
+  std::optional<json> script_reply;
+  bool open =
+      isOpenAt(s.value("business_hours", std::string()), static_cast<std::time_t>(started / 1000),
+               static_cast<int>(s.value("utc_offset_minutes", 0LL)));
+  json message = event;
+  if (!combined.empty()) {
+    message["text"] = combined;  // what the contact wrote since the last reply
+    message["combined"] = true;
+  }
+  if (script) {
+    services.emplace(sql, tenant, conversation.id, started);
+    const json& from = event.contains("from") ? event["from"] : json::object();
+    script_input.tenant = {{"slug", tenant.slug}, {"name", tenant.name}};
+    script_input.settings = s;
+    script_input.contact = {{"id", contact_id},
+                            {"wa_id", str(from, "wa_id")},
+                            {"name", str(from, "profile_name")},
+                            {"user_id", str(from, "user_id")}};
+    script_input.conversation = {{"id", conversation.id},
+                                 {"status", conversation.status},
+                                 {"window_expires_at", conversation.window_expires_at},
+                                 {"assigned_to", conversation.assigned_to}};
+    script_input.message = message;
+    script_input.now_ms = started;
+    script_input.open_now = open;
+    script_input.utc_offset_minutes = static_cast<int>(s.value("utc_offset_minutes", 0LL));
+    runOnMessage(script, script_input, *services, script_reply, escalation);
+  }
+
   std::optional<Decision> decision;
   if (silent.empty()) {
-    json message = event;
-    if (!combined.empty()) {
-      message["text"] = combined;  // what the contact wrote since the last reply
-      message["combined"] = true;
+    std::string chain = s.value("strategies", std::string());
+    if (script && !script_reply) {
+      RouteChoice choice = runRoute(script, script_input, *services, escalation);
+      script_reply = choice.reply;
+      if (choice.chain)
+        chain = *choice.chain;
+      if (choice.silenced)
+        silent = "script_silenced";
     }
-    bool open =
-        isOpenAt(s.value("business_hours", std::string()), static_cast<std::time_t>(started / 1000),
-                 static_cast<int>(s.value("utc_offset_minutes", 0LL)));
-    json input{
-        {"tenant",
-         {{"slug", tenant.slug}, {"name", tenant.name}, {"settings", s}, {"open_now", open}}},
-        {"message", message},
-        {"conversation",
-         {{"id", conversation.id}, {"window_expires_at", conversation.window_expires_at}}},
-        {"now_ms", started}};
-    decision = runStrategies(plugins_, s.value("strategies", std::string()), input);
-    if (!decision)
+    if (script_reply) {
+      decision = Decision{"script", *script_reply, "", ""};
+    } else if (silent.empty()) {
+      json input{
+          {"tenant",
+           {{"slug", tenant.slug}, {"name", tenant.name}, {"settings", s}, {"open_now", open}}},
+          {"message", message},
+          {"conversation",
+           {{"id", conversation.id}, {"window_expires_at", conversation.window_expires_at}}},
+          {"now_ms", started}};
+      StrategyStep faq_hook;
+      if (script.defines(Hook::kFaq)) {
+        faq_hook = [&](const std::string& name) -> std::optional<Decision> {
+          if (name != "faq")
+            return std::nullopt;
+          auto reply = runFaqHook(script, script_input, *services, escalation);
+          if (!reply)
+            return std::nullopt;
+          return Decision{"faq", *reply, "", ""};
+        };
+      }
+      decision = runStrategies(plugins_, chain, input, faq_hook);
+    }
+    if (!decision && silent.empty())
       silent = "no_strategy_answered";
+  }
+  if (script && escalation) {
+    std::optional<json> told;
+    if (auto target = runEscalate(script, script_input, *services, *escalation, told)) {
+      recordEscalation(sql, tenant.id, conversation.id, contact_id, message_id, escalation->reason,
+                       *target, "script");
+    }
+    if (told && !decision && (silent.empty() || silent == "no_strategy_answered")) {
+      decision = Decision{"script", *told, "", ""};
+      silent.clear();
+    }
+  }
+  if (decision && script.defines(Hook::kBeforeSend)) {
+    if (!runBeforeSend(script, script_input, *services, decision->reply)) {
+      decision.reset();
+      silent = "vetoed_by_script";
+    }
   }
 
   if (decision) {
@@ -393,6 +473,27 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   tx.commit();
   if (decision)
     sender_->wake();
+  if (!script.quarantineReason().empty())
+    quarantineScript(tenant, script.version(), script.quarantineReason());
+}
+
+void Pipeline::quarantineScript(const TenantConfig& tenant, int version,
+                                const std::string& reason) {
+  scripts_->markQuarantined(tenant.id, version);
+  MetricsRegistry::global().counterAdd("baraza_script_quarantines_total",
+                                       {{"tenant", tenant.slug}});
+  spdlog::error(
+      "script {} v{} quarantined: the tenant's messages get the default behaviour "
+      "until another version is activated ({})",
+      tenant.slug, version, reason);
+  try {
+    TenantScope tx(db_, tenant.id, true);
+    quarantineScriptVersion(tx.sql(), tenant.id, version, reason);
+    tx.commit();
+  } catch (const std::exception& e) {
+    spdlog::warn("script {} v{}: could not record its quarantine: {}", tenant.slug, version,
+                 e.what());
+  }
 }
 
 void Pipeline::handleStatus(const ClaimedEvent& claimed, const json& event,

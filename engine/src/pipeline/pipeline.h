@@ -12,6 +12,7 @@
 #include "pipeline/inbox.h"
 #include "pipeline/pipeline_config.h"
 #include "plugin_host/plugin_host.h"
+#include "scripting/script_host.h"
 #include "security/sealer.h"
 #include "storage/database.h"
 #include "tenancy/tenant_directory.h"
@@ -40,6 +41,9 @@ class Pipeline {
   ~Pipeline();
 
   Inbox& inbox() { return *inbox_; }
+  ScriptHost& scripts() { return *scripts_; }
+  // Replaces the script host's settings (before start()).
+  void configureScripting(const ScriptingConfig& config);
   // Takes a channel's events (a JSON array, or one event) into the inbox: 0 once committed.
   // `count` is set to how many events the text held.
   int accept(const std::string& channel, std::string_view events_json, size_t& count);
@@ -62,6 +66,7 @@ class Pipeline {
               const std::string& tenant_slug, const std::string& error = "");
   void fail(const ClaimedEvent& event, const std::string& reason);
   std::shared_ptr<const TenantConfig> route(const nlohmann::json& event);
+  void quarantineScript(const TenantConfig& tenant, int version, const std::string& reason);
 
   Database& db_;
   const Sealer& sealer_;
@@ -71,7 +76,9 @@ class Pipeline {
   Clock clock_;
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<OutboxSender> sender_;
+  std::unique_ptr<ScriptHost> scripts_;
   std::atomic<bool> stopping_{false};
+  std::atomic<long long> last_eviction_ms_{0};
   std::vector<std::thread> workers_;
 };
 

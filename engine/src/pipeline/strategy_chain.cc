@@ -7,7 +7,7 @@
 namespace baraza {
 
 std::optional<Decision> runStrategies(const PluginHost& plugins, const std::string& chain,
-                                      const nlohmann::json& input) {
+                                      const nlohmann::json& input, const StrategyStep& before) {
   std::string text = input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   auto& metrics = MetricsRegistry::global();
   size_t start = 0;
@@ -21,6 +21,10 @@ std::optional<Decision> runStrategies(const PluginHost& plugins, const std::stri
       name.pop_back();
     if (name.empty())
       continue;
+    if (before) {
+      if (auto decision = before(name))
+        return decision;
+    }
     const LoadedPlugin* plugin = plugins.find(name);
     if (!plugin || !plugin->strategy || !plugin->instance) {
       metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "absent"}});

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,7 +22,11 @@ struct Decision {
 // Runs the tenant's strategies in order (names of loaded strategy plugins, comma-separated as
 // in settings.strategies) until one answers. A strategy that is not loaded is skipped; one that
 // fails is logged and counted, and the next one runs.
+// `before`, when given, is asked first at each step with the strategy's name (the tenant
+// script's faq hook answers there) and may answer in its place.
+using StrategyStep = std::function<std::optional<Decision>(const std::string& name)>;
 std::optional<Decision> runStrategies(const PluginHost& plugins, const std::string& chain,
-                                      const nlohmann::json& input);
+                                      const nlohmann::json& input,
+                                      const StrategyStep& before = nullptr);
 
 }  // namespace baraza

@@ -7,16 +7,11 @@
 
 #include <lua.hpp>
 
+#include "scripting/scripting_config.h"
+
 namespace baraza {
 
 struct HookCall;
-
-struct SandboxLimits {
-  int budget_ms = 50;               // wall clock per call (a hook, or loading the chunk)
-  size_t memory_bytes = 32u << 20;  // the state's whole heap
-  long pattern_steps = 200000;      // per find/match/gmatch step/gsub call
-  int table_sort_max = 100000;      // table.sort refuses longer arrays (C, uninterruptible)
-};
 
 enum class ScriptFailure { kNone, kError, kTimeout, kMemory };
 const char* failureName(ScriptFailure failure);  // "error", "timeout", "memory"

@@ -98,6 +98,22 @@ std::shared_ptr<TenantConfig> TenantDirectory::loadTenant(const std::string& ten
       t->knowledge.push_back({r.get<std::string>(0), std::move(k)});
     }
   }
+  {
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT version, source, sha256, COALESCE(source_path, ''), CASE WHEN "
+                        "quarantined_at IS NULL THEN 0 ELSE 1 END FROM tenant_scripts WHERE "
+                        "tenant_id = :t AND active",
+         soci::use(tenant_id));
+    for (const auto& r : rows) {
+      auto script = std::make_shared<ActiveScript>();
+      script->version = static_cast<int>(rowInt(r, 0));
+      script->source = r.get<std::string>(1);
+      script->sha256 = r.get<std::string>(2);
+      script->source_path = r.get<std::string>(3);
+      script->quarantined = rowInt(r, 4) != 0;
+      t->script = std::move(script);
+    }
+  }
   tx.commit();
   return t;
 }

@@ -32,6 +32,13 @@ struct CachedKnowledge {
   KnowledgeSpec spec;
 };
 
+// The tenant's active script version (docs/scripting.md).
+struct ActiveScript {
+  int version = 0;
+  std::string source, sha256, source_path;
+  bool quarantined = false;  // the engine runs the defaults until another version is activated
+};
+
 // One tenant's configuration as the message path reads it: an immutable snapshot.
 struct TenantConfig {
   std::string id, slug, name, organization_id;
@@ -40,7 +47,8 @@ struct TenantConfig {
   nlohmann::json settings;   // every settings column
   std::vector<CachedChannel> channels;
   std::vector<CachedTemplate> templates;
-  std::vector<CachedKnowledge> knowledge;  // active entries only
+  std::vector<CachedKnowledge> knowledge;      // active entries only
+  std::shared_ptr<const ActiveScript> script;  // none: no script of its own
 };
 
 // Every tenant's configuration in memory, for the message path: lookups take no database

@@ -1,5 +1,12 @@
 #include "tenancy/tenant_import.h"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "scripting/script_lint.h"
+#include "scripting/script_store.h"
+
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +48,21 @@ std::string upsertOrganization(soci::session& sql, Dialect d, const TenantSpec& 
 
 ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& spec,
                           const std::string& actor) {
+  // The script is read and checked before the database is touched.
+  std::string script_source, script_path;
+  if (!spec.script.empty()) {
+    std::filesystem::path path = std::filesystem::path(spec.file).parent_path() / spec.script;
+    script_path = std::filesystem::absolute(path).lexically_normal().string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      throw ConfigError(spec.file + ": script: cannot read " + path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    script_source = text.str();
+    LintReport lint = lintScript(script_source, path.filename().string(), SandboxLimits{});
+    if (!lint.ok)
+      throw ConfigError(spec.file + ": script: " + lint.error);
+  }
   // Across tenants: a number must be checked against every tenant's accounts.
   TenantScope tx(db, TenantScope::kAllTenants, true);
   soci::session& sql = tx.sql();
@@ -144,6 +166,15 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
   for (const auto& [key, id] : old_knowledge) {
     sql << "DELETE FROM knowledge_entries WHERE tenant_id = :t AND id = :i", soci::use(tenant),
         soci::use(id);
+  }
+  if (!script_source.empty()) {
+    // A new version only when the file changed: importing again changes nothing.
+    auto current = activeScriptVersion(sql, tenant);
+    if (!current || current->source != script_source) {
+      result.script_version =
+          insertScriptVersion(sql, tenant, script_source, script_path, "imported", actor);
+      activateScriptVersion(sql, tenant, result.script_version);  // audited in the summary
+    }
   }
   markConfigChanged(sql, tenant);
 

@@ -21,22 +21,30 @@ void markConfigChanged(soci::session& sql, const std::string& tenant_id) {
 nlohmann::json tenantSummary(soci::session& sql, const std::string& tenant) {
   std::string slug, name, org;
   int active = 0;
-  long long channels = 0, templates = 0, knowledge = 0;
+  long long channels = 0, templates = 0, knowledge = 0, script = 0;
   soci::indicator oi = soci::i_null;
   sql << "SELECT t.slug, t.name, CASE WHEN t.active THEN 1 ELSE 0 END, o.slug, "
          "(SELECT COUNT(*) FROM channel_accounts c WHERE c.tenant_id = t.id AND c.active), "
          "(SELECT COUNT(*) FROM prompt_templates p WHERE p.tenant_id = t.id), "
-         "(SELECT COUNT(*) FROM knowledge_entries k WHERE k.tenant_id = t.id) "
+         "(SELECT COUNT(*) FROM knowledge_entries k WHERE k.tenant_id = t.id), "
+         "(SELECT COALESCE(MAX(s.version), 0) FROM tenant_scripts s WHERE s.tenant_id = t.id AND "
+         "s.active) "
          "FROM tenants t LEFT JOIN organizations o ON o.id = t.organization_id "
          "WHERE CAST(t.id AS TEXT) = :t",
       soci::use(tenant), soci::into(slug), soci::into(name), soci::into(active),
-      soci::into(org, oi), soci::into(channels), soci::into(templates), soci::into(knowledge);
+      soci::into(org, oi), soci::into(channels), soci::into(templates), soci::into(knowledge),
+      soci::into(script);
   if (!sql.got_data())
     return nullptr;
-  return {{"slug", slug},           {"name", name},
-          {"active", active != 0},  {"organization", oi == soci::i_ok ? org : ""},
-          {"channels", channels},   {"templates", templates},
-          {"knowledge", knowledge}, {"access_tokens", "sealed"}};
+  return {{"slug", slug},
+          {"name", name},
+          {"active", active != 0},
+          {"organization", oi == soci::i_ok ? org : ""},
+          {"channels", channels},
+          {"templates", templates},
+          {"knowledge", knowledge},
+          {"script_version", script > 0 ? nlohmann::json(script) : nullptr},
+          {"access_tokens", "sealed"}};
 }
 
 std::string insertChannel(soci::session& sql, const Sealer& sealer, const std::string& tenant,

@@ -173,7 +173,8 @@ TEST(Sandbox, MemoryBombsHitTheCap) {
   expectStopped("local s = 'xxxxxxxx' while true do s = s .. s end", ScriptFailure::kMemory);
   expectStopped("local s = ('x'):rep(4000) s = s:gsub('x', s) s = s:gsub('x', s)",
                 ScriptFailure::kMemory);
-  expectStopped("local t = {} while true do t[#t + 1] = {} end", ScriptFailure::kMemory);
+  expectStopped("local t, i = {}, 0 while true do i = i + 1 t[i] = {('x'):rep(1000) .. i} end",
+                ScriptFailure::kMemory);
   // A pcall does not swallow the memory error either.
   expectStopped("while true do pcall(string.rep, 'x', 2^30) end", ScriptFailure::kMemory);
 }

@@ -22,7 +22,10 @@ class TenantImport : public ::testing::TestWithParam<Dialect> {
     db_ = std::make_unique<Database>(target_->url(), 2, std::chrono::milliseconds(2000));
     Migrator(*db_, embeddedMigrations(GetParam())).apply();
     sealer_ = std::make_unique<Sealer>(KeyRing::loadOrCreate(dir_.file("master.key")));
+    // Edited copies of kassangas.yaml live in dir_; its script goes with them.
+    dir_.write("kassangas.lua", test::readFileText(example_dir() + "/kassangas.lua"));
   }
+  static std::string example_dir() { return test::sourceDir() + "/examples/tenants"; }
 
   ImportResult import(const std::string& file) {
     return importTenant(*db_, *sealer_, readTenantFile(file), "test");
@@ -186,6 +189,28 @@ TEST_P(TenantImport, ChannelsLeftOutOfTheFileAreDeactivatedNotDeleted) {
   EXPECT_EQ(count(std::string("SELECT COUNT(*) FROM channel_accounts WHERE active = ") +
                   (GetParam() == Dialect::kSqlite ? "1" : "TRUE")),
             1);
+}
+
+TEST_P(TenantImport, TheScriptIsImportedAsAVersionOnlyWhenItChanges) {
+  auto first = import(example("kassangas"));
+  EXPECT_EQ(first.script_version, 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_scripts WHERE active"), 1);
+  EXPECT_EQ(import(example("kassangas")).script_version, 0);  // the same text: nothing new
+  std::string yaml = test::readFileText(example("kassangas"));
+  dir_.write("kassangas.lua", "return { route = function() return 'faq' end }");
+  auto second = import(dir_.write("kassangas.yaml", yaml));
+  EXPECT_EQ(second.script_version, 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_scripts"), 2);
+  EXPECT_EQ(text("SELECT CAST(version AS TEXT) FROM tenant_scripts WHERE active"), "2");
+  // A script that does not load is refused with its line, and nothing changes.
+  dir_.write("kassangas.lua", "return {\n route = function( end }");
+  try {
+    import(dir_.write("kassangas.yaml", yaml));
+    FAIL() << "a broken script was imported";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("kassangas.lua:2:"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_scripts"), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, TenantImport,

@@ -1,0 +1,137 @@
+#include "pipeline/message_script.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/iso_time.h"
+#include "core/metrics.h"
+#include "core/uuid.h"
+
+namespace baraza {
+
+using nlohmann::json;
+
+void runOnMessage(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
+                  std::optional<json>& reply, std::optional<Escalation>& escalation) {
+  HookOutcome o = script.run(Hook::kOnMessage, input, services);
+  if (!o.ran || o.failure != ScriptFailure::kNone)
+    return;
+  if (o.effects.reply)
+    reply = o.effects.reply;
+  if (o.effects.escalation)
+    escalation = o.effects.escalation;
+}
+
+RouteChoice runRoute(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
+                     std::optional<Escalation>& escalation) {
+  RouteChoice choice;
+  HookOutcome o = script.run(Hook::kRoute, input, services);
+  if (!o.ran || o.failure != ScriptFailure::kNone)
+    return choice;
+  if (o.effects.escalation)
+    escalation = o.effects.escalation;
+  if (o.effects.reply) {
+    choice.reply = o.effects.reply;
+    return choice;
+  }
+  const json& r = o.result;
+  if (r.is_boolean() && !r.get<bool>()) {
+    choice.silenced = true;
+  } else if (r.is_string()) {
+    choice.chain = r.get<std::string>();
+  } else if (r.is_array()) {
+    std::string chain;
+    for (const auto& name : r) {
+      if (name.is_string())
+        chain += (chain.empty() ? "" : ",") + name.get<std::string>();
+    }
+    choice.chain = chain;
+  } else if (!r.is_null()) {
+    spdlog::warn("script {}: route returned {}, not a chain, false or nil; ignored",
+                 input.tenant.value("slug", ""), r.type_name());
+  }
+  return choice;
+}
+
+std::optional<json> runFaqHook(ScriptSession& script, const ScriptInput& input,
+                               ScriptServices& services, std::optional<Escalation>& escalation) {
+  HookOutcome o = script.run(Hook::kFaq, input, services);
+  if (!o.ran || o.failure != ScriptFailure::kNone)
+    return std::nullopt;
+  if (o.effects.escalation)
+    escalation = o.effects.escalation;
+  if (o.effects.reply)
+    return o.effects.reply;
+  if (o.result.is_null())
+    return std::nullopt;
+  json reply;
+  std::string error;
+  if (!replyFromJson(o.result, reply, error)) {
+    spdlog::warn("script {}: faq returned an unusable reply ({}); ignored",
+                 input.tenant.value("slug", ""), error);
+    return std::nullopt;
+  }
+  return reply;
+}
+
+std::optional<EscalationTarget> runEscalate(ScriptSession& script, const ScriptInput& input,
+                                            ScriptServices& services, const Escalation& request,
+                                            std::optional<json>& reply) {
+  EscalationTarget target{input.settings.value("escalation_phone", std::string()),
+                          request.priority};
+  json reason = request.reason;
+  HookOutcome o = script.run(Hook::kEscalate, input, services, &reason);
+  if (!o.ran || o.failure != ScriptFailure::kNone)
+    return target;
+  if (o.effects.reply)
+    reply = o.effects.reply;
+  const json& r = o.result;
+  if (r.is_boolean() && !r.get<bool>())
+    return std::nullopt;
+  if (r.is_object()) {
+    if (r.contains("to") && r["to"].is_string())
+      target.assignee = r["to"];
+    else if (r.contains("to"))
+      target.assignee.clear();
+    std::string p = r.value("priority", std::string());
+    if (p == "low" || p == "medium" || p == "high" || p == "urgent")
+      target.priority = p;
+  }
+  return target;
+}
+
+bool runBeforeSend(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
+                   json& reply) {
+  HookOutcome o = script.run(Hook::kBeforeSend, input, services, &reply);
+  if (!o.ran || o.failure != ScriptFailure::kNone || o.result.is_null())
+    return true;
+  if (o.result.is_boolean())
+    return o.result.get<bool>();
+  json edited;
+  std::string error;
+  if (!replyFromJson(o.result, edited, error)) {
+    spdlog::warn("script {}: before_send returned an unusable reply ({}); the original is sent",
+                 input.tenant.value("slug", ""), error);
+    return true;
+  }
+  reply = std::move(edited);
+  return true;
+}
+
+void recordEscalation(soci::session& sql, const std::string& tenant_id,
+                      const std::string& conversation_id, const std::string& contact_id,
+                      const std::string& message_id, const std::string& reason,
+                      const EscalationTarget& target, const std::string& source) {
+  std::string id = newUuid(), now = isoNowMicros();
+  soci::indicator ai = target.assignee.empty() ? soci::i_null : soci::i_ok;
+  sql << "INSERT INTO actions (tenant_id, id, conversation_id, contact_id, message_id, type, "
+         "details, priority, status, assignee, source, created_at) VALUES (:t, :i, :cv, :ct, :m, "
+         "'escalation', :d, :p, 'open', :a, :s, :n)",
+      soci::use(tenant_id), soci::use(id), soci::use(conversation_id), soci::use(contact_id),
+      soci::use(message_id), soci::use(reason), soci::use(target.priority),
+      soci::use(target.assignee, ai), soci::use(source), soci::use(now);
+  sql << "UPDATE conversations SET status = 'escalated' WHERE tenant_id = :t AND id = :c",
+      soci::use(tenant_id), soci::use(conversation_id);
+  MetricsRegistry::global().counterAdd("baraza_escalations_total", {{"source", source}});
+}
+
+}  // namespace baraza

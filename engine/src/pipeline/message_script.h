@@ -1,0 +1,53 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include "storage/database.h"
+
+#include "scripting/script_host.h"
+
+namespace baraza {
+
+// The tenant script's part in answering one message (docs/scripting.md, "When hooks run").
+// Every function applies the default behaviour when its hook is absent or fails.
+
+// on_message: its reply (when the bot may answer) and escalation request.
+void runOnMessage(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
+                  std::optional<nlohmann::json>& reply, std::optional<Escalation>& escalation);
+
+struct RouteChoice {
+  std::optional<nlohmann::json> reply;  // the script answered directly
+  std::optional<std::string> chain;     // the strategies to ask instead of settings.strategies
+  bool silenced = false;                // route returned false
+};
+RouteChoice runRoute(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
+                     std::optional<Escalation>& escalation);
+
+// The faq hook's answer, when it gives one.
+std::optional<nlohmann::json> runFaqHook(ScriptSession& script, const ScriptInput& input,
+                                         ScriptServices& services,
+                                         std::optional<Escalation>& escalation);
+
+struct EscalationTarget {
+  std::string assignee;  // "" when nobody is named
+  std::string priority;
+};
+// The escalate hook's decision on a requested escalation: nullopt when it cancels. Its
+// ctx.reply lands in `reply`.
+std::optional<EscalationTarget> runEscalate(ScriptSession& script, const ScriptInput& input,
+                                            ScriptServices& services, const Escalation& request,
+                                            std::optional<nlohmann::json>& reply);
+
+// before_send: false when it vetoes the reply; otherwise `reply` holds what to send.
+bool runBeforeSend(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
+                   nlohmann::json& reply);
+
+// Records an escalation as an open action and marks the conversation escalated.
+void recordEscalation(soci::session& sql, const std::string& tenant_id,
+                      const std::string& conversation_id, const std::string& contact_id,
+                      const std::string& message_id, const std::string& reason,
+                      const EscalationTarget& target, const std::string& source);
+
+}  // namespace baraza

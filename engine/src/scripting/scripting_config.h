@@ -1,0 +1,24 @@
+#pragma once
+
+#include <cstddef>
+
+namespace baraza {
+
+// What one tenant state may use (docs/scripting.md, "Sandbox").
+struct SandboxLimits {
+  int budget_ms = 50;               // wall clock per call (a hook, or loading the chunk)
+  size_t memory_bytes = 32u << 20;  // the state's whole heap
+  long pattern_steps = 200000;      // per find/match/gmatch step/gsub call
+  int table_sort_max = 100000;      // table.sort refuses longer arrays (C, uninterruptible)
+};
+
+// The scripting.* keys of docs/configuration.md.
+struct ScriptingConfig {
+  SandboxLimits limits;
+  int quarantine_after = 5;      // consecutive failures before a version is quarantined
+  int idle_evict_seconds = 300;  // a state unused this long is closed
+  int max_states = 20000;        // past this, the least recently used idle state is closed
+  bool dev_reload = false;       // re-import a changed script file (development only)
+};
+
+}  // namespace baraza
