@@ -220,5 +220,53 @@ TEST(Docs, ConfigurationReferenceMatchesTheKeyTables) {
          "BARAZA_PLUGINS_DIR=build/plugins build/baraza config-docs > docs/configuration.md";
 }
 
+TEST(Docs, ScriptingReferenceMatchesTheApiTables) {
+  auto r = runBaraza({"script", "docs"}, {});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(readFileText(sourceDir() + "/docs/scripting.md"), r.out)
+      << "docs/scripting.md is stale: regenerate it with build/baraza script docs > "
+         "docs/scripting.md";
+}
+
+TEST(ScriptCli, CheckReportsLinesAndWarnings) {
+  TempDir dir;
+  std::string good = dir.write("shop.lua",
+                               "local seen = 0\nreturn {\n  route = function(ctx, msg)\n"
+                               "    last = msg.text\n    return stirng.lower(msg.text)\n  end,\n"
+                               "  on_mesage = function() end,\n}\n");
+  auto r = runBaraza({"script", "check", good}, {});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(good + ":4: warning: assigns global 'last' inside a function"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(good + ":5: warning: reads global 'stirng'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("'on_mesage' is not a hook"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(good + ": ok (hooks: route; 3 warning(s))"), std::string::npos) << r.out;
+
+  std::string broken = dir.write("broken.lua", "return {\n  route = function(ctx\n}\n");
+  r = runBaraza({"script", "check", broken}, {});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("broken.lua:3:"), std::string::npos) << r.err;
+  EXPECT_EQ(runBaraza({"script", "check"}, {}).exit_code, 2);
+  EXPECT_EQ(runBaraza({"script", "lint", good}, {}).exit_code, 2);
+  EXPECT_EQ(runBaraza({"script", "check", dir.file("missing.lua")}, {}).exit_code, 1);
+}
+
+TEST(ScriptCli, TestPrintsRouteReplyEscalationAndLogs) {
+  std::string examples = sourceDir() + "/examples/tenants/";
+  auto r = runBaraza({"script", "test", examples + "kassangas.lua", "--tenant-file",
+                      examples + "kassangas.yaml", "--message", "I want a human"},
+                     {});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "route: script\n"
+            "reply: {\"kind\":\"text\",\"text\":\"Karibu! A member of our team will call you "
+            "shortly.\\n- Kassangas Music Shop\"}\n"
+            "escalation: {\"priority\":\"high\",\"reason\":\"asked for a person\",\"to\":"
+            "\"254700000001\"}\n");
+  r = runBaraza({"script", "test", examples + "kassangas.lua"}, {});
+  EXPECT_EQ(r.exit_code, 2) << "--message is required";
+}
+
 }  // namespace
 }  // namespace baraza::test

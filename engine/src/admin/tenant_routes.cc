@@ -182,7 +182,10 @@ HttpResponse runtimeView(AdminRequest& r) {
                          {"settings", t->settings},
                          {"channels", channels},
                          {"templates", t->templates.size()},
-                         {"active_knowledge", t->knowledge.size()}});
+                         {"active_knowledge", t->knowledge.size()},
+                         {"script", t->script ? json{{"version", t->script->version},
+                                                     {"quarantined", t->script->quarantined}}
+                                              : json()}});
 }
 
 }  // namespace
