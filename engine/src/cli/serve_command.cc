@@ -18,6 +18,7 @@
 #include "http/http_server.h"
 #include "pipeline/pipeline.h"
 #include "plugin_host/plugin_host.h"
+#include "scripting/script_file_watcher.h"
 #include "security/sealer.h"
 #include "storage/migrator.h"
 #include "tenancy/tenant_directory.h"
@@ -99,6 +100,9 @@ int serveCommand(const EngineConfig& config) {
     spdlog::info("pipeline.enabled is false: webhooks are stored, not processed, here");
   }
   addAdminRoutes(*router, db, sealer, &tenants, config.admin_token, &config.scripting);
+  ScriptFileWatcher script_files(db, config.scripting.limits);
+  if (config.scripting.dev_reload)
+    script_files.start();
   if (!config.admin_token) {
     spdlog::info("no admin.token: /admin/v1 accepts tenant API keys only");
   }
