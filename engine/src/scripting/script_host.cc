@@ -96,6 +96,8 @@ ScriptSession ScriptHost::open(const TenantConfig& tenant) {
 void ScriptHost::giveBack(const std::string& tenant_id, int version,
                           std::unique_ptr<TenantScript> script) {
   std::unique_ptr<TenantScript> closing;  // closed outside the lock
+  if (script)
+    script->trimGarbage();
   std::lock_guard lock(mutex_);
   --checked_out_;
   if (!script) {

@@ -118,7 +118,13 @@ std::unique_ptr<TenantScript> TenantScript::load(const std::string& source, cons
   }
   sandbox.freezeGlobals();
   lua_gc(L, LUA_GCCOLLECT, 0);
+  script->loaded_bytes_ = sandbox.memoryUsed();
   return script;
+}
+
+void TenantScript::trimGarbage() {
+  if (sandbox_->memoryUsed() > loaded_bytes_ + loaded_bytes_ / 4)
+    lua_gc(sandbox_->state(), LUA_GCCOLLECT, 0);
 }
 
 HookOutcome TenantScript::run(Hook hook, const ScriptInput& input, ScriptServices& services,
