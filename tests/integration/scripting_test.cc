@@ -180,6 +180,48 @@ TEST_P(Scripting, AHostileScriptIsQuarantinedWhileAnotherTenantIsAnswered) {
   EXPECT_EQ(admin("/admin/v1/alerts")["alerts"].size(), 0u);
 }
 
+TEST_P(Scripting, RefusedStatementsAndLaterFailuresLoseNothingAlreadyAsked) {
+  start({{"BARAZA_SCRIPTING_BUDGET_MS", "50"}});
+  // A kv key PostgreSQL would refuse is refused by ctx first (a bad argument raises); a kv
+  // write that fails leaves the message's transaction usable; an escalation asked for in
+  // on_message is recorded although route then runs out of time.
+  ASSERT_EQ(upload(R"(
+    return {
+      on_message = function(ctx, msg)
+        local ok, err = pcall(ctx.kv.set, "bad\255key", 1)
+        ctx.log("bad key: " .. tostring(ok) .. " " .. tostring(err))
+        ctx.kv.set("ok", true)
+        ctx.escalate("wants the manager", "urgent")
+      end,
+      route = function(ctx, msg) while true do end end,
+    })")
+                .status,
+            201);
+  EXPECT_EQ(ask("wamid.R-1", "manager!"), "Asante! We will reply soon.");
+  EXPECT_NE(engine_->log().find("a key is UTF-8 text without NUL"), std::string::npos)
+      << engine_->log();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_kv WHERE key = 'ok'"), 1);
+  json actions = admin("/admin/v1/tenants/duka/actions")["actions"];
+  ASSERT_EQ(actions.size(), 1u) << actions;
+  EXPECT_EQ(actions[0]["details"], "wants the manager");
+  EXPECT_EQ(actions[0]["priority"], "urgent");
+}
+
+TEST_P(Scripting, HooksRunForDebouncedMessages) {
+  start();
+  auto on = adminCall("PATCH", "/admin/v1/tenants/duka/settings", R"({"debounce_seconds": 1})");
+  ASSERT_EQ(on.status, 200) << on.body;
+  ASSERT_EQ(
+      upload("return { route = function(ctx, msg) ctx.reply('seen: ' .. msg.text) end }").status,
+      201);
+  ASSERT_TRUE(eventually([&] {
+    return admin("/admin/v1/tenants/duka/runtime")["settings"]["debounce_seconds"] == 1;
+  }));
+  ASSERT_EQ(post(textWebhook({{"wamid.D-1", "one"}, {"wamid.D-2", "two"}})).status, 200);
+  ASSERT_TRUE(eventually([&] { return messageSends() == 1; })) << engine_->log();
+  EXPECT_EQ(lastReplyText(), "seen: one\ntwo");
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, Scripting,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });

@@ -342,7 +342,8 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
 
   // The tenant's script (docs/scripting.md, "When hooks run"): on_message for every new
   // message, then route, faq (at the chain's faq step), escalate and before_send.
-  ScriptSession script = tenant.active && is_new ? scripts_->open(tenant) : ScriptSession();
+  // (Not only for new messages: a debounced event's last pass finds its message stored.)
+  ScriptSession script = tenant.active ? scripts_->open(tenant) : ScriptSession();
   std::optional<DatabaseScriptServices> services;
   ScriptInput script_input;
   std::optional<Escalation> escalation;
@@ -356,7 +357,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     message["combined"] = true;
   }
   if (script) {
-    services.emplace(sql, tenant, conversation.id, started);
+    services.emplace(sql, db_.dialect(), tenant, conversation.id, started);
     const json& from = event.contains("from") ? event["from"] : json::object();
     script_input.tenant = {{"slug", tenant.slug}, {"name", tenant.name}};
     script_input.settings = s;
@@ -412,7 +413,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     if (!decision && silent.empty())
       silent = "no_strategy_answered";
   }
-  if (script && escalation) {
+  if (escalation) {  // asked for before a later hook failed: still recorded, by the defaults
     std::optional<json> told;
     if (auto target = runEscalate(script, script_input, *services, *escalation, told)) {
       recordEscalation(sql, tenant.id, conversation.id, contact_id, message_id, escalation->reason,
@@ -437,7 +438,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     request["reply_to"] = str(event, "id");
     std::string kind = request.value("kind", "text");
     std::string body = request.value("text", request.value("body", std::string()));
-    std::string request_text = request.dump();
+    std::string request_text = request.dump(-1, ' ', false, json::error_handler_t::replace);
     long long now = clock_(), took = now - started;
     std::string now_iso = isoNowMicros();
     std::string to = request["to"], queued;

@@ -4,6 +4,8 @@
 // inside a C function that no instruction hook can interrupt.
 #include "scripting/bounded_patterns.h"
 
+#include "scripting/lua_sandbox.h"
+
 #include <cctype>
 #include <cstddef>
 #include <cstring>
@@ -36,10 +38,14 @@ long maxSteps(lua_State* L) {
   return static_cast<long>(lua_tonumber(L, lua_upvalueindex(1)));
 }
 
-void step(MatchState* ms) {
-  if (--ms->steps_left < 0)
+void step(MatchState* ms, long cost = 1) {
+  long before = ms->steps_left;
+  ms->steps_left -= cost;
+  if (ms->steps_left < 0)
     luaL_error(ms->L, "pattern too complex (more than %d matcher steps)",
                static_cast<int>(ms->max_steps));
+  if ((before >> 12) != (ms->steps_left >> 12))
+    LuaSandbox::checkDeadline(ms->L);  // every 4,096 steps: gsub's output may grow slowly
 }
 
 int checkCapture(MatchState* ms, int l) {
@@ -241,6 +247,7 @@ const char* endCapture(MatchState* ms, const char* s, const char* p, const char*
 const char* matchCapture(MatchState* ms, const char* s, int l) {
   l = checkCapture(ms, l);
   size_t len = static_cast<size_t>(ms->capture[l].len);
+  step(ms, static_cast<long>(len / 16));  // a backreference compares len bytes
   if (static_cast<size_t>(ms->src_end - s) >= len && std::memcmp(ms->capture[l].init, s, len) == 0)
     return s + len;
   return nullptr;
@@ -396,6 +403,7 @@ const char* plainFind(const char* s1, size_t l1, const char* s2, size_t l2) {
 }
 
 int findAux(lua_State* L, int find) {
+  LuaSandbox::checkDeadline(L);
   size_t l1, l2;
   const char* s = luaL_checklstring(L, 1, &l1);
   const char* p = luaL_checklstring(L, 2, &l2);
@@ -442,6 +450,7 @@ int strMatch(lua_State* L) {
 }
 
 int gmatchAux(lua_State* L) {
+  LuaSandbox::checkDeadline(L);
   size_t ls, lp;
   const char* s = lua_tolstring(L, lua_upvalueindex(1), &ls);
   const char* p = lua_tolstring(L, lua_upvalueindex(2), &lp);
@@ -525,6 +534,7 @@ void addValue(MatchState* ms, luaL_Buffer* b, const char* s, const char* e) {
 }
 
 int strGsub(lua_State* L) {
+  LuaSandbox::checkDeadline(L);
   size_t srcl, lp;
   const char* src = luaL_checklstring(L, 1, &srcl);
   const char* p = luaL_checklstring(L, 2, &lp);

@@ -57,7 +57,15 @@ void pushJson(lua_State* L, const nlohmann::json& value, int depth) {
   }
 }
 
-bool toJson(lua_State* L, int index, nlohmann::json& out, std::string& error, int depth) {
+namespace {
+
+bool convert(lua_State* L, int index, nlohmann::json& out, std::string& error, int depth,
+             JsonBudget& budget) {
+  if (budget.values == 0) {
+    error = "too many values (a table shared many times over?)";
+    return false;
+  }
+  --budget.values;
   if (depth > kMaxDepth) {
     error = "nested deeper than 32 levels (or a cycle)";
     return false;
@@ -85,6 +93,11 @@ bool toJson(lua_State* L, int index, nlohmann::json& out, std::string& error, in
     case LUA_TSTRING: {
       size_t len = 0;
       const char* s = lua_tolstring(L, index, &len);
+      if (len > budget.string_bytes) {
+        error = "more text than the engine takes from a script";
+        return false;
+      }
+      budget.string_bytes -= len;
       out = std::string(s, len);
       return true;
     }
@@ -113,7 +126,7 @@ bool toJson(lua_State* L, int index, nlohmann::json& out, std::string& error, in
     for (size_t i = 1; i <= n; ++i) {
       lua_rawgeti(L, index, static_cast<int>(i));
       nlohmann::json item;
-      bool ok = toJson(L, -1, item, error, depth + 1);
+      bool ok = convert(L, -1, item, error, depth + 1, budget);
       lua_pop(L, 1);
       if (!ok)
         return false;
@@ -132,7 +145,7 @@ bool toJson(lua_State* L, int index, nlohmann::json& out, std::string& error, in
     size_t len = 0;
     const char* key = lua_tolstring(L, -2, &len);
     nlohmann::json item;
-    if (!toJson(L, -1, item, error, depth + 1)) {
+    if (!convert(L, -1, item, error, depth + 1, budget)) {
       lua_pop(L, 2);
       return false;
     }
@@ -140,6 +153,12 @@ bool toJson(lua_State* L, int index, nlohmann::json& out, std::string& error, in
     lua_pop(L, 1);
   }
   return true;
+}
+
+}  // namespace
+
+bool toJson(lua_State* L, int index, nlohmann::json& out, std::string& error, JsonBudget budget) {
+  return convert(L, index, out, error, 0, budget);
 }
 
 }  // namespace baraza

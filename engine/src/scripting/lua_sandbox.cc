@@ -34,6 +34,7 @@ void copyFields(lua_State* L, int from, int to, const char* const* names, size_t
 
 // table.sort runs in C: a long array would hold the CPU past any budget.
 int guardedSort(lua_State* L) {
+  LuaSandbox::checkDeadline(L);
   luaL_checktype(L, 1, LUA_TTABLE);
   auto max = static_cast<size_t>(lua_tointeger(L, lua_upvalueindex(2)));
   if (lua_objlen(L, 1) > max)
@@ -42,6 +43,23 @@ int guardedSort(lua_State* L) {
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, 0);
   return 0;
+}
+
+// A stock C function that may take long on big inputs (rep, format, upper, concat...), called
+// only while the budget lasts: between two instruction-hook checks a loop could otherwise call
+// it a thousand times. Upvalue 1: the stock function.
+int deadlineChecked(lua_State* L) {
+  LuaSandbox::checkDeadline(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+void wrapWithDeadline(lua_State* L, int table, const char* name) {
+  lua_getfield(L, table, name);
+  lua_pushcclosure(L, deadlineChecked, 1);
+  lua_setfield(L, table, name);
 }
 
 // os.date with only the conversions every C library supports.
@@ -69,6 +87,9 @@ int guardedDate(lua_State* L) {
 // allow-list keeps (all of math; os.time, os.clock and a guarded os.date), drops the stub's
 // metatable and answers the lookup. Upvalue 1: the library's name.
 int openOnFirstUse(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (!lua_rawequal(L, 1, lua_upvalueindex(2)))
+    return luaL_error(L, "attempt to index a library stub from outside");
   std::string lib = lua_tostring(L, lua_upvalueindex(1));
   lua_pushcfunction(L, lib == "math" ? luaopen_math : luaopen_os);
   lua_call(L, 0, 1);
@@ -166,6 +187,13 @@ void* LuaSandbox::allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
   return grown;
 }
 
+void LuaSandbox::checkDeadline(lua_State* L) {
+  LuaSandbox& self = of(L);
+  if (self.killed_ || (self.deadline_ != std::chrono::steady_clock::time_point() &&
+                       std::chrono::steady_clock::now() >= self.deadline_))
+    hook(L, nullptr);
+}
+
 void LuaSandbox::hook(lua_State* L, lua_Debug*) {
   LuaSandbox& self = of(L);
   if (!self.killed_) {
@@ -227,6 +255,8 @@ int LuaSandbox::setupEnvironment(lua_State* L) {
   int string = lua_gettop(L);
   copyFields(L, stock_string, string, kStringNames, std::size(kStringNames));
   installBoundedPatterns(L, string, self->limits_.pattern_steps);
+  for (const char* name : {"rep", "format", "upper", "lower", "reverse", "char", "byte"})
+    wrapWithDeadline(L, string, name);
   lua_pushvalue(L, string);
   lua_setfield(L, env, "string");
   // Methods on strings ("x"):upper() find this table; getmetatable("") finds nothing.
@@ -241,6 +271,7 @@ int LuaSandbox::setupEnvironment(lua_State* L) {
   lua_getfield(L, LUA_GLOBALSINDEX, "table");
   lua_newtable(L);
   copyFields(L, -2, -1, kTableNames, std::size(kTableNames));
+  wrapWithDeadline(L, lua_gettop(L), "concat");
   lua_getfield(L, -2, "sort");
   lua_pushinteger(L, self->limits_.table_sort_max);
   lua_pushcclosure(L, guardedSort, 2);
@@ -252,10 +283,13 @@ int LuaSandbox::setupEnvironment(lua_State* L) {
   // (10,000 tenants' states must fit in 256 MiB).
   for (const char* lib : {"math", "os"}) {
     lua_newtable(L);
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushstring(L, lib);
-    lua_pushcclosure(L, openOnFirstUse, 1);
+    lua_pushvalue(L, -3);  // the stub itself: __index answers for it alone
+    lua_pushcclosure(L, openOnFirstUse, 2);
     lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     lua_setfield(L, env, lib);
   }

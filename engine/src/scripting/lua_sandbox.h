@@ -54,6 +54,16 @@ class LuaSandbox {
 
   static LuaSandbox& of(lua_State* L);  // the sandbox that owns L
 
+  // For C functions that may work long between two instructions (patterns, sort, rep...):
+  // past the budget, raises the kill as the instruction hook would.
+  static void checkDeadline(lua_State* L);
+  // Moves the deadline on by time the host spent on the script's behalf (database calls), so
+  // a slow database does not count as the script's time.
+  void extendDeadline(std::chrono::steady_clock::duration by) {
+    if (deadline_ != std::chrono::steady_clock::time_point())
+      deadline_ += by;
+  }
+
   // The hook that is running (ctx functions find it here); nullptr between hooks.
   HookCall* currentCall() const { return call_; }
   void setCurrentCall(HookCall* call) { call_ = call; }

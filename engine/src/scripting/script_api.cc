@@ -2,6 +2,7 @@
 // checked and docs/scripting.md is generated.
 #include "scripting/script_api.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <ctime>
@@ -38,13 +39,44 @@ HookCall& current(lua_State* L) {
   return *LuaSandbox::of(L).currentCall();
 }
 
+// Whether `text` is UTF-8 without NUL (PostgreSQL refuses anything else in TEXT).
+bool isCleanUtf8(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
+    if (c == 0 || extra == 9 || i + extra >= text.size() + (extra == 0 ? 1 : 0))
+      return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 2)
+        return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
 std::string checkKey(lua_State* L, const char* fn) {
   size_t len = 0;
   const char* key = luaL_checklstring(L, 1, &len);
   if (len == 0 || len > kMaxKeyBytes)
     luaL_error(L, "%s: a key is 1 to %d bytes", fn, static_cast<int>(kMaxKeyBytes));
-  return std::string(key, len);
+  std::string text(key, len);
+  if (!isCleanUtf8(text))
+    luaL_error(L, "%s: a key is UTF-8 text without NUL", fn);
+  return text;
 }
+
+// Time the host spends on the database for a hook is not the script's: the deadline moves on.
+class HostTime {
+ public:
+  explicit HostTime(lua_State* L) : L_(L), start_(std::chrono::steady_clock::now()) {}
+  ~HostTime() { LuaSandbox::of(L_).extendDeadline(std::chrono::steady_clock::now() - start_); }
+
+ private:
+  lua_State* L_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 int failed(lua_State* L, const std::string& error) {
   lua_pushnil(L);
@@ -107,7 +139,12 @@ int kvGet(lua_State* L) {
   std::string key = checkKey(L, "ctx.kv.get");
   std::optional<std::string> value;
   std::string error;
-  if (!current(L).services->kvGet(key, value, error))
+  bool ok;
+  {
+    HostTime host(L);
+    ok = current(L).services->kvGet(key, value, error);
+  }
+  if (!ok)
     return failed(L, error);
   if (!value) {
     lua_pushnil(L);
@@ -126,7 +163,7 @@ int kvSet(lua_State* L) {
   std::string error;
   if (!toJson(L, 2, value, error))
     return luaL_error(L, "ctx.kv.set: %s", error.c_str());
-  std::string text = value.dump();
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > kMaxValueBytes)
     return luaL_error(L, "ctx.kv.set: the value is %d bytes as JSON; at most %d",
                       static_cast<int>(text.size()), static_cast<int>(kMaxValueBytes));
@@ -137,7 +174,12 @@ int kvSet(lua_State* L) {
       return luaL_error(L, "ctx.kv.set: ttl is a positive number of seconds");
     ttl = static_cast<long long>(std::ceil(seconds));
   }
-  if (!current(L).services->kvSet(key, text, ttl, error))
+  bool ok;
+  {
+    HostTime host(L);
+    ok = current(L).services->kvSet(key, text, ttl, error);
+  }
+  if (!ok)
     return failed(L, error);
   lua_pushboolean(L, 1);
   return 1;
@@ -146,7 +188,12 @@ int kvSet(lua_State* L) {
 int kvDel(lua_State* L) {
   std::string key = checkKey(L, "ctx.kv.del");
   std::string error;
-  if (!current(L).services->kvDel(key, error))
+  bool ok;
+  {
+    HostTime host(L);
+    ok = current(L).services->kvDel(key, error);
+  }
+  if (!ok)
     return failed(L, error);
   lua_pushboolean(L, 1);
   return 1;
@@ -154,6 +201,8 @@ int kvDel(lua_State* L) {
 
 int faqSearch(lua_State* L) {
   std::string text = luaL_checkstring(L, 1);
+  if (text.size() > 4096)
+    text.resize(4096);  // a customer's message is far shorter; the search stays cheap
   int limit = static_cast<int>(luaL_optinteger(L, 2, 3));
   if (limit < 1 || limit > 20)
     return luaL_error(L, "ctx.faq.search: limit is 1 to 20");
@@ -212,6 +261,8 @@ int jsonEncode(lua_State* L) {
 int jsonDecode(lua_State* L) {
   size_t len = 0;
   const char* text = luaL_checklstring(L, 1, &len);
+  if (len > (1u << 20))
+    return failed(L, "more than 1 MiB of JSON");
   json value = json::parse(std::string_view(text, len), nullptr, false);
   if (value.is_discarded())
     return failed(L, "not valid JSON");
@@ -382,7 +433,12 @@ int contextIndex(lua_State* L) {
     json conversation = in.conversation;
     json messages = json::array();
     std::string error;
-    if (!call.services->recentMessages(10, messages, error)) {
+    bool ok;
+    {
+      HostTime host(L);
+      ok = call.services->recentMessages(10, messages, error);
+    }
+    if (!ok) {
       spdlog::warn("script {}: recent messages unavailable: {}", call.tenant, error);
       messages = json::array();
     }

@@ -1,5 +1,7 @@
 #include "scripting/script_host.h"
 
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
@@ -14,9 +16,25 @@ ScriptSession::ScriptSession(ScriptHost* host, std::string tenant_id, std::strin
       version_(version),
       script_(std::move(script)) {}
 
-ScriptSession::~ScriptSession() {
+void ScriptSession::release() {
   if (host_)
     host_->giveBack(tenant_id_, version_, std::move(script_));
+  host_ = nullptr;
+}
+
+ScriptSession& ScriptSession::operator=(ScriptSession&& other) noexcept {
+  if (this != &other) {
+    release();
+    host_ = std::exchange(other.host_, nullptr);
+    tenant_id_ = std::move(other.tenant_id_);
+    slug_ = std::move(other.slug_);
+    version_ = other.version_;
+    script_ = std::move(other.script_);
+    quarantine_reason_ = std::move(other.quarantine_reason_);
+    log_lines_ = std::move(other.log_lines_);
+    failures_ = std::move(other.failures_);
+  }
+  return *this;
 }
 
 HookOutcome ScriptSession::run(Hook hook, const ScriptInput& input, ScriptServices& services,
@@ -42,13 +60,22 @@ HookOutcome ScriptSession::run(Hook hook, const ScriptInput& input, ScriptServic
 }
 
 ScriptSession ScriptHost::open(const TenantConfig& tenant) {
-  if (!tenant.script || tenant.script->quarantined)
+  if (!tenant.script)
     return {};
   int version = tenant.script->version;
   {
     std::lock_guard lock(mutex_);
     auto h = health_.find(tenant.id);
-    if (h != health_.end() && h->second.version == version && h->second.quarantined)
+    if (h != health_.end() && h->second.version == version && h->second.quarantined) {
+      // Quarantined here: stays so until the directory has shown the quarantine and then a
+      // version (this one again, too) activated afresh.
+      if (tenant.script->quarantined)
+        h->second.quarantine_seen = true;
+      if (!h->second.quarantine_seen || tenant.script->quarantined)
+        return {};
+      h->second = Health{version, 0, false, false};
+    }
+    if (tenant.script->quarantined)
       return {};
     auto it = idle_.find(tenant.id);
     if (it != idle_.end()) {

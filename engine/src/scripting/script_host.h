@@ -22,9 +22,9 @@ class ScriptSession {
   ScriptSession() = default;
   ScriptSession(ScriptHost* host, std::string tenant_id, std::string slug, int version,
                 std::unique_ptr<TenantScript> script);
-  ScriptSession(ScriptSession&&) noexcept = default;
-  ScriptSession& operator=(ScriptSession&&) noexcept = default;
-  ~ScriptSession();
+  ScriptSession(ScriptSession&& other) noexcept { *this = std::move(other); }
+  ScriptSession& operator=(ScriptSession&& other) noexcept;
+  ~ScriptSession() { release(); }
 
   explicit operator bool() const { return script_ != nullptr; }
   bool defines(Hook hook) const { return script_ && script_->defines(hook); }
@@ -44,6 +44,7 @@ class ScriptSession {
 
  private:
   friend class ScriptHost;
+  void release();  // gives the state back (or drops it when spoiled)
   ScriptHost* host_ = nullptr;
   std::string tenant_id_, slug_;
   int version_ = 0;
@@ -79,6 +80,7 @@ class ScriptHost {
     int version = 0;
     int consecutive_failures = 0;
     bool quarantined = false;
+    bool quarantine_seen = false;  // the directory has shown this process's quarantine
   };
   void giveBack(const std::string& tenant_id, int version, std::unique_ptr<TenantScript> script);
   // Returns the quarantine reason when this failure crosses the threshold.
