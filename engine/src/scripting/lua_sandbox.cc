@@ -6,16 +6,15 @@
 #include <string>
 
 #include "scripting/bounded_patterns.h"
+#include "scripting/sandbox_base.h"
 
 namespace baraza {
 namespace {
 
 constexpr int kHookEvery = 1000;  // instructions between wall-clock checks
 
-// The allow-list (reliability-and-security.md §2). Everything else is absent.
-constexpr const char* kBaseNames[] = {
-    "assert", "error",  "ipairs",   "next",   "pairs",  "select",       "tonumber",    "tostring",
-    "type",   "unpack", "rawequal", "rawget", "rawset", "setmetatable", "getmetatable"};
+// The allow-list (reliability-and-security.md §2; the base functions are in sandbox_base.cc).
+// Everything else is absent.
 constexpr const char* kStringNames[] = {"byte", "char",    "format", "len",  "lower",
                                         "rep",  "reverse", "sub",    "upper"};
 constexpr const char* kTableNames[] = {"concat", "insert", "maxn", "remove"};
@@ -83,18 +82,26 @@ int guardedDate(lua_State* L) {
   return 1;
 }
 
-// __index of the math and os stubs: opens the library, fills the stub with what the
-// allow-list keeps (all of math; os.time, os.clock and a guarded os.date), drops the stub's
-// metatable and answers the lookup. Upvalue 1: the library's name.
+// __index of the table, math and os stubs: opens the library, fills the stub with what the
+// allow-list keeps (table without foreach*, a guarded sort and concat; all of math; os.time,
+// os.clock and a guarded os.date), drops the stub's metatable and answers the lookup.
+// Upvalue 1: the library's name; 2: the stub.
 int openOnFirstUse(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   if (!lua_rawequal(L, 1, lua_upvalueindex(2)))
     return luaL_error(L, "attempt to index a library stub from outside");
   std::string lib = lua_tostring(L, lua_upvalueindex(1));
-  lua_pushcfunction(L, lib == "math" ? luaopen_math : luaopen_os);
+  lua_pushcfunction(L, lib == "math" ? luaopen_math : lib == "os" ? luaopen_os : luaopen_table);
   lua_call(L, 0, 1);
   int stock = lua_gettop(L);
-  if (lib == "math") {
+  if (lib == "table") {
+    copyFields(L, stock, 1, kTableNames, std::size(kTableNames));
+    wrapWithDeadline(L, 1, "concat");
+    lua_getfield(L, stock, "sort");
+    lua_pushinteger(L, LuaSandbox::of(L).limits().table_sort_max);
+    lua_pushcclosure(L, guardedSort, 2);
+    lua_setfield(L, 1, "sort");
+  } else if (lib == "math") {
     lua_pushnil(L);
     while (lua_next(L, stock) != 0) {
       lua_pushvalue(L, -2);
@@ -223,6 +230,11 @@ int LuaSandbox::guardGlobalWrite(lua_State* L) {
     return luaL_error(L, "assignment to global '%s' in a hook (use a local, an upvalue or ctx.kv)",
                       name ? name : "?");
   }
+  // Into the globals table: the environment itself stays empty, so that every later
+  // assignment, to a new or an existing name, comes back here.
+  lua_settop(L, 3);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, of(L).globals_ref_);
+  lua_replace(L, 1);
   lua_rawset(L, 1);
   return 0;
 }
@@ -237,13 +249,11 @@ int LuaSandbox::messageHandler(lua_State* L) {
 
 int LuaSandbox::setupEnvironment(lua_State* L) {
   auto* self = static_cast<LuaSandbox*>(lua_touserdata(L, 1));
-  for (lua_CFunction open : {luaopen_base, luaopen_string, luaopen_table}) {
-    lua_pushcfunction(L, open);
-    lua_call(L, 0, 0);
-  }
+  lua_pushcfunction(L, luaopen_string);
+  lua_call(L, 0, 0);
   lua_newtable(L);
-  int env = lua_gettop(L);
-  copyFields(L, LUA_GLOBALSINDEX, env, kBaseNames, std::size(kBaseNames));
+  int env = lua_gettop(L);  // the globals; scripts reach them through an empty proxy
+  installBaseFunctions(L, env);
   lua_pushcfunction(L, protectedPcall);
   lua_setfield(L, env, "pcall");
   lua_pushliteral(L, "Lua 5.1");
@@ -268,20 +278,9 @@ int LuaSandbox::setupEnvironment(lua_State* L) {
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 4);
 
-  lua_getfield(L, LUA_GLOBALSINDEX, "table");
-  lua_newtable(L);
-  copyFields(L, -2, -1, kTableNames, std::size(kTableNames));
-  wrapWithDeadline(L, lua_gettop(L), "concat");
-  lua_getfield(L, -2, "sort");
-  lua_pushinteger(L, self->limits_.table_sort_max);
-  lua_pushcclosure(L, guardedSort, 2);
-  lua_setfield(L, -2, "sort");
-  lua_setfield(L, env, "table");
-  lua_pop(L, 1);
-
-  // math and os open on first use: a state whose script never touches them stays smaller
-  // (10,000 tenants' states must fit in 256 MiB).
-  for (const char* lib : {"math", "os"}) {
+  // table, math and os open on first use: a state whose script never touches them stays
+  // smaller (10,000 tenants' states should fit in 256 MiB).
+  for (const char* lib : {"table", "math", "os"}) {
     lua_newtable(L);
     lua_createtable(L, 0, 2);
     lua_pushstring(L, lib);
@@ -294,12 +293,16 @@ int LuaSandbox::setupEnvironment(lua_State* L) {
     lua_setfield(L, env, lib);
   }
 
-  lua_newtable(L);  // the environment's metatable: guarded writes, hidden from scripts
+  lua_newtable(L);  // the proxy scripts see as their globals
+  int proxy = lua_gettop(L);
+  lua_newtable(L);  // its metatable: reads from the globals, guarded writes, hidden
+  lua_pushvalue(L, env);
+  lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, guardGlobalWrite);
   lua_setfield(L, -2, "__newindex");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, env);
+  lua_setmetatable(L, proxy);
 
   // The stock globals and loaded libraries are dropped: only the environment stays reachable.
   lua_newtable(L);
@@ -307,41 +310,14 @@ int LuaSandbox::setupEnvironment(lua_State* L) {
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "_LOADED");
   lua_pushvalue(L, env);
+  self->globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushvalue(L, proxy);
   self->env_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   return 0;
 }
 
-// The environment's entries move to a backing table reached through __index, so that every
-// assignment, to a new or an existing name, goes through __newindex and is refused.
-int LuaSandbox::moveGlobalsBehindGuard(lua_State* L) {
-  auto* self = static_cast<LuaSandbox*>(lua_touserdata(L, 1));
-  self->pushEnvironment();
-  int env = lua_gettop(L);
-  lua_newtable(L);
-  int backing = lua_gettop(L);
-  lua_pushnil(L);
-  while (lua_next(L, env) != 0) {
-    lua_pushvalue(L, -2);
-    lua_insert(L, -2);
-    lua_rawset(L, backing);
-  }
-  lua_pushnil(L);
-  while (lua_next(L, backing) != 0) {
-    lua_pop(L, 1);
-    lua_pushvalue(L, -1);
-    lua_pushnil(L);
-    lua_rawset(L, env);
-  }
-  lua_getmetatable(L, env);
-  lua_pushvalue(L, backing);
-  lua_setfield(L, -2, "__index");
-  self->frozen_ = true;
-  return 0;
-}
-
-void LuaSandbox::freezeGlobals() {
-  if (!frozen_ && lua_cpcall(L_, moveGlobalsBehindGuard, this) != 0)
-    lua_pop(L_, 1);  // out of memory: the globals stay writable in this state
+void LuaSandbox::pushGlobals() {
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, globals_ref_);
 }
 
 void LuaSandbox::pushEnvironment() {

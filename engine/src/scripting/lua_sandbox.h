@@ -46,8 +46,10 @@ class LuaSandbox {
   ScriptFailure call(int nargs, int nresults, std::string& error);
 
   // After load, globals are frozen: a hook that assigns one, new or existing, raises.
-  void freezeGlobals();
-  void pushEnvironment();  // the sandbox's globals table, for tests and the linter
+  void freezeGlobals() { frozen_ = true; }
+  // The environment chunks run in: an empty proxy whose metatable reads the globals.
+  void pushEnvironment();
+  void pushGlobals();  // the table holding the globals (the allow-list and the script's own)
   size_t memoryUsed() const { return used_; }
   // A state that was killed (time or memory) may hold half-updated script data: discard it.
   bool spoiled() const { return spoiled_; }
@@ -75,7 +77,6 @@ class LuaSandbox {
   static int protectedPcall(lua_State* L);
   static int setupEnvironment(lua_State* L);
   static int guardGlobalWrite(lua_State* L);
-  static int moveGlobalsBehindGuard(lua_State* L);
   static int messageHandler(lua_State* L);
   ScriptFailure run(int nargs, int nresults, std::string& error);
 
@@ -83,6 +84,7 @@ class LuaSandbox {
   lua_State* L_ = nullptr;
   size_t used_ = 0;
   int env_ref_ = LUA_NOREF;
+  int globals_ref_ = LUA_NOREF;
   bool frozen_ = false;
   bool killed_ = false;
   bool out_of_memory_ = false;

@@ -105,7 +105,7 @@ std::unique_ptr<TenantScript> TenantScript::load(const std::string& source, cons
     return fail(f);
   if (lua_isnil(L, -1)) {  // no table returned: hooks defined as globals
     lua_pop(L, 1);
-    sandbox.pushEnvironment();
+    sandbox.pushGlobals();
     collect(true, false);
   } else if (lua_istable(L, -1)) {
     if (!collect(true, true))
@@ -123,7 +123,7 @@ std::unique_ptr<TenantScript> TenantScript::load(const std::string& source, cons
 }
 
 void TenantScript::trimGarbage() {
-  if (sandbox_->memoryUsed() > loaded_bytes_ + loaded_bytes_ / 4)
+  if (sandbox_->memoryUsed() > loaded_bytes_ + loaded_bytes_ / 8)
     lua_gc(sandbox_->state(), LUA_GCCOLLECT, 0);
 }
 

@@ -45,7 +45,7 @@ class TenantScript {
 
   LuaSandbox& sandbox() { return *sandbox_; }
   bool spoiled() const { return sandbox_->spoiled(); }
-  // Collects the garbage hooks left once it passes a quarter of the loaded size, so that an
+  // Collects the garbage hooks left once it passes an eighth of the loaded size, so that an
   // idle state holds little more than its script (called when a state goes back to the pool).
   void trimGarbage();
 

@@ -75,11 +75,7 @@ TEST(Sandbox, RunsAHookAndReturnsItsValue) {
 TEST(Sandbox, TheEnvironmentIsExactlyTheAllowList) {
   auto script = mustLoad("return {}");
   lua_State* L = script->sandbox().state();
-  script->sandbox().pushEnvironment();  // frozen: its names sit behind __index
-  lua_getmetatable(L, -1);
-  lua_getfield(L, -1, "__index");
-  lua_replace(L, -3);
-  lua_pop(L, 1);
+  script->sandbox().pushGlobals();
   std::set<std::string> names;
   lua_pushnil(L);
   while (lua_next(L, -2) != 0) {
