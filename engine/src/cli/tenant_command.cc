@@ -25,8 +25,11 @@ int tenantImportCommand(const EngineConfig& config, const std::vector<std::strin
   for (const auto& file : files) {
     TenantSpec spec = readTenantFile(file);  // all checks before the database is touched
     ImportResult r = importTenant(db, sealer, spec, "cli:tenant-import");
-    std::printf("%s: %s (%d channel(s), %d template(s), %d knowledge entries)\n", spec.slug.c_str(),
-                r.created ? "created" : "updated", r.channels, r.templates, r.knowledge);
+    std::string script =
+        r.script_version > 0 ? ", script v" + std::to_string(r.script_version) + " active" : "";
+    std::printf("%s: %s (%d channel(s), %d template(s), %d knowledge entries%s)\n",
+                spec.slug.c_str(), r.created ? "created" : "updated", r.channels, r.templates,
+                r.knowledge, script.c_str());
   }
   return 0;
 }
