@@ -20,6 +20,20 @@ json onlyEvent(const std::string& own_fixture) {
   return p.events.empty() ? json() : p.events[0];
 }
 
+TEST(WebhookParser, LoneSurrogatesInAnErrorAreReplacedNotThrownOn) {
+  // Found by the fuzzer: "\udc4b" decodes to bytes that are not UTF-8, and dumping the
+  // errors for their dedupe key threw out of the parser.
+  std::string body =
+      R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":)"
+      R"("messages","value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":)"
+      R"("119202345678901"},"errors":[{"code":131000,"title":"bad \udc4b title"}]}}]}]})";
+  WebhookParse p = parseWebhook(body, "default");
+  ASSERT_EQ(p.outcome, WebhookOutcome::kEvents);
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_EQ(p.events[0]["kind"], "error");
+  EXPECT_FALSE(p.events[0]["dedupe_key"].get<std::string>().empty());
+}
+
 TEST(WebhookParser, EveryMetaExampleParses) {
   auto examples = test::metaExamples("webhooks");
   ASSERT_EQ(examples.size(), 16u);
