@@ -158,7 +158,18 @@ bool convert(lua_State* L, int index, nlohmann::json& out, std::string& error, i
 }  // namespace
 
 bool toJson(lua_State* L, int index, nlohmann::json& out, std::string& error, JsonBudget budget) {
-  return convert(L, index, out, error, 0, budget);
+  if (!convert(L, index, out, error, 0, budget))
+    return false;
+  // Lua strings are bytes: ones that are not UTF-8 are replaced (U+FFFD) here, once, so no
+  // later dump throws and PostgreSQL never refuses a reply or an escalation for them.
+  out = nlohmann::json::parse(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return true;
+}
+
+std::string validUtf8(const std::string& text) {
+  std::string quoted =
+      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
 }
 
 }  // namespace baraza

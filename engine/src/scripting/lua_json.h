@@ -23,4 +23,7 @@ struct JsonBudget {
 bool toJson(lua_State* L, int index, nlohmann::json& out, std::string& error,
             JsonBudget budget = {});
 
+// `text` with bytes that are not UTF-8 replaced by U+FFFD.
+std::string validUtf8(const std::string& text);
+
 }  // namespace baraza

@@ -97,7 +97,7 @@ int ctxReply(lua_State* L) {
 
 int ctxEscalate(lua_State* L) {
   Escalation escalation;
-  escalation.reason = luaL_checkstring(L, 1);
+  escalation.reason = validUtf8(luaL_checkstring(L, 1));
   if (!lua_isnoneornil(L, 2)) {
     escalation.priority = luaL_checkstring(L, 2);
     const auto& p = escalation.priority;
