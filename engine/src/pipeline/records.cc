@@ -199,13 +199,25 @@ bool applyStatus(soci::session& sql, const std::string& tenant, const std::strin
       text = e.value("title", e.value("message", std::string()));
     }
     sql << "UPDATE messages SET status = 'failed', error_code = :c, error_message = :e, "
-           "updated_at = :n WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
+           "updated_at = :n WHERE tenant_id = :t AND CAST(id AS TEXT) = :i AND status <> "
+           "'failed'",
         soci::use(code), soci::use(text), soci::use(now), soci::use(tenant), soci::use(id);
     return true;
   }
-  if (statusRank(status) > statusRank(current)) {
+  int rank = statusRank(status);
+  if (rank > statusRank(current)) {
+    // The condition is in the UPDATE itself: two statuses of one message processed at once
+    // (read and delivered, by two workers) both read the same `current` above, and on
+    // PostgreSQL the later UPDATE re-checks the row the earlier one committed, so the status
+    // still never moves backwards.
+    std::string lower;
+    for (const char* s : {"queued", "sent", "delivered", "read", "played"}) {
+      if (statusRank(s) < rank)
+        lower += std::string(lower.empty() ? "'" : ", '") + s + "'";
+    }
     sql << "UPDATE messages SET status = :s, updated_at = :n WHERE tenant_id = :t AND "
-           "CAST(id AS TEXT) = :i",
+           "CAST(id AS TEXT) = :i AND status IN (" +
+               lower + ")",
         soci::use(status), soci::use(now), soci::use(tenant), soci::use(id);
   }
   return true;
