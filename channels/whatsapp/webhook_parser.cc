@@ -396,11 +396,10 @@ WebhookParse parseWebhook(std::string_view body, const std::string& app) {
         event["kind"] = "error";
         // Errors carry no id: the content itself keys them, so a redelivered payload's
         // errors deduplicate like its messages.
-        event["dedupe_key"] =
-            "error:" + text(meta, "phone_number_id") + ":" +
-            // Meta's JSON may escape lone surrogates, which decode to bytes that are not
-            // UTF-8: replaced, not thrown on.
-            contentKey(errs.dump(-1, ' ', false, json::error_handler_t::replace));
+        // Meta's JSON may escape lone surrogates, which decode to bytes that are not UTF-8:
+        // replaced, not thrown on.
+        std::string content = errs.dump(-1, ' ', false, json::error_handler_t::replace);
+        event["dedupe_key"] = "error:" + text(meta, "phone_number_id") + ":" + contentKey(content);
         event["errors"] = errs;
         result.events.push_back(event);
       }
