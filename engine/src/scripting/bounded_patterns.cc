@@ -555,6 +555,9 @@ int strGsub(lua_State* L) {
     if (e) {
       n++;
       addValue(&ms, &b, src, e);
+      // A replacement may be long: the output grows faster than the steps count.
+      if ((n & 31) == 0)
+        LuaSandbox::checkDeadline(L);
     }
     if (e && e > src) {  // non empty match?
       src = e;           // skip it
