@@ -5,10 +5,36 @@
 #include "core/iso_time.h"
 #include "core/metrics.h"
 #include "core/uuid.h"
+#include "tenancy/business_hours.h"
 
 namespace baraza {
 
 using nlohmann::json;
+
+ScriptInput scriptInputFor(const TenantConfig& tenant, const json& message,
+                           const std::string& contact_id, json conversation, long long now_ms) {
+  const json& s = tenant.settings;
+  auto text = [](const json& obj, const char* key) {
+    return obj.is_object() && obj.contains(key) && obj[key].is_string()
+               ? obj[key].get<std::string>()
+               : std::string();
+  };
+  const json from = message.contains("from") ? message["from"] : json::object();
+  ScriptInput in;
+  in.tenant = {{"slug", tenant.slug}, {"name", tenant.name}};
+  in.settings = s;
+  in.contact = {{"id", contact_id},
+                {"wa_id", text(from, "wa_id")},
+                {"name", text(from, "profile_name")},
+                {"user_id", text(from, "user_id")}};
+  in.conversation = std::move(conversation);
+  in.message = message;
+  in.now_ms = now_ms;
+  in.utc_offset_minutes = static_cast<int>(s.value("utc_offset_minutes", 0LL));
+  in.open_now = isOpenAt(s.value("business_hours", std::string()),
+                         static_cast<std::time_t>(now_ms / 1000), in.utc_offset_minutes);
+  return in;
+}
 
 void runOnMessage(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
                   std::optional<json>& reply, std::optional<Escalation>& escalation) {

@@ -7,11 +7,18 @@
 #include "storage/database.h"
 
 #include "scripting/script_host.h"
+#include "tenancy/tenant_directory.h"
 
 namespace baraza {
 
 // The tenant script's part in answering one message (docs/scripting.md, "When hooks run").
 // Every function applies the default behaviour when its hook is absent or fails.
+
+// The views one message's hooks see: the tenant and its settings (open now by its business
+// hours, at its UTC offset), the contact from the event's `from`, the conversation.
+ScriptInput scriptInputFor(const TenantConfig& tenant, const nlohmann::json& message,
+                           const std::string& contact_id, nlohmann::json conversation,
+                           long long now_ms);
 
 // on_message: its reply (when the bot may answer) and escalation request.
 void runOnMessage(ScriptSession& script, const ScriptInput& input, ScriptServices& services,

@@ -358,21 +358,12 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   }
   if (script) {
     services.emplace(sql, db_.dialect(), tenant, conversation.id, started);
-    const json& from = event.contains("from") ? event["from"] : json::object();
-    script_input.tenant = {{"slug", tenant.slug}, {"name", tenant.name}};
-    script_input.settings = s;
-    script_input.contact = {{"id", contact_id},
-                            {"wa_id", str(from, "wa_id")},
-                            {"name", str(from, "profile_name")},
-                            {"user_id", str(from, "user_id")}};
-    script_input.conversation = {{"id", conversation.id},
-                                 {"status", conversation.status},
-                                 {"window_expires_at", conversation.window_expires_at},
-                                 {"assigned_to", conversation.assigned_to}};
-    script_input.message = message;
-    script_input.now_ms = started;
-    script_input.open_now = open;
-    script_input.utc_offset_minutes = static_cast<int>(s.value("utc_offset_minutes", 0LL));
+    script_input = scriptInputFor(tenant, message, contact_id,
+                                  {{"id", conversation.id},
+                                   {"status", conversation.status},
+                                   {"window_expires_at", conversation.window_expires_at},
+                                   {"assigned_to", conversation.assigned_to}},
+                                  started);
     runOnMessage(script, script_input, *services, script_reply, escalation);
   }
 

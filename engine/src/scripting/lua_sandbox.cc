@@ -21,10 +21,8 @@ constexpr const char* kTableNames[] = {"concat", "insert", "maxn", "remove"};
 
 void copyFields(lua_State* L, int from, int to, const char* const* names, size_t count) {
   int top = lua_gettop(L);
-  if (from < 0 && from > LUA_REGISTRYINDEX)
-    from = top + from + 1;
-  if (to < 0)
-    to = top + to + 1;
+  from = from < 0 ? top + from + 1 : from;
+  to = to < 0 ? top + to + 1 : to;
   for (size_t i = 0; i < count; ++i) {
     lua_getfield(L, from, names[i]);
     lua_setfield(L, to, names[i]);
@@ -134,6 +132,14 @@ int openOnFirstUse(lua_State* L) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& sandboxGlobalNames() {
+  static const std::vector<std::string> names = {
+      "assert",       "error", "ipairs",   "next",     "pairs",  "select", "tonumber",
+      "tostring",     "type",  "unpack",   "rawequal", "rawget", "rawset", "getmetatable",
+      "setmetatable", "pcall", "_VERSION", "string",   "table",  "math",   "os"};
+  return names;
+}
 
 const char* failureName(ScriptFailure failure) {
   switch (failure) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <lua.hpp>
 
@@ -15,6 +16,9 @@ struct HookCall;
 
 enum class ScriptFailure { kNone, kError, kTimeout, kMemory };
 const char* failureName(ScriptFailure failure);  // "error", "timeout", "memory"
+
+// The names a script's environment holds: the allow-list (the linter and docs read it here).
+const std::vector<std::string>& sandboxGlobalNames();
 
 // One LuaJIT state for untrusted tenant code (docs/scripting.md, "Sandbox"):
 // - its own heap through a capping allocator (never refuses a shrink);

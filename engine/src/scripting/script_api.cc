@@ -39,30 +39,14 @@ HookCall& current(lua_State* L) {
   return *LuaSandbox::of(L).currentCall();
 }
 
-// Whether `text` is UTF-8 without NUL (PostgreSQL refuses anything else in TEXT).
-bool isCleanUtf8(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    size_t extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
-    if (c == 0 || extra == 9 || i + extra >= text.size() + (extra == 0 ? 1 : 0))
-      return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 2)
-        return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
 std::string checkKey(lua_State* L, const char* fn) {
   size_t len = 0;
   const char* key = luaL_checklstring(L, 1, &len);
   if (len == 0 || len > kMaxKeyBytes)
     luaL_error(L, "%s: a key is 1 to %d bytes", fn, static_cast<int>(kMaxKeyBytes));
   std::string text(key, len);
-  if (!isCleanUtf8(text))
+  // PostgreSQL refuses anything else in TEXT.
+  if (text.find('\0') != std::string::npos || validUtf8(text) != text)
     luaL_error(L, "%s: a key is UTF-8 text without NUL", fn);
   return text;
 }

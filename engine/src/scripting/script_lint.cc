@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "scripting/lua_sandbox.h"
 #include "scripting/tenant_script.h"
 
 namespace baraza {
@@ -53,11 +54,6 @@ walk(chunk)
 return found
 )lua";
 
-const std::set<std::string> kAllowedGlobals = {
-    "assert",       "error", "ipairs",   "next",     "pairs",  "select", "tonumber",
-    "tostring",     "type",  "unpack",   "rawequal", "rawget", "rawset", "setmetatable",
-    "getmetatable", "pcall", "_VERSION", "string",   "table",  "math",   "os"};
-
 int lineOf(const std::string& error) {
   std::smatch m;
   static const std::regex line(R"(:(\d+):)");
@@ -93,6 +89,8 @@ LintReport lintScript(const std::string& source, const std::string& name,
   if (luaL_loadstring(L, kWalker) == 0 &&
       luaL_loadbufferx(L, source.data(), source.size(), chunk_name.c_str(), "t") == 0 &&
       lua_pcall(L, 1, 1, 0) == 0 && lua_istable(L, -1)) {
+    const auto& names = sandboxGlobalNames();
+    const std::set<std::string> allowed(names.begin(), names.end());
     std::set<std::string> set_at_load;
     struct Access {
       std::string kind, global;
@@ -127,8 +125,7 @@ LintReport lintScript(const std::string& source, const std::string& name,
       } else if (a.kind == "set" && !hookByName(a.global)) {
         report.warnings.push_back(
             {a.line, "sets global '" + a.global + "' at load: prefer a local"});
-      } else if (a.kind == "get" && !kAllowedGlobals.count(a.global) &&
-                 !set_at_load.count(a.global)) {
+      } else if (a.kind == "get" && !allowed.count(a.global) && !set_at_load.count(a.global)) {
         report.warnings.push_back(
             {a.line, "reads global '" + a.global + "', which does not exist in the sandbox"});
       }

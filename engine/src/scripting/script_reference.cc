@@ -1,6 +1,7 @@
 // docs/scripting.md, generated from the hook, view and function tables (`baraza script docs`).
 #include <string>
 
+#include "scripting/lua_sandbox.h"
 #include "scripting/script_api.h"
 
 namespace baraza {
@@ -14,6 +15,13 @@ std::string hookList(unsigned hooks) {
     if (hooks & hookBit(spec.hook))
       out += std::string(out.empty() ? "" : ", ") + spec.name;
   }
+  return out;
+}
+
+std::string globalList() {
+  std::string out;
+  for (const auto& name : sandboxGlobalNames())
+    out += (out.empty() ? "" : " ") + name;
   return out;
 }
 
@@ -115,10 +123,10 @@ std::string scriptingReference() {
       "\n## Sandbox\n\n"
       "Each tenant's script runs in LuaJIT states of its own: one per tenant per worker thread,\n"
       "made on first use, closed after `scripting.idle_evict_seconds` unused, never shared.\n\n"
-      "- **Globals** are built from an allow-list: `assert error ipairs next pairs select\n"
-      "  tonumber tostring type unpack rawequal rawget rawset setmetatable getmetatable pcall\n"
-      "  _VERSION`, `string` (without `dump`), `table`, `math`, `os.time`, `os.clock`,\n"
-      "  `os.date`. Absent: `io`, the rest of `os`, `package`, `require`, `load`, `loadstring`,\n"
+      "- **Globals** are built from an allow-list: `" +
+      globalList() +
+      "`; `string` lacks `dump`, `os` has only `time`, `clock`\n"
+      "  and `date`. Absent: `io`, the rest of `os`, `package`, `require`, `load`, `loadstring`,\n"
       "  `loadfile`, `dofile`, `debug`, `jit`, `ffi`, `string.dump`, `getfenv`, `setfenv`,\n"
       "  `newproxy`, `collectgarbage`, `print`, `xpcall`, `coroutine`. `getmetatable('')` is\n"
       "  `false`. Globals may be set while the script loads; after that they are frozen.\n"

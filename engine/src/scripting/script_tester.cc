@@ -4,7 +4,6 @@
 
 #include "pipeline/message_script.h"
 #include "scripting/script_host.h"
-#include "tenancy/business_hours.h"
 
 namespace baraza {
 
@@ -39,20 +38,8 @@ ScriptTestResult testScript(const std::string& source, const std::string& name,
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count();
   const json& s = test.settings;
-  int offset = static_cast<int>(s.value("utc_offset_minutes", 0LL));
-  ScriptInput input;
-  input.tenant = {{"slug", tenant.slug}, {"name", tenant.name}};
-  input.settings = s;
-  const json from = test.message.value("from", json::object());
-  input.contact = {{"id", "contact-1"},
-                   {"wa_id", from.value("wa_id", "")},
-                   {"name", from.value("profile_name", "")}};
-  input.conversation = {{"id", "conversation-1"}, {"status", "open"}};
-  input.message = test.message;
-  input.now_ms = now;
-  input.open_now = isOpenAt(s.value("business_hours", std::string()),
-                            static_cast<std::time_t>(now / 1000), offset);
-  input.utc_offset_minutes = offset;
+  ScriptInput input = scriptInputFor(tenant, test.message, "contact-1",
+                                     {{"id", "conversation-1"}, {"status", "open"}}, now);
 
   std::optional<Escalation> escalation;
   std::optional<json> reply;
