@@ -99,6 +99,10 @@ TEST_P(Scripting, UploadsAreCheckedVersionedSwappedLiveAndRolledBack) {
   EXPECT_EQ(admin("/admin/v1/tenants/duka/script/versions")["versions"].size(), 0u);
   EXPECT_EQ(adminCall("PUT", "/admin/v1/tenants/duka/script", "\x1bLJ\x02", "text/x-lua").status,
             400);
+  auto bytes = adminCall("PUT", "/admin/v1/tenants/duka/script", "return {} -- caf\xe9",
+                         "text/x-lua");  // Latin-1, which PostgreSQL would refuse
+  EXPECT_EQ(bytes.status, 400) << bytes.body;
+  EXPECT_NE(bytes.body.find("not UTF-8"), std::string::npos) << bytes.body;
 
   // Version 1 as raw text; version 2 stored without going live.
   auto v1 =

@@ -1,6 +1,7 @@
 // /tenants/{tenant}/script: the tenant's Lua script and its versions (docs/scripting.md), and
 // /tenants/{tenant}/actions: the escalations scripts asked for.
 #include "admin/admin_support.h"
+#include "scripting/lua_json.h"
 #include "scripting/script_lint.h"
 #include "scripting/script_store.h"
 #include "tenancy/audit.h"
@@ -54,6 +55,8 @@ HttpResponse uploadScript(AdminRequest& r) {
   }
   if (source.empty())
     return invalidField("source", "the script is empty");
+  if (source.find('\0') != std::string::npos || validUtf8(source) != source)
+    return invalidField("source", "the script is not UTF-8 text");
   if (source.size() > kMaxSourceBytes)
     return invalidField(
         "source", "the script is " + std::to_string(source.size()) + " bytes; at most 262144");

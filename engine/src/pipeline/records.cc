@@ -56,6 +56,17 @@ std::string upsertContact(soci::session& sql, const std::string& tenant,
   return id;
 }
 
+// The optional columns a conversation query read as NULL, as "".
+static void clearNulls(ConversationRow& c, soci::indicator assigned_to, soci::indicator assigned_at,
+                       soci::indicator window) {
+  if (assigned_to != soci::i_ok)
+    c.assigned_to.clear();
+  if (assigned_at != soci::i_ok)
+    c.assigned_at.clear();
+  if (window != soci::i_ok)
+    c.window_expires_at.clear();
+}
+
 std::optional<ConversationRow> readConversation(soci::session& sql, const std::string& tenant,
                                                 const std::string& id) {
   ConversationRow c;
@@ -68,12 +79,7 @@ std::optional<ConversationRow> readConversation(soci::session& sql, const std::s
       soci::into(c.window_expires_at, wi);
   if (!sql.got_data())
     return std::nullopt;
-  if (ai != soci::i_ok)
-    c.assigned_to.clear();
-  if (ati != soci::i_ok)
-    c.assigned_at.clear();
-  if (wi != soci::i_ok)
-    c.window_expires_at.clear();
+  clearNulls(c, ai, ati, wi);
   return c;
 }
 
@@ -101,12 +107,7 @@ ConversationRow touchConversation(soci::session& sql, Dialect d, const std::stri
       soci::into(c.assigned_to, ai), soci::into(c.assigned_at, ati),
       soci::into(c.window_expires_at, wi);
   if (sql.got_data() && ii == soci::i_ok) {
-    if (ai != soci::i_ok)
-      c.assigned_to.clear();
-    if (ati != soci::i_ok)
-      c.assigned_at.clear();
-    if (wi != soci::i_ok)
-      c.window_expires_at.clear();
+    clearNulls(c, ai, ati, wi);
     return c;
   }
   c = ConversationRow{newUuid(), "open", "", "", window};
