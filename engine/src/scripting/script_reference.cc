@@ -140,7 +140,9 @@ std::string scriptingReference() {
       "- **C functions:** `string.find`, `match`, `gmatch` and `gsub` use Lua 5.1's pattern\n"
       "  language with a budget of `scripting.pattern_steps` matcher steps per call (and\n"
       "  nesting at most 200 deep): a catastrophic pattern fails with `pattern too complex`.\n"
-      "  `table.sort` refuses arrays over 100,000 elements; `os.date` refuses unknown\n"
+      "  `table.sort` refuses arrays over " +
+      std::to_string(SandboxLimits{}.table_sort_max) +
+      " elements (one C call the hook cannot stop); `os.date` refuses unknown\n"
       "  conversions. Long strings are bounded by the memory cap.\n\n"
       "## Failures and quarantine\n\n"
       "A hook that raises, runs past its budget or hits the memory cap is logged (tenant, hook,\n"

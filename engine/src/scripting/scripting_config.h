@@ -9,7 +9,8 @@ struct SandboxLimits {
   int budget_ms = 50;               // wall clock per call (a hook, or loading the chunk)
   size_t memory_bytes = 32u << 20;  // the state's whole heap
   long pattern_steps = 200000;      // per find/match/gmatch step/gsub call
-  int table_sort_max = 100000;      // table.sort refuses longer arrays (C, uninterruptible)
+  int table_sort_max = 20000;       // table.sort refuses longer arrays: one C call, no hook inside
+                                    // (measured: 20,000 strings sort in 6 ms, 100,000 in 35 ms)
 };
 
 // The scripting.* keys of docs/configuration.md.
