@@ -71,11 +71,11 @@ TEST_P(Scripting, AScriptAnswersEscalatesAndKeepsData) {
     })");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(ask("wamid.S-1", "I want a human"), "Sawa, Wanjiku! A person will call you. [duka]");
-  EXPECT_EQ(ask("wamid.S-2", "bei gani?"), "Asante! We will reply soon. [duka]");
-  json out = admin("/admin/v1/tenants/duka/messages?direction=outbound")["messages"];
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[1]["strategy"], "script");
-  EXPECT_EQ(out[0]["strategy"], "static_reply");
+  // The escalation pauses the bot in that conversation until a person resolves it.
+  ASSERT_EQ(post(textWebhook({{"wamid.S-2", "bei gani?"}}, "254711000111", kNumber)).status, 200);
+  ASSERT_TRUE(eventually(
+      [&] { return count("SELECT COUNT(*) FROM inbox_events WHERE status = 'done'") == 2; }));
+  EXPECT_EQ(admin("/admin/v1/tenants/duka/messages?direction=outbound")["messages"].size(), 1u);
   json actions = admin("/admin/v1/tenants/duka/actions?status=open")["actions"];
   ASSERT_EQ(actions.size(), 1u) << actions;
   EXPECT_EQ(actions[0]["type"], "escalation");
@@ -85,7 +85,29 @@ TEST_P(Scripting, AScriptAnswersEscalatesAndKeepsData) {
   EXPECT_EQ(actions[0]["source"], "script");
   EXPECT_EQ(admin("/admin/v1/tenants/duka/conversations")["conversations"][0]["status"],
             "escalated");
-  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_kv WHERE key = 'seen' AND value = '2'"), 1);
+
+  // Resolved: the conversation reopens and the bot answers again.
+  auto resolved =
+      adminCall("PATCH", "/admin/v1/tenants/duka/actions/" + actions[0]["id"].get<std::string>(),
+                R"({"status": "resolved", "resolution": "called back"})");
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_EQ(json::parse(resolved.body)["resolution"], "called back");
+  EXPECT_FALSE(json::parse(resolved.body)["resolved_at"].is_null());
+  EXPECT_EQ(admin("/admin/v1/tenants/duka/conversations")["conversations"][0]["status"], "open");
+  EXPECT_EQ(ask("wamid.S-3", "bei gani?"), "Asante! We will reply soon. [duka]");
+  json out = admin("/admin/v1/tenants/duka/messages?direction=outbound")["messages"];
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1]["strategy"], "script");
+  EXPECT_EQ(out[0]["strategy"], "static_reply");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_kv WHERE key = 'seen' AND value = '3'"), 1);
+  EXPECT_EQ(
+      adminCall("PATCH", "/admin/v1/tenants/duka/actions/nope", R"({"status": "resolved"})").status,
+      404);
+  EXPECT_EQ(
+      adminCall("PATCH", "/admin/v1/tenants/duka/actions/" + actions[0]["id"].get<std::string>(),
+                R"({"status": "done"})")
+          .status,
+      400);
 }
 
 TEST_P(Scripting, UploadsAreCheckedVersionedSwappedLiveAndRolledBack) {

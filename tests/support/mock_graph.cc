@@ -48,13 +48,18 @@ class Handler : public Http::Handler {
     // Pistache answers Connection: Close by default; Meta keeps connections open.
     writer.headers().remove<Http::Header::Connection>();
     writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
-    if (answer.chunked) {
+    for (const auto& [name, value] : answer.headers)
+      writer.headers().addRaw(Http::Header::Raw(name, value));
+    if (answer.chunked || answer.trickle.count() > 0) {
       writer.setMime(Http::Mime::MediaType::fromString(answer.content_type));
       auto stream = writer.stream(static_cast<Http::Code>(answer.status));
-      for (size_t i = 0; i < answer.body.size(); i += 1000) {
-        size_t n = std::min<size_t>(1000, answer.body.size() - i);
+      size_t chunk = answer.trickle.count() > 0 ? 8 : 1000;
+      for (size_t i = 0; i < answer.body.size(); i += chunk) {
+        size_t n = std::min<size_t>(chunk, answer.body.size() - i);
         stream.write(answer.body.data() + i, static_cast<std::streamsize>(n));
         stream.flush();
+        if (answer.trickle.count() > 0)
+          std::this_thread::sleep_for(answer.trickle);
       }
       stream.ends();
       return;

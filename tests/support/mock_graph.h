@@ -25,6 +25,9 @@ struct MockAnswer {
   std::string content_type = "application/json";
   std::chrono::milliseconds delay{0};
   bool chunked = false;  // Transfer-Encoding: chunked, so no Content-Length announces the size
+  std::vector<std::pair<std::string, std::string>> headers{};  // extra ones: Retry-After
+  // Chunked, 8 bytes per chunk with this pause between chunks: a slow stream.
+  std::chrono::milliseconds trickle{0};
 };
 
 // A stand-in for Meta's Graph API on 127.0.0.1 and a free port: it records every request and

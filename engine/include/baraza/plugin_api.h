@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define BARAZA_PLUGIN_ABI_MAJOR 1
-#define BARAZA_PLUGIN_ABI_MINOR 3
+#define BARAZA_PLUGIN_ABI_MINOR 4
 #define BARAZA_PLUGIN_ENTRY_SYMBOL "baraza_plugin_entry"
 
 #if defined(__GNUC__)
@@ -92,6 +92,10 @@ typedef struct baraza_http_request {
   baraza_http_reply* reply_host_ptr; /* answer it with host->http_reply(); valid during on_http */
 } baraza_http_request;
 
+/* Receives bytes from a host callback (ABI 1.4): `bytes` is a *_host_buf valid during the call;
+ * sink_ctx is the caller's own pointer, passed back unchanged. */
+typedef void (*baraza_sink_fn)(void* sink_ctx, const char* bytes, size_t len);
+
 /* Callbacks the host implements. The table and the host pointer stay valid from create() until
  * destroy() returns; every callback may be called from any thread. */
 typedef struct baraza_host_api {
@@ -125,6 +129,20 @@ typedef struct baraza_host_api {
    * strings are *_host_buf of the caller. Read it only when struct_size covers it. */
   int (*verify_token_known)(baraza_host* host, const char* channel, const char* token,
                             size_t token_len);
+
+  /* ABI 1.4. Hands `sink` the tenant's active knowledge entries as one JSON array of
+   * {id, type, question, answer, keywords, category, priority}, as of the tenant's config
+   * generation (the `generation` of a strategy's input: cache by it). Returns 0, or 1 when the
+   * tenant is unknown. tenant_id is NUL-terminated. Read it only when struct_size covers it. */
+  int (*tenant_knowledge)(baraza_host* host, const char* tenant_id, void* sink_ctx,
+                          baraza_sink_fn sink);
+
+  /* ABI 1.4. Hands `sink` one of the tenant's sealed secrets, opened: today
+   * "ai_providers.<provider>.api_key". Returns 0, 1 when the tenant has no such secret, 2 when
+   * it does not open (a wrong master key). The plaintext must never reach a log line or a
+   * decision; copy it only as long as a request needs it. */
+  int (*tenant_secret)(baraza_host* host, const char* tenant_id, const char* name, void* sink_ctx,
+                       baraza_sink_fn sink);
 } baraza_host_api;
 
 /* Hooks of a channel plugin. */
@@ -161,10 +179,24 @@ typedef struct baraza_strategy_vtable {
 
   /* Decides an answer for one inbound message (JSON, a *_host_buf valid during the call). Writes
    * a NUL-terminated JSON decision of at most decision_cap bytes into decision_host_buf. Returns
-   * 0 when it answered, 1 when it passes to the next strategy, another value on failure. */
+   * 0 when it answered, 1 when it passes to the next strategy, another value on failure.
+   * The decision is {"reply": {...}} plus, optionally, what produced it (docs/answers.md):
+   * knowledge_entry_id, score, ai {provider, model, latency_ms, prompt_tokens,
+   * completion_tokens}, fallback (true), escalate {reason, priority}. Since ABI 1.4 a strategy
+   * that passes (1) may still write a JSON object: later strategies find it in their input as
+   * hints.<name> (the faq plugin hands its best near misses to ai_chain this way), and an
+   * "escalate" in it is carried out even though nothing answered. */
   int (*decide)(baraza_plugin_ptr self, const char* message_json, size_t message_len,
                 char* decision_host_buf, size_t decision_cap);
+
+  /* ABI 1.4: BARAZA_STRATEGY_* flags. The host reads it only when struct_size covers it. */
+  uint32_t flags;
 } baraza_strategy_vtable;
+
+/* The strategy may wait on the network (an AI provider): the host commits the message's
+ * records before calling it and records its answer in a second transaction, so no database
+ * lock is held while it waits. */
+#define BARAZA_STRATEGY_WAITS 1u
 
 /* What the entry symbol returns: a pointer to static storage, owned by the plugin, valid while
  * the shared object is loaded. The host copies what it keeps. */

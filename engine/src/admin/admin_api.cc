@@ -37,6 +37,7 @@ std::vector<AdminRoute> allRoutes() {
   addConversationRoutes(routes);
   addInboxRoutes(routes);
   addScriptRoutes(routes);
+  addActionRoutes(routes);
   return routes;
 }
 

@@ -1,5 +1,4 @@
-// /tenants/{tenant}/script: the tenant's Lua script and its versions (docs/scripting.md), and
-// /tenants/{tenant}/actions: the escalations scripts asked for.
+// /tenants/{tenant}/script: the tenant's Lua script and its versions (docs/scripting.md).
 #include "admin/admin_support.h"
 #include "scripting/lua_json.h"
 #include "scripting/script_lint.h"
@@ -158,63 +157,6 @@ HttpResponse activateVersion(AdminRequest& r) {
   return jsonReply(200, after);
 }
 
-HttpResponse listActions(AdminRequest& r) {
-  std::string status = r.http.queryParam("status");
-  if (!status.empty() && status != "open" && status != "resolved" && status != "cancelled")
-    return invalidField("status", "open, resolved or cancelled");
-  PageRequest page;
-  if (auto bad = readPage(r.http, 50, 500, 2, page))
-    return *bad;
-  std::string text =
-      "SELECT CAST(id AS TEXT), type, COALESCE(details, ''), priority, status, "
-      "COALESCE(assignee, ''), source, COALESCE(CAST(conversation_id AS TEXT), ''), "
-      "CAST(created_at AS TEXT) FROM actions WHERE tenant_id = :t";
-  std::vector<std::string> params{r.tenant->id};
-  if (!status.empty()) {
-    text += " AND status = :s";
-    params.push_back(status);
-  }
-  if (!page.after.empty()) {
-    text +=
-        " AND (CAST(created_at AS TEXT) < :c OR (CAST(created_at AS TEXT) = :c2 AND CAST(id "
-        "AS TEXT) < :i))";
-    params.push_back(page.after[0]);
-    params.push_back(page.after[0]);
-    params.push_back(page.after[1]);
-  }
-  text += " ORDER BY created_at DESC, id DESC LIMIT " + std::to_string(page.limit + 1);
-  TenantScope tx(r.deps.db, r.tenant->id);
-  soci::statement st = (tx.sql().prepare << text);
-  soci::row row;
-  st.exchange(soci::into(row));
-  for (auto& p : params)
-    st.exchange(soci::use(p));
-  st.define_and_bind();
-  st.execute(false);
-  json list = json::array();
-  std::string next;
-  while (st.fetch()) {
-    if (static_cast<long long>(list.size()) == page.limit) {
-      next = encodeCursor({list.back()["created_at"], list.back()["id"]});
-      break;
-    }
-    auto opt = [&](size_t i) {
-      std::string v = row.get<std::string>(i);
-      return v.empty() ? json() : json(v);
-    };
-    list.push_back({{"id", row.get<std::string>(0)},
-                    {"type", row.get<std::string>(1)},
-                    {"details", row.get<std::string>(2)},
-                    {"priority", row.get<std::string>(3)},
-                    {"status", row.get<std::string>(4)},
-                    {"assignee", opt(5)},
-                    {"source", row.get<std::string>(6)},
-                    {"conversation_id", opt(7)},
-                    {"created_at", row.get<std::string>(8)}});
-  }
-  return jsonReply(200, {{"actions", list}, {"next_cursor", next.empty() ? json() : json(next)}});
-}
-
 }  // namespace
 
 void addScriptRoutes(std::vector<AdminRoute>& routes) {
@@ -226,7 +168,6 @@ void addScriptRoutes(std::vector<AdminRoute>& routes) {
       {"GET", "tenants/{tenant}/script/versions/{version}", Access::kAnyCaller, showVersion});
   routes.push_back({"POST", "tenants/{tenant}/script/versions/{version}/activate",
                     Access::kAnyCaller, activateVersion});
-  routes.push_back({"GET", "tenants/{tenant}/actions", Access::kAnyCaller, listActions});
 }
 
 }  // namespace baraza::admin

@@ -21,6 +21,7 @@
 #include "scripting/script_file_watcher.h"
 #include "security/sealer.h"
 #include "storage/migrator.h"
+#include "tenancy/plugin_tenant_data.h"
 #include "tenancy/tenant_directory.h"
 #include "tenancy/token_expiry.h"
 #include "tenancy/verify_tokens.h"
@@ -88,6 +89,7 @@ int serveCommand(const EngineConfig& config) {
   tenants.startPolling();
   spdlog::info("{} tenant(s) cached at configuration generation {}", tenants.size(),
                tenants.generation());
+  plugins.setTenantData(pluginTenantData(tenants, sealer));
   Pipeline pipeline(db, sealer, tenants, plugins, config.pipeline);
   pipeline.configureScripting(config.scripting);
   g_pipeline = &pipeline;

@@ -143,10 +143,10 @@ bool runBeforeSend(ScriptSession& script, const ScriptInput& input, ScriptServic
   return true;
 }
 
-void recordEscalation(soci::session& sql, const std::string& tenant_id,
-                      const std::string& conversation_id, const std::string& contact_id,
-                      const std::string& message_id, const std::string& reason,
-                      const EscalationTarget& target, const std::string& source) {
+std::string recordEscalation(soci::session& sql, const std::string& tenant_id,
+                             const std::string& conversation_id, const std::string& contact_id,
+                             const std::string& message_id, const std::string& reason,
+                             const EscalationTarget& target, const std::string& source) {
   std::string id = newUuid(), now = isoNowMicros();
   soci::indicator ai = target.assignee.empty() ? soci::i_null : soci::i_ok;
   sql << "INSERT INTO actions (tenant_id, id, conversation_id, contact_id, message_id, type, "
@@ -158,6 +158,7 @@ void recordEscalation(soci::session& sql, const std::string& tenant_id,
   sql << "UPDATE conversations SET status = 'escalated' WHERE tenant_id = :t AND id = :c",
       soci::use(tenant_id), soci::use(conversation_id);
   MetricsRegistry::global().counterAdd("baraza_escalations_total", {{"source", source}});
+  return id;
 }
 
 }  // namespace baraza

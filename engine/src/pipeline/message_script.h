@@ -51,10 +51,11 @@ std::optional<EscalationTarget> runEscalate(ScriptSession& script, const ScriptI
 bool runBeforeSend(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
                    nlohmann::json& reply);
 
-// Records an escalation as an open action and marks the conversation escalated.
-void recordEscalation(soci::session& sql, const std::string& tenant_id,
-                      const std::string& conversation_id, const std::string& contact_id,
-                      const std::string& message_id, const std::string& reason,
-                      const EscalationTarget& target, const std::string& source);
+// Records an escalation as an open action and marks the conversation escalated; returns the
+// action's id.
+std::string recordEscalation(soci::session& sql, const std::string& tenant_id,
+                             const std::string& conversation_id, const std::string& contact_id,
+                             const std::string& message_id, const std::string& reason,
+                             const EscalationTarget& target, const std::string& source);
 
 }  // namespace baraza

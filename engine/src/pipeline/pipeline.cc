@@ -5,6 +5,7 @@
 #include "core/iso_time.h"
 #include "core/metrics.h"
 #include "core/uuid.h"
+#include "pipeline/answer_records.h"
 #include "pipeline/backoff.h"
 #include "pipeline/message_script.h"
 #include "pipeline/outbox_sender.h"
@@ -38,6 +39,98 @@ std::string eventTime(const json& event, long long now_ms) {
   if (seconds <= 0)
     seconds = now_ms / 1000;
   return formatIsoUtc(static_cast<std::time_t>(seconds));
+}
+
+// A claimed event whose strategy waits on the network is held this long (docs/answers.md:
+// an AI chain's whole budget is well under it).
+constexpr long long kWaitingLockMs = 10 * 60 * 1000;
+
+// Every inbound text of the conversation since its last reply, oldest first.
+std::string textSinceLastReply(soci::session& sql, const std::string& tenant_id,
+                               const std::string& conversation_id) {
+  std::string last_reply, combined;
+  soci::indicator li = soci::i_null;
+  sql << "SELECT CAST(MAX(created_at) AS TEXT) FROM messages WHERE tenant_id = :t AND "
+         "conversation_id = :c AND direction = 'outbound'",
+      soci::use(tenant_id), soci::use(conversation_id), soci::into(last_reply, li);
+  if (li != soci::i_ok)
+    last_reply = "0000";  // no reply yet: every message of the conversation
+  soci::rowset<std::string> texts =
+      (sql.prepare << "SELECT COALESCE(body, '') FROM messages WHERE tenant_id = :t AND "
+                      "conversation_id = :c AND direction = 'inbound' AND CAST(created_at AS "
+                      "TEXT) > :after ORDER BY created_at",
+       soci::use(tenant_id), soci::use(conversation_id), soci::use(last_reply));
+  for (const auto& t : texts) {
+    if (!t.empty())
+      combined += (combined.empty() ? "" : "\n") + t;
+  }
+  return combined;
+}
+
+// Whether any strategy of the chain waits on the network (it then gets the history).
+bool chainWaits(const PluginHost& plugins, const std::string& chain) {
+  for (const auto& p : plugins.plugins()) {
+    if (p->strategy && (PluginHost::strategyFlags(*p) & BARAZA_STRATEGY_WAITS) &&
+        chain.find(p->name) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+// What a strategy plugin reads of one message (docs/plugins.md, "Strategy input").
+json strategyInput(soci::session& sql, Dialect dialect, const TenantConfig& tenant,
+                   const json& message, const std::string& message_id,
+                   const ConversationRow& conversation, bool open, long long now_ms,
+                   bool with_history) {
+  json tmpl = nullptr;
+  for (const auto& t : tenant.templates) {
+    if (t.spec.is_default && t.spec.active) {
+      tmpl = {{"name", t.spec.name},
+              {"system_prompt", t.spec.system_prompt},
+              {"tone", t.spec.tone},
+              {"max_response_length", t.spec.max_response_length}};
+    }
+  }
+  json providers = json::array();
+  for (const auto& p : tenant.ai_providers) {
+    providers.push_back(
+        {{"name", p.name}, {"model", p.model}, {"has_key", !p.api_key_sealed.empty()}});
+  }
+  json input{{"tenant",
+              {{"id", tenant.id},
+               {"slug", tenant.slug},
+               {"name", tenant.name},
+               {"generation", tenant.generation},
+               {"settings", tenant.settings},
+               {"open_now", open},
+               {"template", tmpl},
+               {"ai_providers", providers}}},
+             {"message", message},
+             {"conversation",
+              {{"id", conversation.id},
+               {"window_expires_at", conversation.window_expires_at},
+               // earlier questions in a row without an answer (this one is not answered yet)
+               {"unanswered_streak",
+                std::max(0, unansweredStreak(sql, tenant.id, conversation.id, 21) - 1)}}},
+             {"limits", limitsState(sql, dialect, tenant, conversation.id, now_ms)},
+             {"now_ms", now_ms}};
+  if (with_history) {
+    json history = json::array();
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT CAST(id AS TEXT), direction, COALESCE(body, '') FROM messages "
+                        "WHERE tenant_id = :t AND conversation_id = :c ORDER BY created_at DESC "
+                        "LIMIT 11",
+         soci::use(tenant.id), soci::use(conversation.id));
+    for (const auto& r : rows) {
+      if (r.get<std::string>(0) == message_id || r.get<std::string>(2).empty())
+        continue;
+      history.insert(history.begin(),
+                     json{{"role", r.get<std::string>(1) == "inbound" ? "user" : "assistant"},
+                          {"text", r.get<std::string>(2)}});
+    }
+    input["conversation"]["messages"] = std::move(history);
+  }
+  return input;
 }
 
 }  // namespace
@@ -257,18 +350,20 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
 
   // One transaction for the records, the reply and the event's completion: a crash before
   // its commit redoes the whole step, after it never repeats it; the unique in_reply_to refuses
-  // a second reply. The strategies run inside it: today's are in-process and take
-  // microseconds. (A strategy that waits on the network, such as an AI provider, must decide
-  // between two transactions instead, or it would hold the tenant's rows, and SQLite's single
-  // writer, for its whole call.)
-  TenantScope tx(db_, tenant.id, true);
-  soci::session& sql = tx.sql();
-  std::string contact_id = upsertContact(sql, tenant.id, str(event, "channel"),
+  // a second reply. A strategy that waits on the network (BARAZA_STRATEGY_WAITS: an AI
+  // provider) splits it in two: the records commit before it waits and the reply is written in
+  // a second transaction, so it holds no row, and no SQLite write lock, while it waits (webhooks
+  // keep being acknowledged). A crash between the two redoes the step from the records, found
+  // stored.
+  std::optional<TenantScope> tx;
+  tx.emplace(db_, tenant.id, true);
+  auto sql = [&]() -> soci::session& { return tx->sql(); };
+  std::string contact_id = upsertContact(sql(), tenant.id, str(event, "channel"),
                                          event.contains("from") ? event["from"] : json());
-  ConversationRow conversation = touchConversation(sql, db_.dialect(), tenant.id, contact_id,
+  ConversationRow conversation = touchConversation(sql(), db_.dialect(), tenant.id, contact_id,
                                                    account->id, eventTime(event, started));
   auto [message_id, is_new] =
-      insertInboundMessage(sql, tenant.id, conversation.id, contact_id, event);
+      insertInboundMessage(sql(), tenant.id, conversation.id, contact_id, event);
   if (is_new)
     metrics.counterAdd("baraza_messages_total", {{"direction", "inbound"}});
   if (is_new && tenant.active && tenant.settings.value("mark_as_read", false)) {
@@ -276,9 +371,9 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     std::string receipt_id = newUuid(), to = str(event["from"], "wa_id");
     std::string request = json{{"kind", "mark_read"}, {"message_id", str(event, "id")}}.dump();
     long long now = clock_();
-    sql << "INSERT INTO outbox_messages (tenant_id, id, message_id, channel_account_id, "
-           "recipient, request, next_attempt_ms, created_ms) VALUES (:t, :i, :m, :a, :to, :rq, "
-           ":n, :c)",
+    sql() << "INSERT INTO outbox_messages (tenant_id, id, message_id, channel_account_id, "
+             "recipient, request, next_attempt_ms, created_ms) VALUES (:t, :i, :m, :a, :to, :rq, "
+             ":n, :c)",
         soci::use(tenant.id), soci::use(receipt_id), soci::use(message_id), soci::use(account->id),
         soci::use(to), soci::use(request), soci::use(now), soci::use(now);
   }
@@ -299,6 +394,9 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     if (!expired)
       silent = "human_takeover";
   }
+  if (silent.empty() && escalationPauses(sql(), db_.dialect(), tenant.id, conversation.id,
+                                         s.value("escalation_pause_minutes", 60LL), started))
+    silent = "escalated";  // a person has it until the action is resolved
   // Debounce (seed 003): a contact's quick messages get one answer. The event waits until
   // debounce_seconds after it arrived; by then, if the contact wrote again, the later message
   // answers for all (this one is done without a reply), else this one answers with every
@@ -308,36 +406,20 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   if (silent.empty() && debounce_ms > 0) {
     long long due = claimed.received_ms + debounce_ms;
     if (started < due) {
-      sql << "UPDATE inbox_events SET status = 'pending', next_attempt_ms = :n, attempts = "
-             "attempts - 1, locked_until_ms = 0 WHERE id = :i",
+      sql() << "UPDATE inbox_events SET status = 'pending', next_attempt_ms = :n, attempts = "
+               "attempts - 1, locked_until_ms = 0 WHERE id = :i",
           soci::use(due), soci::use(claimed.id);
-      tx.commit();
+      tx->commit();
       return;
     }
     long long later = 0;
-    sql << "SELECT COUNT(*) FROM inbox_events WHERE order_key = :k AND id > :i AND status IN "
-           "('pending', 'processing')",
+    sql() << "SELECT COUNT(*) FROM inbox_events WHERE order_key = :k AND id > :i AND status IN "
+             "('pending', 'processing')",
         soci::use(claimed.order_key), soci::use(claimed.id), soci::into(later);
-    if (later > 0) {
+    if (later > 0)
       silent = "debounced";
-    } else {
-      std::string last_reply;
-      soci::indicator li = soci::i_null;
-      sql << "SELECT CAST(MAX(created_at) AS TEXT) FROM messages WHERE tenant_id = :t AND "
-             "conversation_id = :c AND direction = 'outbound'",
-          soci::use(tenant.id), soci::use(conversation.id), soci::into(last_reply, li);
-      if (li != soci::i_ok)
-        last_reply = "0000";  // no reply yet: every message of the conversation
-      soci::rowset<std::string> texts =
-          (sql.prepare << "SELECT COALESCE(body, '') FROM messages WHERE tenant_id = :t AND "
-                          "conversation_id = :c AND direction = 'inbound' AND CAST(created_at AS "
-                          "TEXT) > :after ORDER BY created_at",
-           soci::use(tenant.id), soci::use(conversation.id), soci::use(last_reply));
-      for (const auto& t : texts) {
-        if (!t.empty())
-          combined += (combined.empty() ? "" : "\n") + t;
-      }
-    }
+    else
+      combined = textSinceLastReply(sql(), tenant.id, conversation.id);
   }
 
   // The tenant's script (docs/scripting.md, "When hooks run"): on_message for every new
@@ -347,6 +429,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   std::optional<DatabaseScriptServices> services;
   ScriptInput script_input;
   std::optional<Escalation> escalation;
+  std::string escalation_source = "script";
   std::optional<json> script_reply;
   bool open =
       isOpenAt(s.value("business_hours", std::string()), static_cast<std::time_t>(started / 1000),
@@ -357,7 +440,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     message["combined"] = true;
   }
   if (script) {
-    services.emplace(sql, db_.dialect(), tenant, conversation.id, started);
+    services.emplace(sql(), db_.dialect(), tenant, conversation.id, started);
     script_input = scriptInputFor(tenant, message, contact_id,
                                   {{"id", conversation.id},
                                    {"status", conversation.status},
@@ -379,39 +462,68 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
         silent = "script_silenced";
     }
     if (script_reply) {
-      decision = Decision{"script", *script_reply, "", ""};
+      decision = Decision{"script", *script_reply};
     } else if (silent.empty()) {
-      json input{
-          {"tenant",
-           {{"slug", tenant.slug}, {"name", tenant.name}, {"settings", s}, {"open_now", open}}},
-          {"message", message},
-          {"conversation",
-           {{"id", conversation.id}, {"window_expires_at", conversation.window_expires_at}}},
-          {"now_ms", started}};
-      StrategyStep faq_hook;
+      json input = strategyInput(sql(), db_.dialect(), tenant, message, message_id, conversation,
+                                 open, started, chainWaits(plugins_, chain));
+      ChainHooks hooks;
       if (script.defines(Hook::kFaq)) {
-        faq_hook = [&](const std::string& name) -> std::optional<Decision> {
+        hooks.before = [&](const std::string& name) -> std::optional<Decision> {
           if (name != "faq")
             return std::nullopt;
           auto reply = runFaqHook(script, script_input, *services, escalation);
           if (!reply)
             return std::nullopt;
-          return Decision{"faq", *reply, "", ""};
+          return Decision{"faq", *reply};
         };
       }
-      decision = runStrategies(plugins_, chain, input, faq_hook);
+      hooks.suspend = [&] {
+        long long lock = clock_() + std::max<long long>(config_.lock_ms, kWaitingLockMs);
+        sql() << "UPDATE inbox_events SET locked_until_ms = :l WHERE id = :i", soci::use(lock),
+            soci::use(claimed.id);
+        tx->commit();
+        tx.reset();
+        metrics.counterAdd("baraza_strategy_waits_total", {});
+      };
+      hooks.resume = [&] {
+        tx.emplace(db_, tenant.id, true);
+        if (services)
+          services->rebind(sql());
+      };
+      ChainResult result = runStrategies(plugins_, chain, std::move(input), hooks);
+      decision = std::move(result.decision);
+      auto asked = decision && decision->escalate ? decision->escalate : result.escalate;
+      if (asked && !escalation) {
+        escalation = Escalation{asked->reason, asked->priority};
+        escalation_source = asked->source;
+      }
     }
     if (!decision && silent.empty())
       silent = "no_strategy_answered";
   }
   if (escalation) {  // asked for before a later hook failed: still recorded, by the defaults
     std::optional<json> told;
-    if (auto target = runEscalate(script, script_input, *services, *escalation, told)) {
-      recordEscalation(sql, tenant.id, conversation.id, contact_id, message_id, escalation->reason,
-                       *target, "script");
+    std::optional<EscalationTarget> target =
+        EscalationTarget{s.value("escalation_phone", std::string()), escalation->priority};
+    if (script)
+      target = runEscalate(script, script_input, *services, *escalation, told);
+    if (target) {
+      std::string action_id =
+          recordEscalation(sql(), tenant.id, conversation.id, contact_id, message_id,
+                           escalation->reason, *target, escalation_source);
+      std::string phone = target->assignee.empty() || target->assignee.find_first_not_of(
+                                                          "0123456789") != std::string::npos
+                              ? s.value("escalation_phone", std::string())
+                              : target->assignee;
+      const json& from = event.contains("from") ? event["from"] : json();
+      std::string who = str(from, "profile_name");
+      std::string number = str(from, "wa_id");
+      who = who.empty() ? number : who + " (" + number + ")";
+      notifyEscalation(sql(), db_.dialect(), tenant, account->id, action_id, phone, who,
+                       escalation->reason, str(message, "text"), clock_());
     }
     if (told && !decision && (silent.empty() || silent == "no_strategy_answered")) {
-      decision = Decision{"script", *told, "", ""};
+      decision = Decision{"script", *told};
       silent.clear();
     }
   }
@@ -423,50 +535,71 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   }
 
   if (decision) {
-    std::string out_id = newUuid(), box_id = newUuid();
-    json request = decision->reply;
-    request["to"] = str(event["from"], "wa_id");
-    request["reply_to"] = str(event, "id");
-    std::string kind = request.value("kind", "text");
-    std::string body = request.value("text", request.value("body", std::string()));
-    std::string request_text = request.dump(-1, ' ', false, json::error_handler_t::replace);
-    long long now = clock_(), took = now - started;
-    std::string now_iso = isoNowMicros();
-    std::string to = request["to"], queued;
-    soci::indicator qi = soci::i_null;
-    // One reply per inbound message: the outbox row goes first and a second one is refused.
-    sql << "INSERT INTO outbox_messages (tenant_id, id, message_id, in_reply_to, "
-           "channel_account_id, recipient, request, next_attempt_ms, created_ms) VALUES (:t, "
-           ":i, :m, :r, :a, :to, :rq, :n, :c) ON CONFLICT (tenant_id, in_reply_to) DO NOTHING "
-           "RETURNING CAST(id AS TEXT)",
-        soci::use(tenant.id), soci::use(box_id), soci::use(out_id), soci::use(message_id),
-        soci::use(account->id), soci::use(to), soci::use(request_text), soci::use(now),
-        soci::use(now), soci::into(queued, qi);
-    if (sql.got_data() && qi == soci::i_ok) {
-      auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
-      soci::indicator ki = ind(decision->knowledge_entry_id), ai = ind(decision->ai_model);
-      sql << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
-             "message_type, body, payload, status, ai_processed, ai_model, knowledge_entry_id, "
-             "strategy, processing_ms, in_reply_to, created_at, updated_at) VALUES (:t, :i, :cv, "
-             ":ct, 'outbound', :ty, :b, :p, 'queued', :ap, :am, :ke, :st, :pm, :r, :n, :n2)",
-          soci::use(tenant.id), soci::use(out_id), soci::use(conversation.id),
-          soci::use(contact_id), soci::use(kind), soci::use(body), soci::use(request_text),
-          soci::use(decision->ai_model.empty() ? 0 : 1), soci::use(decision->ai_model, ai),
-          soci::use(decision->knowledge_entry_id, ki), soci::use(decision->strategy),
-          soci::use(took), soci::use(message_id), soci::use(now_iso), soci::use(now_iso);
-      metrics.counterAdd("baraza_replies_total", {{"strategy", decision->strategy}});
-      metrics.histogramObserve("baraza_reply_decision_ms", {}, static_cast<double>(took),
-                               {1, 5, 10, 50, 100, 500, 1000, 5000});
-    }
+    queueReply(sql(), tenant, *account, conversation.id, contact_id, message_id, event, *decision,
+               started);
   } else {
     metrics.counterAdd("baraza_messages_unanswered_total", {{"reason", silent}});
   }
-  finish(sql, claimed.id, "done", tenant.slug);
-  tx.commit();
+  finish(sql(), claimed.id, "done", tenant.slug);
+  tx->commit();
   if (decision)
     sender_->wake();
   if (!script.quarantineReason().empty())
     quarantineScript(tenant, script.version(), script.quarantineReason());
+}
+
+void Pipeline::queueReply(soci::session& sql, const TenantConfig& tenant,
+                          const CachedChannel& account, const std::string& conversation_id,
+                          const std::string& contact_id, const std::string& message_id,
+                          const json& event, const Decision& decision, long long started) {
+  auto& metrics = MetricsRegistry::global();
+  std::string out_id = newUuid(), box_id = newUuid();
+  json request = decision.reply;
+  request["to"] = str(event["from"], "wa_id");
+  request["reply_to"] = str(event, "id");
+  std::string kind = request.value("kind", "text");
+  std::string body = request.value("text", request.value("body", std::string()));
+  std::string request_text = request.dump(-1, ' ', false, json::error_handler_t::replace);
+  long long now = clock_(), took = now - started;
+  std::string now_iso = isoNowMicros();
+  std::string to = request["to"], queued;
+  soci::indicator qi = soci::i_null;
+  // One reply per inbound message: the outbox row goes first and a second one is refused.
+  sql << "INSERT INTO outbox_messages (tenant_id, id, message_id, in_reply_to, "
+         "channel_account_id, recipient, request, next_attempt_ms, created_ms) VALUES (:t, "
+         ":i, :m, :r, :a, :to, :rq, :n, :c) ON CONFLICT (tenant_id, in_reply_to) DO NOTHING "
+         "RETURNING CAST(id AS TEXT)",
+      soci::use(tenant.id), soci::use(box_id), soci::use(out_id), soci::use(message_id),
+      soci::use(account.id), soci::use(to), soci::use(request_text), soci::use(now), soci::use(now),
+      soci::into(queued, qi);
+  if (!sql.got_data() || qi != soci::i_ok)
+    return;
+  auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
+  AnswerColumns a = answerColumns(decision);
+  double score = a.knowledge_score.value_or(0);
+  long long latency = a.ai_latency_ms.value_or(0), prompt = a.ai_prompt_tokens.value_or(0),
+            completion = a.ai_completion_tokens.value_or(0);
+  soci::indicator ki = ind(decision.knowledge_entry_id), ai = ind(decision.ai_model),
+                  si = a.knowledge_score ? soci::i_ok : soci::i_null, pi = ind(a.ai_provider),
+                  li = a.ai_latency_ms ? soci::i_ok : soci::i_null,
+                  ti = a.ai_prompt_tokens ? soci::i_ok : soci::i_null,
+                  ci = a.ai_completion_tokens ? soci::i_ok : soci::i_null;
+  int ai_processed = decision.ai_model.empty() ? 0 : 1, fallback = a.fallback ? 1 : 0;
+  sql << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
+         "message_type, body, payload, status, ai_processed, ai_model, knowledge_entry_id, "
+         "strategy, processing_ms, in_reply_to, created_at, updated_at, knowledge_score, "
+         "ai_provider, ai_latency_ms, ai_prompt_tokens, ai_completion_tokens, fallback) VALUES "
+         "(:t, :i, :cv, :ct, 'outbound', :ty, :b, :p, 'queued', :ap, :am, :ke, :st, :pm, :r, :n, "
+         ":n2, :ks, :apr, :al, :apt, :act, :fb)",
+      soci::use(tenant.id), soci::use(out_id), soci::use(conversation_id), soci::use(contact_id),
+      soci::use(kind), soci::use(body), soci::use(request_text), soci::use(ai_processed),
+      soci::use(decision.ai_model, ai), soci::use(decision.knowledge_entry_id, ki),
+      soci::use(decision.strategy), soci::use(took), soci::use(message_id), soci::use(now_iso),
+      soci::use(now_iso), soci::use(score, si), soci::use(a.ai_provider, pi),
+      soci::use(latency, li), soci::use(prompt, ti), soci::use(completion, ci), soci::use(fallback);
+  metrics.counterAdd("baraza_replies_total", {{"strategy", decision.strategy}});
+  metrics.histogramObserve("baraza_reply_decision_ms", {}, static_cast<double>(took),
+                           {1, 5, 10, 50, 100, 500, 1000, 5000, 30000});
 }
 
 void Pipeline::quarantineScript(const TenantConfig& tenant, int version,

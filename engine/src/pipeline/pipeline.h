@@ -11,6 +11,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/inbox.h"
 #include "pipeline/pipeline_config.h"
+#include "pipeline/strategy_chain.h"
 #include "plugin_host/plugin_host.h"
 #include "scripting/script_host.h"
 #include "security/sealer.h"
@@ -60,6 +61,11 @@ class Pipeline {
   void process(const ClaimedEvent& event);
   void handleMessage(const ClaimedEvent& claimed, const nlohmann::json& event,
                      const TenantConfig& tenant);
+  // Queues the reply to an inbound message and records it with what produced it.
+  void queueReply(soci::session& sql, const TenantConfig& tenant, const CachedChannel& account,
+                  const std::string& conversation_id, const std::string& contact_id,
+                  const std::string& message_id, const nlohmann::json& event,
+                  const Decision& decision, long long started);
   void handleStatus(const ClaimedEvent& claimed, const nlohmann::json& event,
                     const TenantConfig& tenant);
   void finish(soci::session& sql, long long id, const std::string& status,

@@ -20,7 +20,7 @@ class DatabaseScriptServices : public ScriptServices {
 
   DatabaseScriptServices(soci::session& sql, Dialect dialect, const TenantConfig& tenant,
                          std::string conversation_id, long long now_ms)
-      : sql_(sql),
+      : sql_(&sql),
         dialect_(dialect),
         tenant_(tenant),
         conversation_id_(std::move(conversation_id)),
@@ -33,12 +33,14 @@ class DatabaseScriptServices : public ScriptServices {
   bool kvDel(const std::string& key, std::string& error) override;
   bool recentMessages(int limit, nlohmann::json& out, std::string& error) override;
   nlohmann::json faqSearch(const std::string& text, int limit) override;
+  // The message's work moved to another transaction (around a strategy that waits).
+  void rebind(soci::session& sql) { sql_ = &sql; }
 
  private:
   // Runs `work` under a savepoint; false with `error` when it throws.
   bool guarded(const std::function<void()>& work, std::string& error);
 
-  soci::session& sql_;
+  soci::session* sql_;
   Dialect dialect_;
   const TenantConfig& tenant_;
   std::string conversation_id_;

@@ -1,15 +1,18 @@
 #include "pipeline/strategy_chain.h"
 
+#include <cstring>
+
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
 
 namespace baraza {
+namespace {
 
-std::optional<Decision> runStrategies(const PluginHost& plugins, const std::string& chain,
-                                      const nlohmann::json& input, const StrategyStep& before) {
-  std::string text = input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  auto& metrics = MetricsRegistry::global();
+using nlohmann::json;
+
+std::vector<std::string> chainNames(const std::string& chain) {
+  std::vector<std::string> names;
   size_t start = 0;
   while (start <= chain.size()) {
     size_t comma = chain.find(',', start);
@@ -19,37 +22,113 @@ std::optional<Decision> runStrategies(const PluginHost& plugins, const std::stri
       name.erase(0, 1);
     while (!name.empty() && name.back() == ' ')
       name.pop_back();
-    if (name.empty())
-      continue;
-    if (before) {
-      if (auto decision = before(name))
-        return decision;
+    if (!name.empty())
+      names.push_back(name);
+  }
+  return names;
+}
+
+std::string text(const json& obj, const char* name, size_t max) {
+  if (!obj.is_object() || !obj.contains(name) || !obj[name].is_string())
+    return "";
+  return obj[name].get<std::string>().substr(0, max);
+}
+
+}  // namespace
+
+std::optional<EscalationAsk> escalationFromJson(const std::string& strategy, const json& out) {
+  if (!out.is_object() || !out.contains("escalate") || !out["escalate"].is_object())
+    return std::nullopt;
+  const json& e = out["escalate"];
+  EscalationAsk ask;
+  ask.reason = text(e, "reason", 500);
+  if (ask.reason.empty())
+    ask.reason = "asked by " + strategy;
+  std::string priority = text(e, "priority", 10);
+  if (priority == "low" || priority == "high" || priority == "urgent")
+    ask.priority = priority;
+  ask.source = text(e, "source", 40);
+  if (ask.source.empty())
+    ask.source = strategy;
+  return ask;
+}
+
+std::optional<Decision> decisionFromJson(const std::string& strategy, const json& out) {
+  if (!out.is_object() || !out.contains("reply") || !out["reply"].is_object())
+    return std::nullopt;
+  Decision d;
+  d.strategy = strategy;
+  d.reply = out["reply"];
+  d.knowledge_entry_id = text(out, "knowledge_entry_id", 64);
+  if (out.contains("score") && out["score"].is_number())
+    d.score = out["score"].get<double>();
+  if (out.contains("ai") && out["ai"].is_object()) {
+    const json& ai = out["ai"];
+    d.ai_model = text(ai, "model", 200);
+    d.ai = json::object();
+    d.ai["provider"] = text(ai, "provider", 64);
+    d.ai["model"] = d.ai_model;
+    for (const char* n : {"latency_ms", "prompt_tokens", "completion_tokens"}) {
+      if (ai.contains(n) && ai[n].is_number_integer())
+        d.ai[n] = ai[n];
+    }
+  }
+  d.fallback = out.value("fallback", false) == true;
+  d.escalate = escalationFromJson(strategy, out);
+  return d;
+}
+
+ChainResult runStrategies(const PluginHost& plugins, const std::string& chain, json input,
+                          const ChainHooks& hooks) {
+  auto& metrics = MetricsRegistry::global();
+  ChainResult result;
+  std::string text;
+  for (const auto& name : chainNames(chain)) {
+    if (hooks.before) {
+      if (auto decision = hooks.before(name)) {
+        result.decision = std::move(decision);
+        return result;
+      }
     }
     const LoadedPlugin* plugin = plugins.find(name);
     if (!plugin || !plugin->strategy || !plugin->instance) {
       metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "absent"}});
       continue;
     }
+    if (text.empty())
+      text = input.dump(-1, ' ', false, json::error_handler_t::replace);
+    bool waits = (PluginHost::strategyFlags(*plugin) & BARAZA_STRATEGY_WAITS) != 0;
+    if (waits && hooks.suspend)
+      hooks.suspend();
     std::string out(64 * 1024, '\0');
     int rc = plugin->strategy->decide(plugin->instance, text.data(), text.size(), out.data(),
                                       out.size());
     out.resize(strnlen(out.data(), out.size()));
+    if (waits && hooks.resume)
+      hooks.resume();
     if (rc == 1) {
       metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "passed"}});
+      json hint = out.empty() ? json() : json::parse(out, nullptr, false);
+      if (hint.is_object()) {
+        if (auto ask = escalationFromJson(name, hint); ask && !result.escalate)
+          result.escalate = ask;
+        input["hints"][name] = std::move(hint);
+        text.clear();  // the next strategy sees the hint
+      }
       continue;
     }
-    nlohmann::json decision = nlohmann::json::parse(out, nullptr, false);
-    if (rc != 0 || !decision.is_object() || !decision.contains("reply") ||
-        !decision["reply"].is_object()) {
+    json parsed = json::parse(out, nullptr, false);
+    auto decision = rc == 0 ? decisionFromJson(name, parsed) : std::nullopt;
+    if (!decision) {
       metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "failed"}});
       spdlog::warn("strategy {} failed (code {}): {}", name, rc, out.substr(0, 200));
       continue;
     }
     metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "answered"}});
-    return Decision{name, decision["reply"], decision.value("knowledge_entry_id", ""),
-                    decision.value("ai_model", "")};
+    result.decision = std::move(decision);
+    return result;
   }
-  return std::nullopt;
+  return result;
 }
 
 }  // namespace baraza

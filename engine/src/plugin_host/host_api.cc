@@ -66,6 +66,44 @@ int hostVerifyTokenKnown(baraza_host* host, const char* channel, const char* tok
   return host->owner->verifyTokenKnown(channel, std::string_view(token, len)) ? 1 : 0;
 }
 
+int hostTenantKnowledge(baraza_host* host, const char* tenant_id, void* sink_ctx,
+                        baraza_sink_fn sink) {
+  if (!host || !tenant_id || !sink || !host->owner->tenantData().knowledge)
+    return 1;
+  try {
+    auto entries = host->owner->tenantData().knowledge(tenant_id);
+    if (!entries)
+      return 1;
+    sink(sink_ctx, entries->data(), entries->size());
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::warn("plugin {}: tenant_knowledge failed: {}", host->plugin_name, e.what());
+    return 1;
+  }
+}
+
+int hostTenantSecret(baraza_host* host, const char* tenant_id, const char* name, void* sink_ctx,
+                     baraza_sink_fn sink) {
+  if (!host || !tenant_id || !name || !sink || !host->owner->tenantData().secret)
+    return 1;
+  try {
+    auto secret = host->owner->tenantData().secret(tenant_id, name);
+    if (!secret)
+      return 1;
+    sink(sink_ctx, secret->data(), secret->size());
+    return 0;
+  } catch (const SecretError& e) {
+    MetricsRegistry::global().counterAdd("baraza_secret_open_failures_total",
+                                         {{"plugin", host->plugin_name}});
+    spdlog::error("plugin {}: a secret of tenant {} does not open: {}", host->plugin_name,
+                  tenant_id, e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::warn("plugin {}: tenant_secret failed: {}", host->plugin_name, e.what());
+    return 2;
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<baraza_host_api> makeHostApi(baraza_host* host) {
@@ -79,6 +117,8 @@ std::unique_ptr<baraza_host_api> makeHostApi(baraza_host* host) {
   api->http_reply = hostHttpReply;
   api->emit_inbound = hostEmitInbound;
   api->verify_token_known = hostVerifyTokenKnown;
+  api->tenant_knowledge = hostTenantKnowledge;
+  api->tenant_secret = hostTenantSecret;
   return api;
 }
 

@@ -1,5 +1,7 @@
 #include "plugin_host/plugin_host.h"
 
+#include <cstddef>
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -161,7 +163,8 @@ const LoadedPlugin& PluginHost::load(const std::string& path) {
       refuse("http_paths given without on_http");
   } else {
     p->strategy = static_cast<const baraza_strategy_vtable*>(d->vtable);
-    if (p->strategy->struct_size < sizeof(baraza_strategy_vtable) || !p->strategy->decide) {
+    if (p->strategy->struct_size < offsetof(baraza_strategy_vtable, flags) ||
+        !p->strategy->decide) {
       refuse("strategy vtable is short or lacks decide");
     }
   }
@@ -273,6 +276,13 @@ int PluginHost::emitInbound(const std::string& channel, std::string_view event_j
       {{"channel", channel}, {"result", rc == 0 ? "accepted" : "refused"}},
       static_cast<double>(events));
   return rc;
+}
+
+uint32_t PluginHost::strategyFlags(const LoadedPlugin& plugin) {
+  if (!plugin.strategy ||
+      plugin.strategy->struct_size < offsetof(baraza_strategy_vtable, flags) + sizeof(uint32_t))
+    return 0;
+  return plugin.strategy->flags;
 }
 
 }  // namespace baraza

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,6 +68,19 @@ using InboundSink =
 // Tells whether a token is some active tenant channel's webhook verify token.
 using VerifyTokenCheck = std::function<bool(const std::string& channel, std::string_view token)>;
 
+// What strategies may read of a tenant (ABI 1.4): its knowledge entries as a JSON array, and
+// one of its secrets opened. nullopt: the tenant, or the secret, is unknown; a SecretError
+// thrown by `secret` means it did not open.
+struct TenantData {
+  std::function<std::optional<std::string>(const std::string& tenant_id)> knowledge;
+  std::function<std::optional<std::string>(const std::string& tenant_id, const std::string& name)>
+      secret;
+};
+class SecretError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Loads plugin .so files through the C ABI of baraza/plugin_api.h, validates their config
 // subtrees against their own tables and creates their instances.
 class PluginHost {
@@ -98,11 +112,16 @@ class PluginHost {
   int emitInbound(const std::string& channel, std::string_view event_json);
   void setVerifyTokenCheck(VerifyTokenCheck check) { verify_token_check_ = std::move(check); }
   bool verifyTokenKnown(const std::string& channel, std::string_view token) const;
+  void setTenantData(TenantData data) { tenant_data_ = std::move(data); }
+  const TenantData& tenantData() const { return tenant_data_; }
+  // The strategy's BARAZA_STRATEGY_* flags (0 for plugins built before ABI 1.4).
+  static uint32_t strategyFlags(const LoadedPlugin& plugin);
 
  private:
   void destroyAll();
   InboundSink inbound_;
   VerifyTokenCheck verify_token_check_;
+  TenantData tenant_data_;
   std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
 };
 

@@ -6,10 +6,11 @@
 
 namespace baraza {
 
-const std::vector<std::pair<std::string, std::string>>& sealedColumns() {
-  static const std::vector<std::pair<std::string, std::string>> columns = {
-      {"channel_accounts", "access_token_sealed"},
-      {"channel_accounts", "verify_token_sealed"},
+const std::vector<SealedColumn>& sealedColumns() {
+  static const std::vector<SealedColumn> columns = {
+      {"channel_accounts", "access_token_sealed", "channel_account"},
+      {"channel_accounts", "verify_token_sealed", "channel_account"},
+      {"tenant_ai_providers", "api_key_sealed", "ai_provider"},
   };
   return columns;
 }
@@ -33,7 +34,7 @@ RotationResult rotateKeys(Database& db, const std::string& key_file) {
   {
     TenantScope tx(db, TenantScope::kAllTenants, true);
     soci::session& sql = tx.sql();
-    for (const auto& [table, column] : sealedColumns()) {
+    for (const auto& [table, column, target] : sealedColumns()) {
       std::vector<std::tuple<std::string, std::string, std::string>> values;
       soci::rowset<soci::row> rows =
           (sql.prepare << "SELECT CAST(tenant_id AS TEXT), CAST(id AS TEXT), " + column + " FROM " +
@@ -52,7 +53,7 @@ RotationResult rotateKeys(Database& db, const std::string& key_file) {
         std::string fresh = sealer.seal(*plain, ctx);
         sql << "UPDATE " + table + " SET " + column + " = :v WHERE tenant_id = :t AND id = :i",
             soci::use(fresh), soci::use(tenant), soci::use(id);
-        writeAudit(sql, tenant, "cli:keys-rotate", "reseal_credential", "channel_account", id,
+        writeAudit(sql, tenant, "cli:keys-rotate", "reseal_credential", target, id,
                    {{"column", column}, {"key", result.new_key_id}});
         ++result.resealed;
       }

@@ -14,7 +14,10 @@ struct RotationResult {
 };
 
 // Every sealed column of the schema: (table, column). Rotation and the canary tests walk it.
-const std::vector<std::pair<std::string, std::string>>& sealedColumns();
+struct SealedColumn {
+  std::string table, column, audit_target;
+};
+const std::vector<SealedColumn>& sealedColumns();
 
 // Re-seals every sealed value under a new key id, then retires the older ids. Crash-safe order:
 // the new key is saved to `key_file` first, the values are re-sealed in one transaction, and

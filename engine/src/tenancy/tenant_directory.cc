@@ -100,6 +100,17 @@ std::shared_ptr<TenantConfig> TenantDirectory::loadTenant(const std::string& ten
   }
   {
     soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT CAST(id AS TEXT), name, COALESCE(model, ''), "
+                        "COALESCE(api_key_sealed, '') FROM tenant_ai_providers WHERE tenant_id = "
+                        ":t ORDER BY position",
+         soci::use(tenant_id));
+    for (const auto& r : rows) {
+      t->ai_providers.push_back({r.get<std::string>(0), r.get<std::string>(1),
+                                 r.get<std::string>(2), r.get<std::string>(3)});
+    }
+  }
+  {
+    soci::rowset<soci::row> rows =
         (sql.prepare << "SELECT version, source, sha256, COALESCE(source_path, ''), CASE WHEN "
                         "quarantined_at IS NULL THEN 0 ELSE 1 END FROM tenant_scripts WHERE "
                         "tenant_id = :t AND active",

@@ -32,6 +32,12 @@ struct CachedKnowledge {
   KnowledgeSpec spec;
 };
 
+// One provider of the tenant's AI chain (docs/answers.md); the key stays sealed here and is
+// opened only when the ai_chain plugin asks for it.
+struct CachedAiProvider {
+  std::string id, name, model, api_key_sealed;  // model and key may be empty: the configured ones
+};
+
 // The tenant's active script version (docs/scripting.md).
 struct ActiveScript {
   int version = 0;
@@ -49,6 +55,7 @@ struct TenantConfig {
   std::vector<CachedTemplate> templates;
   std::vector<CachedKnowledge> knowledge;      // active entries only
   std::shared_ptr<const ActiveScript> script;  // none: no script of its own
+  std::vector<CachedAiProvider> ai_providers;  // in order; empty: the configured chain
 };
 
 // Every tenant's configuration in memory, for the message path: lookups take no database

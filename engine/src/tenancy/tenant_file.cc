@@ -94,8 +94,25 @@ const Schema& tenantSchema() {
        "One answer for a contact's messages within N seconds (0: off)."},
       {"settings.human_takeover_minutes", KeyType::kInt, "60",
        "A conversation assigned to a human keeps the bot silent this long (0: until released)."},
-      {"settings.strategies", KeyType::kString, "faq,ai_chain,static_reply",
-       "The strategy plugins asked for an answer, in order."},
+      {"settings.strategies", KeyType::kString, "escalation,faq,ai_chain,static_reply",
+       "The strategy plugins asked for an answer, in order (docs/answers.md)."},
+      {"settings.faq_threshold", KeyType::kInt, "0",
+       "Lowest FAQ match score (percent) that answers; 0: the faq plugin's threshold."},
+      {"settings.ai_fallback_reply", KeyType::kString, std::nullopt,
+       "Sent when every AI provider fails (an escalation follows); empty: static_reply."},
+      {"settings.escalation_keywords", KeyType::kString, std::nullopt,
+       "Comma-separated words that hand the contact to a person; empty: the escalation "
+       "plugin's list."},
+      {"settings.escalation_after_unanswered", KeyType::kInt, "3",
+       "Escalate after this many questions in a row got no answer (0: never)."},
+      {"settings.escalation_pause_minutes", KeyType::kInt, "60",
+       "The bot stays silent in an escalated conversation until its action is resolved or "
+       "this long (0: until resolved)."},
+      {"settings.escalation_template", KeyType::kString, std::nullopt,
+       "Approved template that notifies escalation_phone outside its 24-hour window (body "
+       "parameters: contact, reason)."},
+      {"settings.escalation_reply", KeyType::kString, std::nullopt,
+       "What the contact is told when handed to a person; empty: the escalation plugin's."},
       {"templates", KeyType::kObjectList, std::nullopt,
        "Prompt templates (seed 001's bot_templates)."},
       {"templates[].name", KeyType::kString, std::nullopt, "Unique within the tenant."},
@@ -114,6 +131,15 @@ const Schema& tenantSchema() {
       {"faq[].priority", KeyType::kInt, "5", "1-10, higher matches first."},
       {"faq[].category", KeyType::kString, "general", "general, billing, products, ..."},
       {"faq[].active", KeyType::kBool, "true", "Inactive entries are kept but not matched."},
+      {"ai_providers", KeyType::kObjectList, std::nullopt,
+       "The tenant's AI providers in the order they are tried (docs/answers.md); absent: "
+       "strategies.ai_chain.providers with their shared keys."},
+      {"ai_providers[].name", KeyType::kString, std::nullopt,
+       "A provider of strategies.ai_chain.providers (openai, openrouter, huggingface)."},
+      {"ai_providers[].model", KeyType::kString, std::nullopt,
+       "The model; absent: the provider's configured model."},
+      {"ai_providers[].api_key", KeyType::kSecret, std::nullopt,
+       "The tenant's own key, sealed on import; absent: the shared key from the config."},
       {"script", KeyType::kString, std::nullopt, "The tenant's Lua script, relative to this file."},
   };
   return schema;
@@ -192,6 +218,18 @@ TenantSpec readTenantFile(const std::string& file) {
                     f.value("active", true)};
     check(checkKnowledge(k), "faq", i);
     t.knowledge.push_back(k);
+  }
+  std::set<std::string> providers;
+  for (size_t i = 0; i < v["ai_providers"].size(); ++i) {
+    const auto& p = v["ai_providers"][i];
+    AiProviderSpec a{p.value("name", ""), p.value("model", ""), p.value("api_key", "")};
+    if (!isProviderName(a.name))
+      check(FieldProblem{"name", "must be 1-32 characters of [a-z0-9_]"}, "ai_providers", i);
+    if (!providers.insert(a.name).second)
+      check(FieldProblem{"name", "is listed twice"}, "ai_providers", i);
+    if (a.model.size() > 200)
+      check(FieldProblem{"model", "must be at most 200 characters"}, "ai_providers", i);
+    t.ai_providers.push_back(a);
   }
   t.script = v.value("script", "");
   return t;

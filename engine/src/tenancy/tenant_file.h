@@ -40,6 +40,14 @@ struct KnowledgeSpec {
   double confidence = 1.0;  // how sure the answer is, 0-1
 };
 
+// One AI provider of the tenant's chain: a provider configured under
+// strategies.ai_chain.providers, with the tenant's own model or key.
+struct AiProviderSpec {
+  std::string name;
+  std::string model;    // empty: the configured one
+  std::string api_key;  // plaintext until sealed; empty: the shared key
+};
+
 // One tenant file of `baraza tenant import`, validated (docs/tenants.md has the format).
 struct TenantSpec {
   std::string file;
@@ -52,7 +60,8 @@ struct TenantSpec {
   nlohmann::json settings;  // the settings table's columns, defaults applied
   std::vector<TemplateSpec> templates;
   std::vector<KnowledgeSpec> knowledge;
-  std::string script;  // path relative to the file; may be empty
+  std::vector<AiProviderSpec> ai_providers;  // empty: the configured chain
+  std::string script;                        // path relative to the file; may be empty
 };
 
 // The typed table of the tenant file (also the source of its docs).

@@ -167,6 +167,23 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
     sql << "DELETE FROM knowledge_entries WHERE tenant_id = :t AND id = :i", soci::use(tenant),
         soci::use(id);
   }
+  // AI providers: the file's list replaces the stored one; keys are sealed to their row.
+  sql << "DELETE FROM tenant_ai_providers WHERE tenant_id = :t", soci::use(tenant);
+  for (size_t i = 0; i < spec.ai_providers.size(); ++i) {
+    const auto& p = spec.ai_providers[i];
+    std::string id = newUuid();
+    int position = static_cast<int>(i);
+    std::string sealed =
+        p.api_key.empty()
+            ? std::string()
+            : sealer.seal(p.api_key, {tenant, "tenant_ai_providers", id, "api_key_sealed"});
+    soci::indicator mi = p.model.empty() ? soci::i_null : soci::i_ok;
+    soci::indicator ki = sealed.empty() ? soci::i_null : soci::i_ok;
+    sql << "INSERT INTO tenant_ai_providers (tenant_id, id, position, name, model, "
+           "api_key_sealed) VALUES (:t, :i, :p, :n, :m, :k)",
+        soci::use(tenant), soci::use(id), soci::use(position), soci::use(p.name),
+        soci::use(p.model, mi), soci::use(sealed, ki);
+  }
   if (!script_source.empty()) {
     // A new version only when the file changed: importing again changes nothing.
     auto current = activeScriptVersion(sql, tenant);

@@ -70,6 +70,16 @@ FieldCheck checkKnowledge(const KnowledgeSpec& k) {
   return std::nullopt;
 }
 
+bool isProviderName(const std::string& text) {
+  if (text.empty() || text.size() > 32)
+    return false;
+  for (char c : text) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  }
+  return true;
+}
+
 FieldCheck checkSettings(const nlohmann::json& s) {
   for (const char* limit : {"max_messages_per_hour", "max_messages_per_user_per_day"}) {
     if (!s.contains(limit) || !s[limit].is_number_integer() || s[limit].get<long long>() < 0)
@@ -87,7 +97,20 @@ FieldCheck checkSettings(const nlohmann::json& s) {
       (!s["utc_offset_minutes"].is_number_integer() ||
        std::abs(s["utc_offset_minutes"].get<long long>()) > 14 * 60))
     return FieldProblem{"utc_offset_minutes", "must be between -840 and 840"};
-  for (const char* n : {"debounce_seconds", "human_takeover_minutes"}) {
+  if (s.contains("faq_threshold") &&
+      (!s["faq_threshold"].is_number_integer() || s["faq_threshold"].get<long long>() < 0 ||
+       s["faq_threshold"].get<long long>() > 100))
+    return FieldProblem{"faq_threshold", "must be a whole number from 0 to 100 (percent)"};
+  for (const char* text : {"ai_fallback_reply", "escalation_reply"}) {
+    if (s.contains(text) && s[text].is_string() && s[text].get<std::string>().size() > 4096)
+      return FieldProblem{text, "must be at most 4096 characters (WhatsApp's limit)"};
+  }
+  for (const char* text : {"escalation_keywords", "escalation_template"}) {
+    if (s.contains(text) && s[text].is_string() && s[text].get<std::string>().size() > 1000)
+      return FieldProblem{text, "must be at most 1000 characters"};
+  }
+  for (const char* n : {"debounce_seconds", "human_takeover_minutes", "escalation_after_unanswered",
+                        "escalation_pause_minutes"}) {
     if (s.contains(n) &&
         (!s[n].is_number_integer() || s[n].get<long long>() < 0 || s[n].get<long long>() > 100000))
       return FieldProblem{n, "must be a whole number from 0 to 100000"};

@@ -19,7 +19,8 @@ using FieldCheck = std::optional<FieldProblem>;
 
 // The rules a tenant's configuration obeys, whether it comes from a tenant file or the admin
 // API: one place, so the two never disagree.
-bool isSlug(const std::string& text);  // 1-63 of [a-z0-9-], not starting with '-'
+bool isSlug(const std::string& text);          // 1-63 of [a-z0-9-], not starting with '-'
+bool isProviderName(const std::string& text);  // 1-32 of [a-z0-9_]
 FieldCheck checkChannel(const ChannelSpec& channel);
 FieldCheck checkTemplate(const TemplateSpec& tmpl);
 FieldCheck checkKnowledge(const KnowledgeSpec& entry);

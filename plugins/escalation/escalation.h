@@ -1,0 +1,30 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace baraza::escalation {
+
+struct EscalationConfig {
+  std::vector<std::string> keywords;  // lower case; a phrase matches as whole words
+  std::string reply;                  // what the contact is told
+};
+
+EscalationConfig defaultConfig();
+
+// Splits a comma-separated keyword list, lower-cased and trimmed.
+std::vector<std::string> keywordList(const std::string& text);
+
+// The keyword of `keywords` the text contains as whole words, or "".
+std::string keywordIn(const std::string& text, const std::vector<std::string>& keywords);
+
+// The escalation strategy (docs/answers.md): answers with the hand-over text and an escalation
+// when the contact asks for a person (settings.escalation_keywords, else the configured list),
+// when a message limit is exceeded, or when the contact's last
+// settings.escalation_after_unanswered questions got no answer; otherwise passes.
+std::optional<nlohmann::json> decide(const EscalationConfig& config, const nlohmann::json& input);
+
+}  // namespace baraza::escalation

@@ -1,0 +1,90 @@
+// ABI glue only: the descriptor, the config table and the C hooks of the escalation strategy.
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "baraza/plugin_api.h"
+#include "escalation.h"
+
+namespace {
+
+using baraza::escalation::EscalationConfig;
+
+const baraza_config_key kConfigKeys[] = {
+    {"keywords", BARAZA_CONFIG_STRING,
+     "agent,human,person,representative,operator,manager,customer care,real person,mtu,"
+     "mhudumu,binadamu",
+     "Comma-separated words and phrases that hand the contact to a person, unless the tenant "
+     "sets escalation_keywords."},
+    {"reply", BARAZA_CONFIG_STRING, "Thank you. A member of our team will get back to you shortly.",
+     "What the contact is told, unless the tenant sets escalation_reply."},
+};
+
+baraza_plugin_ptr create(const baraza_host_api*, const char* config, size_t len, char* error,
+                         size_t cap) {
+  auto values = nlohmann::json::parse(config, config + len, nullptr, false);
+  EscalationConfig c = baraza::escalation::defaultConfig();
+  if (values.is_object()) {
+    if (values.contains("keywords") && values["keywords"].is_string())
+      c.keywords = baraza::escalation::keywordList(values["keywords"]);
+    if (values.contains("reply") && values["reply"].is_string())
+      c.reply = values["reply"];
+  }
+  if (c.reply.empty() || c.reply.size() > 4096) {
+    std::snprintf(error, cap, "reply must be 1-4096 characters");
+    return nullptr;
+  }
+  return new (std::nothrow) EscalationConfig(std::move(c));
+}
+
+void destroy(baraza_plugin_ptr self) {
+  delete static_cast<EscalationConfig*>(self);
+}
+
+int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, size_t cap) {
+  try {
+    auto input = nlohmann::json::parse(message, message + len, nullptr, false);
+    if (!input.is_object()) {
+      std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
+      return 2;
+    }
+    auto decision = baraza::escalation::decide(*static_cast<EscalationConfig*>(self), input);
+    if (!decision)
+      return 1;
+    std::string text = decision->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() + 1 > cap) {
+      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
+      return 2;
+    }
+    std::memcpy(out, text.c_str(), text.size() + 1);
+    return 0;
+  } catch (...) {
+    return 2;  // nothing may unwind into the host
+  }
+}
+
+const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0};
+
+const baraza_plugin_descriptor kDescriptor = {
+    BARAZA_PLUGIN_ABI_MAJOR,
+    BARAZA_PLUGIN_ABI_MINOR,
+    sizeof(baraza_plugin_descriptor),
+    BARAZA_PLUGIN_KIND_STRATEGY,
+    "escalation",
+    "1.0.0",
+    "Hands the contact to a person on request, past a limit, or after unanswered questions",
+    kConfigKeys,
+    sizeof(kConfigKeys) / sizeof(kConfigKeys[0]),
+    create,
+    destroy,
+    &kVtable,
+};
+
+}  // namespace
+
+extern "C" BARAZA_PLUGIN_EXPORT const baraza_plugin_descriptor* baraza_plugin_entry(void) {
+  return &kDescriptor;
+}

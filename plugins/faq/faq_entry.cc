@@ -1,0 +1,118 @@
+// ABI glue only: the descriptor, the config table and the C hooks of the faq strategy.
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "baraza/plugin_api.h"
+#include "faq_strategy.h"
+
+namespace {
+
+using baraza::faq::FaqStrategy;
+
+const baraza_config_key kConfigKeys[] = {
+    {"threshold", BARAZA_CONFIG_INT, "50",
+     "Lowest match score (percent) that answers, unless the tenant sets faq_threshold "
+     "(docs/answers.md tunes it)."},
+    {"hints", BARAZA_CONFIG_INT, "3",
+     "How many near misses (score 20 or more) are handed to later strategies as grounding."},
+};
+
+struct Instance {
+  FaqStrategy strategy;
+};
+
+void appendTo(void* ctx, const char* bytes, size_t len) {
+  static_cast<std::string*>(ctx)->append(bytes, len);
+}
+
+bool write(const nlohmann::json& value, char* out, size_t cap) {
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() + 1 > cap)
+    return false;
+  std::memcpy(out, text.c_str(), text.size() + 1);
+  return true;
+}
+
+baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t len, char* error,
+                         size_t cap) {
+  if (!host || host->struct_size < offsetof(baraza_host_api, tenant_knowledge) + sizeof(void*) ||
+      !host->tenant_knowledge) {
+    std::snprintf(error, cap, "the faq strategy needs a host of ABI 1.4 or later");
+    return nullptr;
+  }
+  auto values = nlohmann::json::parse(config, config + len, nullptr, false);
+  baraza::faq::FaqConfig settings;
+  if (values.is_object()) {
+    long long threshold = values.value("threshold", 50LL);
+    if (threshold < 1 || threshold > 100) {
+      std::snprintf(error, cap, "threshold must be 1-100 (percent)");
+      return nullptr;
+    }
+    settings.threshold = static_cast<double>(threshold) / 100.0;
+    settings.hints = static_cast<int>(std::clamp(values.value("hints", 3LL), 0LL, 10LL));
+  }
+  auto source = [host](const std::string& tenant_id) -> std::optional<std::string> {
+    std::string text;
+    if (host->tenant_knowledge(host->host_host_ptr, tenant_id.c_str(), &text, appendTo) != 0)
+      return std::nullopt;
+    return text;
+  };
+  return new (std::nothrow) Instance{FaqStrategy(settings, source)};
+}
+
+void destroy(baraza_plugin_ptr self) {
+  delete static_cast<Instance*>(self);
+}
+
+int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, size_t cap) {
+  try {
+    auto input = nlohmann::json::parse(message, message + len, nullptr, false);
+    if (!input.is_object()) {
+      std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
+      return 2;
+    }
+    nlohmann::json hint;
+    auto decision = static_cast<Instance*>(self)->strategy.decide(input, hint);
+    if (!decision) {
+      if (!hint.is_null())
+        write(hint, out, cap);  // a hint that does not fit is left out
+      return 1;
+    }
+    if (!write(*decision, out, cap)) {
+      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
+      return 2;
+    }
+    return 0;
+  } catch (...) {
+    return 2;  // nothing may unwind into the host
+  }
+}
+
+const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0};
+
+const baraza_plugin_descriptor kDescriptor = {
+    BARAZA_PLUGIN_ABI_MAJOR,
+    BARAZA_PLUGIN_ABI_MINOR,
+    sizeof(baraza_plugin_descriptor),
+    BARAZA_PLUGIN_KIND_STRATEGY,
+    "faq",
+    "1.0.0",
+    "Answers from the tenant's FAQ and canned replies when a question matches well enough",
+    kConfigKeys,
+    sizeof(kConfigKeys) / sizeof(kConfigKeys[0]),
+    create,
+    destroy,
+    &kVtable,
+};
+
+}  // namespace
+
+extern "C" BARAZA_PLUGIN_EXPORT const baraza_plugin_descriptor* baraza_plugin_entry(void) {
+  return &kDescriptor;
+}

@@ -1,0 +1,108 @@
+#include "faq_strategy.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace baraza::faq {
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json& obj, const char* name) {
+  return obj.is_object() && obj.contains(name) && obj[name].is_string()
+             ? obj[name].get<std::string>()
+             : std::string();
+}
+
+}  // namespace
+
+std::vector<Entry> entriesFromJson(const json& entries) {
+  std::vector<Entry> out;
+  if (!entries.is_array())
+    return out;
+  for (const auto& e : entries) {
+    std::string type = str(e, "type");
+    if (type != "faq" && type != "canned_reply")
+      continue;
+    Entry entry{str(e, "id"), type, str(e, "question"), str(e, "answer"), str(e, "category"),
+                {},           5};
+    if (e.contains("keywords") && e["keywords"].is_array()) {
+      for (const auto& k : e["keywords"]) {
+        if (k.is_string())
+          entry.keywords.push_back(k);
+      }
+    }
+    if (e.contains("priority") && e["priority"].is_number_integer())
+      entry.priority = e["priority"];
+    if (!entry.answer.empty())
+      out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::shared_ptr<const FaqIndex> FaqStrategy::indexFor(const std::string& tenant_id,
+                                                      long long generation) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(tenant_id);
+    if (it != cache_.end() && it->second.generation == generation)
+      return it->second.index;
+  }
+  auto text = source_ ? source_(tenant_id) : std::nullopt;
+  if (!text)
+    return nullptr;
+  // Built outside the lock: other tenants' messages are not held up by it.
+  auto index =
+      std::make_shared<const FaqIndex>(entriesFromJson(json::parse(*text, nullptr, false)));
+  std::lock_guard<std::mutex> lock(mutex_);
+  Cached& slot = cache_[tenant_id];
+  if (slot.generation <= generation) {
+    slot.generation = generation;
+    slot.index = index;
+  }
+  return index;
+}
+
+std::optional<json> FaqStrategy::decide(const json& input, json& hint) {
+  const json& tenant = input.contains("tenant") ? input["tenant"] : json();
+  const json& message = input.contains("message") ? input["message"] : json();
+  std::string text = str(message, "text");
+  if (text.empty() && message.contains("interactive"))
+    text = str(message["interactive"], "title");
+  std::string tenant_id = str(tenant, "id");
+  if (text.empty() || tenant_id.empty())
+    return std::nullopt;
+  long long generation = tenant.contains("generation") && tenant["generation"].is_number_integer()
+                             ? tenant["generation"].get<long long>()
+                             : 0;
+  auto index = indexFor(tenant_id, generation);
+  if (!index || index->size() == 0)
+    return std::nullopt;
+  double threshold = config_.threshold;
+  if (tenant.contains("settings") && tenant["settings"].is_object()) {
+    long long percent = tenant["settings"].value("faq_threshold", 0LL);
+    if (percent > 0 && percent <= 100)
+      threshold = static_cast<double>(percent) / 100.0;
+  }
+  auto matches = index->match(text, static_cast<size_t>(std::max(1, config_.hints)));
+  if (!matches.empty() && matches.front().score >= threshold) {
+    const Entry& best = *matches.front().entry;
+    return json{{"reply", {{"kind", "text"}, {"text", best.answer}}},
+                {"knowledge_entry_id", best.id},
+                {"score", std::round(matches.front().score * 1000) / 1000}};
+  }
+  json candidates = json::array();
+  for (const auto& m : matches) {
+    if (m.score >= config_.hint_floor) {
+      candidates.push_back({{"id", m.entry->id},
+                            {"question", m.entry->question},
+                            {"answer", m.entry->answer},
+                            {"score", std::round(m.score * 1000) / 1000}});
+    }
+  }
+  if (!candidates.empty())
+    hint = {{"candidates", candidates}};
+  return std::nullopt;
+}
+
+}  // namespace baraza::faq
