@@ -233,7 +233,14 @@ void emit(std::string& word, std::vector<std::string>& out) {
   word.clear();
   if (auto it = synonyms().find(w); it != synonyms().end())
     w = it->second;
-  if (stopWords().count(w))
+  // Stop words are matched with their repeats collapsed too: "pleeease" is "please".
+  static const std::unordered_set<std::string> collapsed_stop_words = [] {
+    std::unordered_set<std::string> out;
+    for (const auto& s : stopWords())
+      out.insert(collapseRepeats(s));
+    return out;
+  }();
+  if (stopWords().count(w) || collapsed_stop_words.count(collapseRepeats(w)))
     return;
   if (w.size() < 2 && !(w[0] >= '0' && w[0] <= '9'))
     return;

@@ -18,6 +18,19 @@ struct MockGraph::State {
 
 namespace {
 
+// Retry-After as a header type of its own: Pistache 0.0.5 does not send raw headers.
+class RetryAfter : public Http::Header::Header {
+ public:
+  NAME("Retry-After")
+  RetryAfter() = default;
+  explicit RetryAfter(std::string value) : value_(std::move(value)) {}
+  void parse(const std::string& data) override { value_ = data; }
+  void write(std::ostream& os) const override { os << value_; }
+
+ private:
+  std::string value_;
+};
+
 class Handler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
@@ -48,8 +61,10 @@ class Handler : public Http::Handler {
     // Pistache answers Connection: Close by default; Meta keeps connections open.
     writer.headers().remove<Http::Header::Connection>();
     writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
-    for (const auto& [name, value] : answer.headers)
-      writer.headers().addRaw(Http::Header::Raw(name, value));
+    for (const auto& [name, value] : answer.headers) {
+      if (name == "Retry-After")
+        writer.headers().add<RetryAfter>(value);
+    }
     if (answer.chunked || answer.trickle.count() > 0) {
       writer.setMime(Http::Mime::MediaType::fromString(answer.content_type));
       auto stream = writer.stream(static_cast<Http::Code>(answer.status));

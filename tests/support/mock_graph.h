@@ -25,7 +25,7 @@ struct MockAnswer {
   std::string content_type = "application/json";
   std::chrono::milliseconds delay{0};
   bool chunked = false;  // Transfer-Encoding: chunked, so no Content-Length announces the size
-  std::vector<std::pair<std::string, std::string>> headers{};  // extra ones: Retry-After
+  std::vector<std::pair<std::string, std::string>> headers{};  // only Retry-After today
   // Chunked, 8 bytes per chunk with this pause between chunks: a slow stream.
   std::chrono::milliseconds trickle{0};
 };
