@@ -1,0 +1,208 @@
+// The answer strategies in the real engine: the FAQ and a mock AI provider answer and are
+// recorded, a slow provider does not hold up webhooks, and escalations (all providers failing,
+// a keyword) create actions, notify the escalation phone and pause the bot; on SQLite and
+// PostgreSQL.
+#include "pipeline_fixture.h"
+
+namespace baraza::test {
+namespace {
+
+const std::string kTenantKey = "sk-tenant-own-key-4f9a";
+const std::string kSharedKey = "sk-or-shared-key-77c1";
+const std::string kStaff = "254700999888";
+
+MockAnswer completion(const std::string& text) {
+  return {200, json{{"model", "mock-model"},
+                    {"choices", {{{"message", {{"role", "assistant"}, {"content", text}}}}}},
+                    {"usage", {{"prompt_tokens", 42}, {"completion_tokens", 7}}}}
+                   .dump()};
+}
+
+class Answers : public Pipeline {
+ protected:
+  void SetUp() override {
+    Pipeline::SetUp();
+    ai_.respond([](const RecordedRequest&) { return completion("Violins arrive next month."); });
+    std::string file = dir_.write(
+        "duka.yaml",
+        "slug: duka\nname: Duka\nchannels:\n  - phone_number_id: \"" + kNumber +
+            "\"\n    display_phone_number: \"254700555000\"\n"
+            "    access_token: EAAG-pipeline-token-secret\nsettings:\n"
+            "  strategies: escalation,faq,ai_chain,static_reply\n"
+            "  static_reply: \"Asante! We will reply soon.\"\n"
+            "  ai_fallback_reply: \"Sorry, a person will answer you soon.\"\n"
+            "  escalation_phone: \"" +
+            kStaff +
+            "\"\n  escalation_template: escalation_alert\n"
+            "templates:\n  - name: default\n    system_prompt: You sell instruments.\n"
+            "    max_response_length: 300\n    default: true\n"
+            "faq:\n  - question: What are your opening hours?\n    answer: We open 8am to 6pm.\n"
+            "    keywords: [hours, open]\n"
+            "ai_providers:\n  - name: openai\n    api_key: " +
+            kTenantKey + "\n  - name: openrouter\n");
+    auto r = runBaraza({"tenant", "import", file}, env_);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  void startAnswers() {
+    std::string url = ai_.baseUrl();
+    std::string config = dir_.write(
+        "answers.yaml",
+        "plugins:\n  load: [whatsapp, escalation, faq, ai_chain, static_reply]\n"
+        "channels:\n  whatsapp:\n    graph_base_url: " +
+            graph_.baseUrl() +
+            "\n    apps:\n      - name: default\n        app_secret: " + kSecret +
+            "\nstrategies:\n  ai_chain:\n    retry_base_ms: 10\n    providers:\n"
+            "      - name: openai\n        base_url: " +
+            url + "/v1\n        model: gpt-4o-mini\n        timeout_ms: 5000\n" +
+            "      - name: openrouter\n        base_url: " + url +
+            "/api/v1\n        model: openai/gpt-4o-mini\n        api_key: " + kSharedKey +
+            "\npipeline:\n  retry_base_ms: 20\n  retry_max_ms: 100\n"
+            "  poll_ms: 20\n  pair_interval_ms: 0\n  lock_ms: 1000\n");
+    engine_ = std::make_unique<EngineProcess>(config, env_);
+  }
+  // Graph sends of messages (not read receipts), as their JSON bodies.
+  std::vector<json> sends() {
+    std::vector<json> out;
+    for (const auto& r : graph_.requests()) {
+      if (r.path.find("/messages") != std::string::npos)
+        out.push_back(json::parse(r.body, nullptr, false));
+    }
+    return out;
+  }
+  RawResponse say(const std::string& wamid, const std::string& text,
+                  const std::string& from = "254711000111") {
+    return post(textWebhook({{wamid, text}}, from));
+  }
+  bool done(long long events) {
+    return eventually(
+        [&] { return count("SELECT COUNT(*) FROM inbox_events WHERE status = 'done'") >= events; });
+  }
+
+  MockGraph ai_;
+};
+
+TEST_P(Answers, TheFaqAndTheAiAnswerAndWhatProducedEachIsRecorded) {
+  startAnswers();
+  ASSERT_EQ(say("wamid.A-1", "wat time do u open?").status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 1; })) << engine_->log();
+  EXPECT_EQ(sends()[0]["text"]["body"], "We open 8am to 6pm.");
+  ASSERT_EQ(say("wamid.A-2", "Do you sell violins?").status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 2; })) << engine_->log();
+  EXPECT_EQ(sends()[1]["text"]["body"], "Violins arrive next month.");
+
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE strategy = 'faq' AND knowledge_entry_id "
+                  "IS NOT NULL AND knowledge_score > 0.5 AND knowledge_score <= 1"),
+            1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE strategy = 'ai_chain' AND ai_provider = "
+                  "'openai' AND ai_model = 'mock-model' AND ai_prompt_tokens = 42 AND "
+                  "ai_completion_tokens = 7 AND ai_latency_ms >= 0"),
+            1);
+  // The tenant's own key, opened only for the request; the prompt has the history.
+  auto requests = ai_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].path, "/v1/chat/completions");
+  EXPECT_EQ(requests[0].authorization, "Bearer " + kTenantKey);
+  json messages = json::parse(requests[0].body)["messages"];
+  EXPECT_EQ(messages[0]["content"],
+            "You sell instruments.\nKeep every answer under 300 characters.");
+  EXPECT_EQ(messages.back()["content"], "Do you sell violins?");
+  EXPECT_EQ(messages[messages.size() - 2]["content"], "We open 8am to 6pm.");
+  // Never in clear in the log or the database.
+  EXPECT_EQ(engine_->log().find(kTenantKey), std::string::npos);
+  EXPECT_EQ(engine_->log().find(kSharedKey), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_ai_providers WHERE api_key_sealed IS NOT NULL"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM tenant_ai_providers WHERE api_key_sealed LIKE '%" +
+                  kTenantKey + "%'"),
+            0);
+}
+
+TEST_P(Answers, ASlowProviderDoesNotHoldUpWebhooksOrOtherContacts) {
+  ai_.respond([](const RecordedRequest&) {
+    MockAnswer a = completion("Worth the wait.");
+    a.delay = std::chrono::milliseconds(2500);
+    return a;
+  });
+  startAnswers();
+  ASSERT_EQ(say("wamid.S-1", "Do you sell violins?").status, 200);
+  ASSERT_TRUE(eventually([&] { return ai_.requests().size() == 1; }));  // now waiting
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(say("wamid.S-2", "what are your opening hours", "254722000222").status, 200);
+  auto ack_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+  EXPECT_LT(ack_ms, 1000) << "the webhook waited for the AI provider";
+  // The other contact is answered while the provider still thinks.
+  ASSERT_TRUE(eventually([&] { return sends().size() == 1; }));
+  EXPECT_EQ(sends()[0]["text"]["body"], "We open 8am to 6pm.");
+  ASSERT_TRUE(eventually([&] { return sends().size() == 2; }));
+  EXPECT_EQ(sends()[1]["text"]["body"], "Worth the wait.");
+}
+
+TEST_P(Answers, EveryProviderFailingSendsTheFallbackEscalatesAndPausesTheBot) {
+  ai_.respond([](const RecordedRequest&) { return MockAnswer{500, R"({"error":"down"})"}; });
+  startAnswers();
+  ASSERT_EQ(say("wamid.F-1", "Do you sell violins?").status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 2; })) << engine_->log();
+  EXPECT_EQ(ai_.requests().size(), 4u);  // openai twice, then openrouter twice
+  EXPECT_EQ(ai_.requests()[2].authorization, "Bearer " + kSharedKey);
+  json reply, notice;
+  for (const auto& s : sends())
+    (s["to"] == kStaff ? notice : reply) = s;
+  EXPECT_EQ(reply["text"]["body"], "Sorry, a person will answer you soon.");
+  // The staff phone has no open window: the approved template, naming contact and reason.
+  EXPECT_EQ(notice["type"], "template") << notice;
+  EXPECT_EQ(notice["template"]["name"], "escalation_alert");
+  EXPECT_EQ(notice["template"]["components"][0]["parameters"][0]["text"], "Wanjiku (254711000111)");
+  EXPECT_EQ(notice["template"]["components"][0]["parameters"][1]["text"],
+            "every AI provider failed");
+  json actions = admin("/admin/v1/tenants/duka/actions?status=open")["actions"];
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0]["source"], "ai_failure");
+  EXPECT_EQ(actions[0]["priority"], "high");
+  EXPECT_FALSE(actions[0]["notified_at"].is_null());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND fallback"), 1);
+
+  // Paused: the next question gets no answer and no AI call until the action is resolved.
+  ASSERT_EQ(say("wamid.F-2", "hello?").status, 200);
+  ASSERT_TRUE(done(2));
+  EXPECT_EQ(sends().size(), 2u);
+  EXPECT_EQ(ai_.requests().size(), 4u);
+  auto resolved =
+      adminCall("PATCH", "/admin/v1/tenants/duka/actions/" + actions[0]["id"].get<std::string>(),
+                R"({"status": "resolved"})");
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  ASSERT_EQ(say("wamid.F-3", "what are your opening hours").status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 3; }));
+  EXPECT_EQ(sends()[2]["text"]["body"], "We open 8am to 6pm.");
+}
+
+TEST_P(Answers, AKeywordHandsOverAndTheStaffPhoneIsToldInItsWindow) {
+  startAnswers();
+  // The staff phone wrote to the business today: its window is open, so a text will do.
+  ASSERT_EQ(say("wamid.K-0", "what are your opening hours", kStaff).status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 1; }));
+  ASSERT_EQ(say("wamid.K-1", "I want to speak to an agent").status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 3; })) << engine_->log();
+  json reply, notice;
+  for (size_t i = 1; i < sends().size(); ++i)
+    (sends()[i]["to"] == kStaff ? notice : reply) = sends()[i];
+  EXPECT_EQ(reply["text"]["body"], "Thank you. A member of our team will get back to you shortly.");
+  EXPECT_EQ(notice["type"], "text") << notice;
+  std::string text = notice["text"]["body"];
+  EXPECT_NE(text.find("Escalation from Wanjiku (254711000111): asked for a person (\"agent\")"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("I want to speak to an agent"), std::string::npos);
+  json actions = admin("/admin/v1/tenants/duka/actions")["actions"];
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0]["source"], "keyword");
+  EXPECT_EQ(actions[0]["assignee"], kStaff);
+  EXPECT_TRUE(ai_.requests().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, Answers,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
+
+}  // namespace
+}  // namespace baraza::test
