@@ -8,6 +8,10 @@ ALTER TABLE messages ADD COLUMN ai_prompt_tokens INTEGER;
 ALTER TABLE messages ADD COLUMN ai_completion_tokens INTEGER;
 ALTER TABLE messages ADD COLUMN fallback BOOLEAN NOT NULL DEFAULT FALSE;
 
+-- An inbound message that went through the strategies and got no answer, or only a fallback
+-- text: the escalation strategy's "repeated unanswered questions".
+ALTER TABLE messages ADD COLUMN unanswered BOOLEAN NOT NULL DEFAULT FALSE;
+
 ALTER TABLE actions ADD COLUMN resolution TEXT;
 ALTER TABLE actions ADD COLUMN notified_at TIMESTAMPTZ;
 

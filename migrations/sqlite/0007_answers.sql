@@ -8,6 +8,10 @@ ALTER TABLE messages ADD COLUMN ai_prompt_tokens INTEGER;
 ALTER TABLE messages ADD COLUMN ai_completion_tokens INTEGER;
 ALTER TABLE messages ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0 CHECK (fallback IN (0, 1));
 
+-- An inbound message that went through the strategies and got no answer, or only a fallback
+-- text: the escalation strategy's "repeated unanswered questions".
+ALTER TABLE messages ADD COLUMN unanswered INTEGER NOT NULL DEFAULT 0 CHECK (unanswered IN (0, 1));
+
 ALTER TABLE actions ADD COLUMN resolution TEXT;
 ALTER TABLE actions ADD COLUMN notified_at TEXT;
 

@@ -144,6 +144,10 @@ int AiChain::decide(const json& input, json& out) {
   long long started = services_.now_ms(), deadline = started + config_.budget_ms;
   std::string failures;
   for (const auto& [provider, breaker_key] : plan) {
+    if (services_.now_ms() >= deadline) {
+      failures += (failures.empty() ? "" : ", ") + provider.name + ": no time left";
+      continue;
+    }
     if (!breakers_.allow(breaker_key)) {
       services_.count("baraza_ai_requests_total",
                       "provider=" + provider.name + ",result=breaker_open");
@@ -153,9 +157,16 @@ int AiChain::decide(const json& input, json& out) {
     for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
       long long now = services_.now_ms();
       long timeout = static_cast<long>(std::min<long long>(provider.timeout_ms, deadline - now));
-      if (timeout <= 0)
+      if (timeout <= 0) {
+        breakers_.release(breaker_key);  // a half-open trial that was never made
         break;
-      Attempt a = call(provider, provider.api_key, messages, timeout);
+      }
+      Attempt a;
+      try {
+        a = call(provider, provider.api_key, messages, timeout);
+      } catch (const std::exception&) {
+        a.failure = "transport";
+      }
       long long took = services_.now_ms() - now;
       services_.count("baraza_ai_requests_total",
                       "provider=" + provider.name + ",result=" + (a.ok ? "ok" : a.failure));

@@ -56,8 +56,8 @@ class AiChain {
  private:
   struct Attempt {
     bool ok = false;
-    bool retry = false;  // worth another attempt at this provider
-    long long wait_ms = 0;
+    bool retry = false;      // worth another attempt at this provider
+    long long wait_ms = -1;  // from Retry-After; -1: the backoff decides
     std::string text, model, failure;
     long long prompt_tokens = -1, completion_tokens = -1;
   };

@@ -13,6 +13,11 @@ bool CircuitBreakers::allow(const std::string& key) {
   return true;
 }
 
+void CircuitBreakers::release(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  breakers_[key].trial_out = false;
+}
+
 void CircuitBreakers::succeeded(const std::string& key) {
   std::lock_guard<std::mutex> lock(mutex_);
   breakers_[key] = Breaker{};

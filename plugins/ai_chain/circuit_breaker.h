@@ -19,6 +19,8 @@ class CircuitBreakers {
 
   // Whether a call may go now (in half-open state, only the first caller's may).
   bool allow(const std::string& key);
+  // A trial allowed but never made (no time left): the next caller may make it.
+  void release(const std::string& key);
   void succeeded(const std::string& key);
   // True when this failure opened the breaker.
   bool failed(const std::string& key);

@@ -15,8 +15,11 @@ std::optional<nlohmann::json> decide(const nlohmann::json& input) {
     text = after_hours;
   if (text.empty())
     return std::nullopt;
+  // A fixed text is not an answer to the question: recorded as a fallback, so repeated
+  // questions it met still count as unanswered (docs/answers.md).
   return nlohmann::json{{"reply", {{"kind", "text"}, {"text", text}}},
-                        {"variant", closed_variant ? "after_hours" : "default"}};
+                        {"variant", closed_variant ? "after_hours" : "default"},
+                        {"fallback", true}};
 }
 
 }  // namespace baraza::static_reply

@@ -24,9 +24,10 @@ const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 MockAnswer completion(const std::string& text, const std::string& model = "mock-model") {
   return {200, json{{"id", "chatcmpl-1"},
                     {"model", model},
-                    {"choices", {{{"index", 0},
-                                  {"message", {{"role", "assistant"}, {"content", text}}},
-                                  {"finish_reason", "stop"}}}},
+                    {"choices",
+                     {{{"index", 0},
+                       {"message", {{"role", "assistant"}, {"content", text}}},
+                       {"finish_reason", "stop"}}}},
                     {"usage", {{"prompt_tokens", 42}, {"completion_tokens", 7}}}}
                    .dump()};
 }
@@ -59,11 +60,12 @@ class AiChainTest : public ::testing::Test {
 
   ChainConfig config() {
     ChainConfig c;
-    c.providers = {{"openai", openai_.baseUrl() + "/v1", "gpt-4o-mini", "sk-openai-shared-123", 2000},
-                   {"openrouter", openrouter_.baseUrl() + "/api/v1", "openai/gpt-4o-mini",
-                    "sk-or-shared-456", 2000},
-                   {"huggingface", hf_.baseUrl() + "/v1", "meta-llama/Llama-3.1-8B-Instruct",
-                    "hf_shared_789", 2000}};
+    c.providers = {
+        {"openai", openai_.baseUrl() + "/v1", "gpt-4o-mini", "sk-openai-shared-123", 2000},
+        {"openrouter", openrouter_.baseUrl() + "/api/v1", "openai/gpt-4o-mini", "sk-or-shared-456",
+         2000},
+        {"huggingface", hf_.baseUrl() + "/v1", "meta-llama/Llama-3.1-8B-Instruct", "hf_shared_789",
+         2000}};
     c.retry_base_ms = 100;
     c.breaker_failures = 3;
     c.breaker_open_ms = 60000;
@@ -71,26 +73,29 @@ class AiChainTest : public ::testing::Test {
   }
 
   static json input(const std::string& text = "Do you sell violins?") {
-    return {{"tenant",
-             {{"id", "t-1"},
-              {"slug", "duka"},
-              {"name", "Duka"},
-              {"settings", {{"ai_responses", true}, {"ai_fallback_reply", "A person will reply."}}},
-              {"template",
-               {{"system_prompt", "You are Duka's assistant."},
-                {"tone", "friendly"},
-                {"max_response_length", 120}}},
-              {"ai_providers", json::array()}}},
-            {"message", {{"text", text}}},
-            {"conversation",
-             {{"id", "c-1"},
-              {"messages",
-               {{{"role", "user"}, {"text", "Hello"}}, {{"role", "assistant"}, {"text", "Karibu!"}}}}}},
-            {"hints",
-             {{"faq",
-               {{"candidates",
-                 {{{"id", "k1"}, {"question", "Do you sell guitars?"}, {"answer", "Yes, from KSh 12,000."}}}}}}}},
-            {"limits", {{"exceeded", ""}}}};
+    return {
+        {"tenant",
+         {{"id", "t-1"},
+          {"slug", "duka"},
+          {"name", "Duka"},
+          {"settings", {{"ai_responses", true}, {"ai_fallback_reply", "A person will reply."}}},
+          {"template",
+           {{"system_prompt", "You are Duka's assistant."},
+            {"tone", "friendly"},
+            {"max_response_length", 120}}},
+          {"ai_providers", json::array()}}},
+        {"message", {{"text", text}}},
+        {"conversation",
+         {{"id", "c-1"},
+          {"messages",
+           {{{"role", "user"}, {"text", "Hello"}}, {{"role", "assistant"}, {"text", "Karibu!"}}}}}},
+        {"hints",
+         {{"faq",
+           {{"candidates",
+             {{{"id", "k1"},
+               {"question", "Do you sell guitars?"},
+               {"answer", "Yes, from KSh 12,000."}}}}}}}},
+        {"limits", {{"exceeded", ""}}}};
   }
 
   std::string allLogs() {
@@ -110,7 +115,8 @@ class AiChainTest : public ::testing::Test {
 };
 
 TEST_F(AiChainTest, TheFirstProviderAnswersWithTheTemplateGroundingAndHistory) {
-  openai_.respond([](const RecordedRequest&) { return completion("Yes, we do! Violins from KSh 9,000."); });
+  openai_.respond(
+      [](const RecordedRequest&) { return completion("Yes, we do! Violins from KSh 9,000."); });
   AiChain chain(config(), services_);
   json out;
   ASSERT_EQ(chain.decide(input(), out), 0);
@@ -212,9 +218,8 @@ TEST_F(AiChainTest, AllFailingWithoutAFallbackTextStillEscalates) {
 
 TEST_F(AiChainTest, TheBreakerOpensSkipsTheProviderAndClosesAfterATrial) {
   std::atomic<bool> healthy{false};
-  openai_.respond([&](const RecordedRequest&) {
-    return healthy ? completion("openai is back") : status(503);
-  });
+  openai_.respond(
+      [&](const RecordedRequest&) { return healthy ? completion("openai is back") : status(503); });
   openrouter_.respond([](const RecordedRequest&) { return completion("router answer"); });
   ChainConfig c = config();
   c.max_attempts = 1;
@@ -245,12 +250,15 @@ TEST_F(AiChainTest, TheBreakerOpensSkipsTheProviderAndClosesAfterATrial) {
 
 TEST_F(AiChainTest, ATenantsOwnOrderModelAndKeyAreUsedAndNoKeyIsLogged) {
   tenant_keys_["huggingface"] = "hf_tenant_secret_key_abc";
-  hf_.respond([](const RecordedRequest&) { return status(500, R"({"error":"hf_tenant_secret_key_abc is bad"})"); });
+  hf_.respond([](const RecordedRequest&) {
+    return status(500, R"({"error":"hf_tenant_secret_key_abc is bad"})");
+  });
   openai_.respond([](const RecordedRequest&) { return completion("from openai"); });
   json in = input();
-  in["tenant"]["ai_providers"] = {{{"name", "huggingface"}, {"model", "tenant/model"}, {"has_key", true}},
-                                  {{"name", "openai"}, {"model", ""}, {"has_key", false}},
-                                  {{"name", "nonexistent"}, {"model", ""}, {"has_key", false}}};
+  in["tenant"]["ai_providers"] = {
+      {{"name", "huggingface"}, {"model", "tenant/model"}, {"has_key", true}},
+      {{"name", "openai"}, {"model", ""}, {"has_key", false}},
+      {{"name", "nonexistent"}, {"model", ""}, {"has_key", false}}};
   AiChain chain(config(), services_);
   json out;
   ASSERT_EQ(chain.decide(in, out), 0);
@@ -263,8 +271,8 @@ TEST_F(AiChainTest, ATenantsOwnOrderModelAndKeyAreUsedAndNoKeyIsLogged) {
   EXPECT_EQ(chain.breakers().state("huggingface/t-1"), "closed");
   std::string logs = allLogs();
   EXPECT_NE(logs.find("nonexistent is not configured"), std::string::npos) << logs;
-  for (const char* key : {"hf_tenant_secret_key_abc", "sk-openai-shared-123", "sk-or-shared-456",
-                          "hf_shared_789"})
+  for (const char* key :
+       {"hf_tenant_secret_key_abc", "sk-openai-shared-123", "sk-or-shared-456", "hf_shared_789"})
     EXPECT_EQ(logs.find(key), std::string::npos) << key << " in " << logs;
 }
 
@@ -284,6 +292,32 @@ TEST_F(AiChainTest, NoAiCallWhenTurnedOffPastALimitOrWithoutKeys) {
   EXPECT_EQ(none.decide(input(), out), 1);
   EXPECT_TRUE(out.is_null());
   EXPECT_TRUE(openai_.requests().empty());
+}
+
+TEST_F(AiChainTest, AnUnreachableProviderIsRetriedAfterABackoff) {
+  openrouter_.respond([](const RecordedRequest&) { return completion("router"); });
+  ChainConfig c = config();
+  c.providers[0].base_url = "http://127.0.0.1:1/v1";  // nothing listens: refused at once
+  AiChain chain(c, services_);
+  json out;
+  ASSERT_EQ(chain.decide(input(), out), 0);
+  EXPECT_EQ(out["ai"]["provider"], "openrouter");
+  EXPECT_EQ(sleeps_, (std::vector<long long>{100}));  // one backoff, then the second attempt
+}
+
+TEST(CircuitBreakers, AHalfOpenTrialNeverMadeIsReleased) {
+  long long now = 0;
+  CircuitBreakers breakers(1, 1000, [&] { return now; });
+  EXPECT_TRUE(breakers.allow("p"));
+  EXPECT_TRUE(breakers.failed("p"));  // opened
+  EXPECT_FALSE(breakers.allow("p"));
+  now = 2000;
+  EXPECT_TRUE(breakers.allow("p"));   // the trial
+  EXPECT_FALSE(breakers.allow("p"));  // only one
+  breakers.release("p");              // the caller had no time left to make it
+  EXPECT_TRUE(breakers.allow("p"));
+  breakers.succeeded("p");
+  EXPECT_EQ(breakers.state("p"), "closed");
 }
 
 TEST(Prompt, AnswersAreTrimmedToTheTemplateAndWhatsAppLimits) {

@@ -109,6 +109,16 @@ TEST(FaqLabelled, TheSetIsLargeAndCoversEveryEntryAndNonMatches) {
       ++per_label[l.tenant + "/" + l.expected];
   }
   EXPECT_GE(negatives, 30);
+  // Every label names a real entry of its tenant (its first keyword).
+  for (const auto& l : set) {
+    if (l.expected == "-")
+      continue;
+    auto matches = tenants.at(l.tenant).index->match(l.expected, 20);
+    bool known = false;
+    for (const auto& m : matches)
+      known = known || m.entry->id == l.expected;
+    EXPECT_TRUE(known) << l.tenant << " has no entry labelled " << l.expected;
+  }
   EXPECT_EQ(per_label.size(), 13u);  // every entry of the four example tenants
   for (const auto& [label, n] : per_label)
     EXPECT_GE(n, 5) << label;
@@ -123,19 +133,12 @@ TEST(FaqLabelled, DefaultThresholdReachesTheTargets) {
               set.size(), defaults.threshold, s.precision(), s.recall());
   EXPECT_GE(s.precision(), 0.90);
   EXPECT_GE(s.recall(), 0.80);
-}
-
-TEST(FaqLabelled, PrecisionRisesAndRecallFallsWithTheThreshold) {
-  auto set = readLabelledSet();
-  auto tenants = exampleTenants();
+  // The curve, for tuning (docs/answers.md).
   std::printf("threshold  precision  recall\n");
-  Score low = evaluate(set, tenants, 0.2, false), high = evaluate(set, tenants, 0.9, false);
   for (int t = 20; t <= 90; t += 10) {
-    Score s = evaluate(set, tenants, t / 100.0, false);
-    std::printf("%9d  %9.3f  %6.3f\n", t, s.precision(), s.recall());
+    Score at = evaluate(set, tenants, t / 100.0, false);
+    std::printf("%9d  %9.3f  %6.3f\n", t, at.precision(), at.recall());
   }
-  EXPECT_GE(high.precision(), low.precision());
-  EXPECT_LE(high.recall(), low.recall());
 }
 
 }  // namespace

@@ -48,9 +48,10 @@ json knowledge() {
 }
 
 json input(const std::string& text, long long generation = 1, long long threshold = 0) {
-  return {{"tenant",
-           {{"id", "t-1"}, {"generation", generation}, {"settings", {{"faq_threshold", threshold}}}}},
-          {"message", {{"text", text}}}};
+  return {
+      {"tenant",
+       {{"id", "t-1"}, {"generation", generation}, {"settings", {{"faq_threshold", threshold}}}}},
+      {"message", {{"text", text}}}};
 }
 
 TEST(FaqStrategy, AnswersWithTheBestEntryAndPriorityBreaksTies) {
@@ -93,7 +94,8 @@ TEST(FaqStrategy, ANewGenerationRebuildsTheIndex) {
 }
 
 TEST(FaqStrategy, TheTenantsThresholdAndNearMissHints) {
-  FaqStrategy faq({}, [&](const std::string&) { return std::optional<std::string>(knowledge().dump()); });
+  FaqStrategy faq(
+      {}, [&](const std::string&) { return std::optional<std::string>(knowledge().dump()); });
   json hint;
   auto loose = faq.decide(input("delivery to Mombasa tomorrow?"), hint);
   ASSERT_TRUE(loose);  // a keyword hit clears the default threshold

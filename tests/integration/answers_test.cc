@@ -200,6 +200,77 @@ TEST_P(Answers, AKeywordHandsOverAndTheStaffPhoneIsToldInItsWindow) {
   EXPECT_TRUE(ai_.requests().empty());
 }
 
+TEST_P(Answers, TheAdminApiReplacesTheTenantsProvidersAndNeverShowsAKey) {
+  startAnswers();
+  const std::string fresh = "sk-fresh-tenant-key-0b3e";
+  long long generation = admin("/admin/v1/tenants/duka/runtime")["generation"];
+  auto put =
+      adminCall("PUT", "/admin/v1/tenants/duka/ai-providers",
+                json{{"providers",
+                      {{{"name", "openrouter"}, {"model", "tenant/model"}, {"api_key", fresh}},
+                       {{"name", "openai"}}}}}
+                    .dump());
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.body.find(fresh), std::string::npos);
+  json listed = admin("/admin/v1/tenants/duka/ai-providers")["providers"];
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0]["name"], "openrouter");
+  EXPECT_EQ(listed[0]["api_key"], "********");
+  EXPECT_EQ(listed[1]["api_key"], "********");  // openai kept the key it had
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE entity = 'ai_providers'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE CAST(after AS TEXT) LIKE '%" + fresh +
+                  "%' OR CAST(before AS TEXT) LIKE '%" + fresh + "%'"),
+            0);
+
+  // The directory picks the change up within a second; the next AI call uses the new key.
+  ASSERT_TRUE(eventually([&] {
+    return admin("/admin/v1/tenants/duka/runtime")["generation"].get<long long>() > generation;
+  }));
+  ASSERT_EQ(say("wamid.P-1", "Do you sell violins?").status, 200);
+  ASSERT_TRUE(eventually([&] { return ai_.requests().size() == 1; }));
+  EXPECT_EQ(ai_.requests()[0].path, "/api/v1/chat/completions");
+  EXPECT_EQ(ai_.requests()[0].authorization, "Bearer " + fresh);
+  EXPECT_EQ(json::parse(ai_.requests()[0].body)["model"], "tenant/model");
+
+  for (const char* bad :
+       {R"({"providers": [{"name": "Open AI"}]})",
+        R"({"providers": [{"name": "x"}, {"name": "x"}]})",
+        R"({"providers": [{"name": "x", "colour": "red"}]})", R"({"providers": "openai"})",
+        R"({"providers": [{"name": "x", "api_key": "a\nb"}]})"}) {
+    auto r = adminCall("PUT", "/admin/v1/tenants/duka/ai-providers", bad);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_NE(r.body.find("providers"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(engine_->log().find(fresh), std::string::npos);
+}
+
+TEST_P(Answers, RepeatedQuestionsWithoutAnAnswerEscalate) {
+  startAnswers();
+  long long generation = admin("/admin/v1/tenants/duka/runtime")["generation"];
+  auto patched =
+      adminCall("PATCH", "/admin/v1/tenants/duka/settings",
+                R"({"strategies": "escalation,static_reply", "escalation_after_unanswered": 2})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  ASSERT_TRUE(eventually([&] {
+    return admin("/admin/v1/tenants/duka/runtime")["generation"].get<long long>() > generation;
+  }));
+  // The static reply is no answer: after two questions met only by it, the third escalates.
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_EQ(
+        say("wamid.U-" + std::to_string(i), "do you sell violins? " + std::to_string(i)).status,
+        200);
+    ASSERT_TRUE(eventually([&] { return sends().size() >= static_cast<size_t>(i); }));
+  }
+  ASSERT_TRUE(eventually([&] { return sends().size() == 4; }));  // + the staff notice
+  EXPECT_EQ(sends()[0]["text"]["body"], "Asante! We will reply soon.");
+  EXPECT_EQ(sends()[1]["text"]["body"], "Asante! We will reply soon.");
+  json actions = admin("/admin/v1/tenants/duka/actions")["actions"];
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0]["source"], "unanswered");
+  EXPECT_EQ(actions[0]["details"], "2 questions in a row got no answer");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND unanswered"), 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, Answers,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });

@@ -38,6 +38,7 @@ std::vector<AdminRoute> allRoutes() {
   addInboxRoutes(routes);
   addScriptRoutes(routes);
   addActionRoutes(routes);
+  addAiProviderRoutes(routes);
   return routes;
 }
 

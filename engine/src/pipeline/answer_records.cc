@@ -21,14 +21,17 @@ std::string isoAt(long long ms) {
   return formatIsoUtc(static_cast<std::time_t>(ms / 1000));
 }
 
-bool digitsOnly(const std::string& s) {
-  if (s.size() < 6 || s.size() > 20)
-    return false;
+// A phone number as WhatsApp ids write it: digits only ("+254 700-000 001" is "254700000001");
+// "" when it is not one.
+std::string waNumber(const std::string& s) {
+  std::string digits;
   for (char c : s) {
-    if (c < '0' || c > '9')
-      return false;
+    if (c >= '0' && c <= '9')
+      digits.push_back(c);
+    else if (c != '+' && c != ' ' && c != '-' && c != '(' && c != ')')
+      return "";
   }
-  return true;
+  return digits.size() >= 6 && digits.size() <= 20 ? digits : "";
 }
 
 }  // namespace
@@ -46,19 +49,22 @@ bool escalationPauses(soci::session& sql, Dialect dialect, const std::string& te
 }
 
 int unansweredStreak(soci::session& sql, const std::string& tenant_id,
-                     const std::string& conversation_id, int cap) {
+                     const std::string& conversation_id, const std::string& current_id, int cap) {
   long long limit = cap * 2 + 2;
   soci::rowset<soci::row> rows =
-      (sql.prepare << "SELECT direction, CASE WHEN fallback THEN 1 ELSE 0 END FROM messages "
-                      "WHERE tenant_id = :t AND conversation_id = :c ORDER BY created_at DESC, "
-                      "direction LIMIT :n",
+      (sql.prepare << "SELECT CAST(id AS TEXT), direction, CASE WHEN fallback THEN 1 ELSE 0 END, "
+                      "CASE WHEN unanswered THEN 1 ELSE 0 END FROM messages WHERE tenant_id = :t "
+                      "AND conversation_id = :c ORDER BY created_at DESC, direction LIMIT :n",
        soci::use(tenant_id), soci::use(conversation_id), soci::use(limit));
   int streak = 0;
   for (const auto& r : rows) {
-    if (r.get<std::string>(0) == "inbound") {
-      if (++streak >= cap)
+    if (r.get<std::string>(0) == current_id)
+      continue;
+    if (r.get<std::string>(1) == "inbound") {
+      // Messages the bot chose not to answer (debounced, paused, a person's turn) do not count.
+      if (rowInt(r, 3) != 0 && ++streak >= cap)
         break;
-    } else if (rowInt(r, 1) == 0) {
+    } else if (rowInt(r, 2) == 0) {
       break;  // a real answer ends the streak
     }
   }
@@ -95,7 +101,7 @@ json limitsState(soci::session& sql, Dialect dialect, const TenantConfig& tenant
 
 std::string notifyEscalation(soci::session& sql, Dialect dialect, const TenantConfig& tenant,
                              const std::string& channel_account_id, const std::string& action_id,
-                             const std::string& phone, const std::string& contact,
+                             const std::string& phone_text, const std::string& contact,
                              const std::string& reason, const std::string& customer_text,
                              long long now_ms) {
   auto& metrics = MetricsRegistry::global();
@@ -103,9 +109,10 @@ std::string notifyEscalation(soci::session& sql, Dialect dialect, const TenantCo
     metrics.counterAdd("baraza_escalation_notices_total", {{"result", result}});
     return result;
   };
-  if (!digitsOnly(phone)) {
-    spdlog::warn("tenant {}: escalation {} not notified: no escalation_phone", tenant.slug,
-                 action_id);
+  std::string phone = waNumber(phone_text);
+  if (phone.empty()) {
+    spdlog::warn("tenant {}: escalation {} not notified: no phone number to tell ({})", tenant.slug,
+                 action_id, phone_text.empty() ? "escalation_phone is empty" : "not a number");
     return outcome("no_phone");
   }
   // The phone's own 24-hour window: has that number written to this tenant lately?

@@ -20,10 +20,11 @@ bool escalationPauses(soci::session& sql, Dialect dialect, const std::string& te
                       const std::string& conversation_id, long long pause_minutes,
                       long long now_ms);
 
-// How many of the conversation's latest inbound messages, this one included, got no answer:
-// no reply at all, or only a fallback text. Counts at most `cap`.
+// How many of the conversation's inbound messages before `current_id`, in a row, went through
+// the strategies and got no answer or only a fallback text (messages.unanswered); messages the
+// bot chose not to answer are skipped, a real reply ends the run. Counts at most `cap`.
 int unansweredStreak(soci::session& sql, const std::string& tenant_id,
-                     const std::string& conversation_id, int cap);
+                     const std::string& conversation_id, const std::string& current_id, int cap);
 
 // The tenant's message limits as they stand (settings.max_messages_per_hour: replies of the
 // tenant in the last hour; max_messages_per_user_per_day: this conversation's inbound messages

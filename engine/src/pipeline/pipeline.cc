@@ -1,5 +1,7 @@
 #include "pipeline/pipeline.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/iso_time.h"
@@ -109,9 +111,11 @@ json strategyInput(soci::session& sql, Dialect dialect, const TenantConfig& tena
              {"conversation",
               {{"id", conversation.id},
                {"window_expires_at", conversation.window_expires_at},
-               // earlier questions in a row without an answer (this one is not answered yet)
                {"unanswered_streak",
-                std::max(0, unansweredStreak(sql, tenant.id, conversation.id, 21) - 1)}}},
+                unansweredStreak(
+                    sql, tenant.id, conversation.id, message_id,
+                    static_cast<int>(std::clamp(
+                        tenant.settings.value("escalation_after_unanswered", 3LL), 1LL, 100LL)))}}},
              {"limits", limitsState(sql, dialect, tenant, conversation.id, now_ms)},
              {"now_ms", now_ms}};
   if (with_history) {
@@ -239,7 +243,7 @@ std::vector<ClaimedEvent> Pipeline::claim(int max) {
   for (const auto& r : rows) {
     claimed.push_back({rowInt(r, 0), r.get<std::string>(1), r.get<std::string>(2),
                        r.get<std::string>(3), static_cast<int>(rowInt(r, 4)), r.get<std::string>(5),
-                       rowInt(r, 6)});
+                       rowInt(r, 6), lock});
   }
   tx.commit();
   return claimed;
@@ -267,8 +271,36 @@ std::shared_ptr<const TenantConfig> Pipeline::route(const json& event) {
   return nullptr;
 }
 
+bool Pipeline::renewClaim(const ClaimedEvent& claimed, long long until) {
+  TenantScope tx(db_, TenantScope::kAllTenants, true);
+  soci::statement st =
+      (tx.sql().prepare << "UPDATE inbox_events SET locked_until_ms = :n WHERE id = :i AND status "
+                           "= 'processing' AND locked_until_ms = :ours",
+       soci::use(until), soci::use(claimed.id), soci::use(claimed.locked_until));
+  st.execute(true);
+  bool ours = st.get_affected_rows() > 0;
+  tx.commit();
+  if (ours)
+    claimed.locked_until = until;
+  return ours;
+}
+
 void Pipeline::process(const ClaimedEvent& claimed) {
   auto& metrics = MetricsRegistry::global();
+  // An event claimed in a batch may wait behind others (an AI call takes seconds): past half
+  // its lock it is renewed first, and skipped if another worker has taken it meanwhile.
+  if (clock_() > claimed.locked_until - config_.lock_ms / 2) {
+    try {
+      if (!renewClaim(claimed, clock_() + config_.lock_ms)) {
+        metrics.counterAdd("baraza_inbox_lost_claims_total", {});
+        spdlog::info("inbox: event {} was taken by another worker while it waited", claimed.id);
+        return;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("inbox: could not renew the claim of event {}: {}", claimed.id, e.what());
+      return;  // it expires and is taken again
+    }
+  }
   try {
     json event = json::parse(claimed.payload, nullptr, false);
     if (!event.is_object())
@@ -296,6 +328,9 @@ void Pipeline::process(const ClaimedEvent& claimed) {
       tx.commit();
     }
     metrics.counterAdd("baraza_inbox_processed_total", {{"kind", claimed.kind}});
+  } catch (const LostClaim&) {
+    metrics.counterAdd("baraza_inbox_lost_claims_total", {});
+    spdlog::info("inbox: event {} was taken by another worker; this one stopped", claimed.id);
   } catch (const std::exception& e) {
     fail(claimed, e.what());
   }
@@ -479,8 +514,14 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       }
       hooks.suspend = [&] {
         long long lock = clock_() + std::max<long long>(config_.lock_ms, kWaitingLockMs);
-        sql() << "UPDATE inbox_events SET locked_until_ms = :l WHERE id = :i", soci::use(lock),
-            soci::use(claimed.id);
+        soci::statement st =
+            (sql().prepare << "UPDATE inbox_events SET locked_until_ms = :l WHERE id = :i AND "
+                              "locked_until_ms = :ours",
+             soci::use(lock), soci::use(claimed.id), soci::use(claimed.locked_until));
+        st.execute(true);
+        if (st.get_affected_rows() == 0)
+          throw LostClaim();  // another worker has it: this one's work rolls back
+        claimed.locked_until = lock;
         tx->commit();
         tx.reset();
         metrics.counterAdd("baraza_strategy_waits_total", {});
@@ -511,10 +552,12 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       std::string action_id =
           recordEscalation(sql(), tenant.id, conversation.id, contact_id, message_id,
                            escalation->reason, *target, escalation_source);
-      std::string phone = target->assignee.empty() || target->assignee.find_first_not_of(
-                                                          "0123456789") != std::string::npos
-                              ? s.value("escalation_phone", std::string())
-                              : target->assignee;
+      // The assignee when it is a phone number, else the tenant's escalation phone.
+      std::string phone =
+          target->assignee.find_first_not_of("+0123456789 -()") == std::string::npos &&
+                  !target->assignee.empty()
+              ? target->assignee
+              : s.value("escalation_phone", std::string());
       const json& from = event.contains("from") ? event["from"] : json();
       std::string who = str(from, "profile_name");
       std::string number = str(from, "wa_id");
@@ -534,6 +577,11 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     }
   }
 
+  if ((decision && decision->fallback) || silent == "no_strategy_answered") {
+    int yes = 1;
+    sql() << "UPDATE messages SET unanswered = :u WHERE tenant_id = :t AND id = :i", soci::use(yes),
+        soci::use(tenant.id), soci::use(message_id);
+  }
   if (decision) {
     queueReply(sql(), tenant, *account, conversation.id, contact_id, message_id, event, *decision,
                started);

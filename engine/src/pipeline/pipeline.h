@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,12 @@ struct ClaimedEvent {
   int attempts = 0;
   std::string order_key;
   long long received_ms = 0;
+  mutable long long locked_until = 0;  // the claim's lock, while this worker holds it
+};
+
+// The claim of an event went to another worker (its lock had expired).
+struct LostClaim : std::runtime_error {
+  LostClaim() : std::runtime_error("the event's claim was lost") {}
 };
 
 // Between Meta's POST and the reply (docs/pipeline.md): the inbox's worker pool routes each
@@ -59,6 +66,8 @@ class Pipeline {
  private:
   std::vector<ClaimedEvent> claim(int max);
   void process(const ClaimedEvent& event);
+  // Extends the claim to `until` if it is still this worker's.
+  bool renewClaim(const ClaimedEvent& claimed, long long until);
   void handleMessage(const ClaimedEvent& claimed, const nlohmann::json& event,
                      const TenantConfig& tenant);
   // Queues the reply to an inbound message and records it with what produced it.

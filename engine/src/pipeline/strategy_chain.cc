@@ -73,7 +73,8 @@ std::optional<Decision> decisionFromJson(const std::string& strategy, const json
         d.ai[n] = ai[n];
     }
   }
-  d.fallback = out.value("fallback", false) == true;
+  d.fallback =
+      out.contains("fallback") && out["fallback"].is_boolean() && out["fallback"].get<bool>();
   d.escalate = escalationFromJson(strategy, out);
   return d;
 }
