@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "plugin_json.h"
 #include "prompt.h"
 
 namespace baraza::ai {
@@ -9,11 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string str(const json& obj, const char* name) {
-  return obj.is_object() && obj.contains(name) && obj[name].is_string()
-             ? obj[name].get<std::string>()
-             : std::string();
-}
+using plugin::stringField;
 
 // A provider of the tenant's chain: the configured one, with the tenant's model and key.
 struct Planned {
@@ -68,12 +65,12 @@ AiChain::Attempt AiChain::call(const ProviderConfig& provider, const std::string
     a.failure = "empty";
     return a;
   }
-  a.text = str(choices[0]["message"], "content");
+  a.text = stringField(choices[0]["message"], "content");
   if (a.text.find_first_not_of(" \t\r\n") == std::string::npos) {
     a.failure = "empty";
     return a;
   }
-  a.model = str(parsed, "model");
+  a.model = stringField(parsed, "model");
   if (a.model.empty())
     a.model = provider.model;
   if (parsed.contains("usage") && parsed["usage"].is_object()) {
@@ -91,10 +88,10 @@ int AiChain::decide(const json& input, json& out) {
   const json& tenant = input.contains("tenant") ? input["tenant"] : json::object();
   const json& settings = tenant.contains("settings") ? tenant["settings"] : json::object();
   const json& message = input.contains("message") ? input["message"] : json::object();
-  std::string tenant_id = str(tenant, "id"), slug = str(tenant, "slug");
-  if (!settings.value("ai_responses", true) || str(message, "text").empty())
+  std::string tenant_id = stringField(tenant, "id"), slug = stringField(tenant, "slug");
+  if (!settings.value("ai_responses", true) || stringField(message, "text").empty())
     return 1;
-  if (input.contains("limits") && !str(input["limits"], "exceeded").empty()) {
+  if (input.contains("limits") && !stringField(input["limits"], "exceeded").empty()) {
     services_.count("baraza_ai_skipped_total", "reason=limit");
     return 1;  // no AI call past a limit: the escalation strategy speaks
   }
@@ -104,7 +101,7 @@ int AiChain::decide(const json& input, json& out) {
   const json& own = tenant.contains("ai_providers") ? tenant["ai_providers"] : json::array();
   if (own.is_array() && !own.empty()) {
     for (const auto& p : own) {
-      std::string name = str(p, "name");
+      std::string name = stringField(p, "name");
       auto found = std::find_if(config_.providers.begin(), config_.providers.end(),
                                 [&](const ProviderConfig& c) { return c.name == name; });
       if (found == config_.providers.end()) {
@@ -112,8 +109,8 @@ int AiChain::decide(const json& input, json& out) {
         continue;
       }
       Planned planned{*found, name + "/shared"};
-      if (!str(p, "model").empty())
-        planned.provider.model = str(p, "model");
+      if (!stringField(p, "model").empty())
+        planned.provider.model = stringField(p, "model");
       if (p.value("has_key", false)) {
         try {
           std::string key = services_.tenant_key(tenant_id, name);
@@ -209,9 +206,9 @@ int AiChain::decide(const json& input, json& out) {
   services_.log(2, "tenant " + slug + ": every AI provider failed (" + failures + ")");
   json escalate{
       {"reason", "every AI provider failed"}, {"priority", "high"}, {"source", "ai_failure"}};
-  std::string fallback = str(settings, "ai_fallback_reply");
+  std::string fallback = stringField(settings, "ai_fallback_reply");
   if (fallback.empty())
-    fallback = str(settings, "static_reply");
+    fallback = stringField(settings, "static_reply");
   if (fallback.empty()) {
     out = {{"escalate", escalate}};
     return 1;

@@ -16,6 +16,7 @@
 
 #include "ai_chain.h"
 #include "baraza/plugin_api.h"
+#include "plugin_json.h"
 
 namespace {
 
@@ -53,22 +54,10 @@ struct Instance {
   std::unique_ptr<AiChain> chain;
 };
 
-void appendTo(void* ctx, const char* bytes, size_t len) {
-  static_cast<std::string*>(ctx)->append(bytes, len);
-}
-
 long long nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-bool write(const json& value, char* out, size_t cap) {
-  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (text.size() + 1 > cap)
-    return false;
-  std::memcpy(out, text.c_str(), text.size() + 1);
-  return true;
 }
 
 baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t len, char* error,
@@ -116,8 +105,8 @@ baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t
   baraza::ai::Services services;
   services.tenant_key = [host](const std::string& tenant_id, const std::string& provider) {
     std::string key, name = "ai_providers." + provider + ".api_key";
-    int rc =
-        host->tenant_secret(host->host_host_ptr, tenant_id.c_str(), name.c_str(), &key, appendTo);
+    int rc = host->tenant_secret(host->host_host_ptr, tenant_id.c_str(), name.c_str(), &key,
+                                 baraza::plugin::appendTo);
     if (rc == 2)
       throw std::runtime_error("the key does not open");
     return rc == 0 ? key : std::string();
@@ -154,7 +143,7 @@ int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, s
     }
     json decision;
     int rc = static_cast<Instance*>(self)->chain->decide(input, decision);
-    if (!decision.is_null() && !write(decision, out, cap)) {
+    if (!decision.is_null() && !baraza::plugin::writeJson(decision, out, cap)) {
       std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
       return 2;
     }

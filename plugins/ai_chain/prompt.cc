@@ -2,16 +2,14 @@
 
 #include <algorithm>
 
+#include "plugin_json.h"
+
 namespace baraza::ai {
 namespace {
 
 using nlohmann::json;
 
-std::string str(const json& obj, const char* name) {
-  return obj.is_object() && obj.contains(name) && obj[name].is_string()
-             ? obj[name].get<std::string>()
-             : std::string();
-}
+using plugin::stringField;
 
 // Byte offsets where each code point starts.
 std::vector<size_t> codePoints(const std::string& s) {
@@ -28,11 +26,11 @@ std::vector<size_t> codePoints(const std::string& s) {
 json promptMessages(const json& input, size_t history) {
   const json& tenant = input.contains("tenant") ? input["tenant"] : json::object();
   const json& tmpl = tenant.contains("template") ? tenant["template"] : json();
-  std::string system = str(tmpl, "system_prompt");
+  std::string system = stringField(tmpl, "system_prompt");
   if (system.empty())
-    system = "You are the helpful assistant of " + str(tenant, "name") +
+    system = "You are the helpful assistant of " + stringField(tenant, "name") +
              " on WhatsApp. Answer briefly and politely; when unsure, say a person will follow up.";
-  if (std::string tone = str(tmpl, "tone"); !tone.empty())
+  if (std::string tone = stringField(tmpl, "tone"); !tone.empty())
     system += "\nTone: " + tone + ".";
   long long max_len = tmpl.is_object() ? tmpl.value("max_response_length", 0LL) : 0;
   if (max_len > 0)
@@ -42,7 +40,7 @@ json promptMessages(const json& input, size_t history) {
     if (candidates.is_array() && !candidates.empty()) {
       system += "\nFacts from the business's FAQ; use them when they answer the question:";
       for (const auto& c : candidates)
-        system += "\nQ: " + str(c, "question") + "\nA: " + str(c, "answer");
+        system += "\nQ: " + stringField(c, "question") + "\nA: " + stringField(c, "answer");
     }
   }
   json messages = json::array({{{"role", "system"}, {"content", system}}});
@@ -52,14 +50,14 @@ json promptMessages(const json& input, size_t history) {
     const json& past = conversation["messages"];
     size_t from = past.size() > history ? past.size() - history : 0;
     for (size_t i = from; i < past.size(); ++i) {
-      std::string role = str(past[i], "role") == "assistant" ? "assistant" : "user";
-      std::string text = str(past[i], "text");
+      std::string role = stringField(past[i], "role") == "assistant" ? "assistant" : "user";
+      std::string text = stringField(past[i], "text");
       if (!text.empty())
         messages.push_back({{"role", role}, {"content", text}});
     }
   }
   const json& message = input.contains("message") ? input["message"] : json();
-  messages.push_back({{"role", "user"}, {"content", str(message, "text")}});
+  messages.push_back({{"role", "user"}, {"content", stringField(message, "text")}});
   return messages;
 }
 

@@ -2,16 +2,14 @@
 
 #include <cctype>
 
+#include "plugin_json.h"
+
 namespace baraza::escalation {
 namespace {
 
 using nlohmann::json;
 
-std::string str(const json& obj, const char* name) {
-  return obj.is_object() && obj.contains(name) && obj[name].is_string()
-             ? obj[name].get<std::string>()
-             : std::string();
-}
+using plugin::stringField;
 
 // Lower-case words separated by single spaces, with a space at each end.
 std::string words(const std::string& text) {
@@ -66,10 +64,10 @@ std::optional<json> decide(const EscalationConfig& config, const json& input) {
   const json& conversation = input.contains("conversation") ? input["conversation"] : json();
   std::string reason, priority = "medium", source;
 
-  std::string own = str(settings, "escalation_keywords");
+  std::string own = stringField(settings, "escalation_keywords");
   std::string keyword =
-      keywordIn(str(message, "text"), own.empty() ? config.keywords : keywordList(own));
-  std::string exceeded = input.contains("limits") ? str(input["limits"], "exceeded") : "";
+      keywordIn(stringField(message, "text"), own.empty() ? config.keywords : keywordList(own));
+  std::string exceeded = input.contains("limits") ? stringField(input["limits"], "exceeded") : "";
   long long after = settings.value("escalation_after_unanswered", 0LL);
   long long streak = conversation.is_object() ? conversation.value("unanswered_streak", 0LL) : 0;
   if (!keyword.empty()) {
@@ -85,7 +83,7 @@ std::optional<json> decide(const EscalationConfig& config, const json& input) {
   } else {
     return std::nullopt;
   }
-  std::string reply = str(settings, "escalation_reply");
+  std::string reply = stringField(settings, "escalation_reply");
   if (reply.empty())
     reply = config.reply;
   return json{{"reply", {{"kind", "text"}, {"text", reply}}},

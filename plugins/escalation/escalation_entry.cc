@@ -8,6 +8,7 @@
 
 #include "baraza/plugin_api.h"
 #include "escalation.h"
+#include "plugin_json.h"
 
 namespace {
 
@@ -54,12 +55,10 @@ int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, s
     auto decision = baraza::escalation::decide(*static_cast<EscalationConfig*>(self), input);
     if (!decision)
       return 1;
-    std::string text = decision->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (text.size() + 1 > cap) {
+    if (!baraza::plugin::writeJson(*decision, out, cap)) {
       std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
       return 2;
     }
-    std::memcpy(out, text.c_str(), text.size() + 1);
     return 0;
   } catch (...) {
     return 2;  // nothing may unwind into the host

@@ -10,6 +10,7 @@
 
 #include "baraza/plugin_api.h"
 #include "faq_strategy.h"
+#include "plugin_json.h"
 
 namespace {
 
@@ -26,18 +27,6 @@ const baraza_config_key kConfigKeys[] = {
 struct Instance {
   FaqStrategy strategy;
 };
-
-void appendTo(void* ctx, const char* bytes, size_t len) {
-  static_cast<std::string*>(ctx)->append(bytes, len);
-}
-
-bool write(const nlohmann::json& value, char* out, size_t cap) {
-  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() + 1 > cap)
-    return false;
-  std::memcpy(out, text.c_str(), text.size() + 1);
-  return true;
-}
 
 baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t len, char* error,
                          size_t cap) {
@@ -59,7 +48,8 @@ baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t
   }
   auto source = [host](const std::string& tenant_id) -> std::optional<std::string> {
     std::string text;
-    if (host->tenant_knowledge(host->host_host_ptr, tenant_id.c_str(), &text, appendTo) != 0)
+    if (host->tenant_knowledge(host->host_host_ptr, tenant_id.c_str(), &text,
+                               baraza::plugin::appendTo) != 0)
       return std::nullopt;
     return text;
   };
@@ -81,10 +71,10 @@ int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, s
     auto decision = static_cast<Instance*>(self)->strategy.decide(input, hint);
     if (!decision) {
       if (!hint.is_null())
-        write(hint, out, cap);  // a hint that does not fit is left out
+        baraza::plugin::writeJson(hint, out, cap);  // a hint that does not fit is left out
       return 1;
     }
-    if (!write(*decision, out, cap)) {
+    if (!baraza::plugin::writeJson(*decision, out, cap)) {
       std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
       return 2;
     }

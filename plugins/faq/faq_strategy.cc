@@ -3,16 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "plugin_json.h"
+
 namespace baraza::faq {
 namespace {
 
 using nlohmann::json;
 
-std::string str(const json& obj, const char* name) {
-  return obj.is_object() && obj.contains(name) && obj[name].is_string()
-             ? obj[name].get<std::string>()
-             : std::string();
-}
+using plugin::stringField;
 
 }  // namespace
 
@@ -21,11 +19,16 @@ std::vector<Entry> entriesFromJson(const json& entries) {
   if (!entries.is_array())
     return out;
   for (const auto& e : entries) {
-    std::string type = str(e, "type");
+    std::string type = stringField(e, "type");
     if (type != "faq" && type != "canned_reply")
       continue;
-    Entry entry{str(e, "id"), type, str(e, "question"), str(e, "answer"), str(e, "category"),
-                {},           5};
+    Entry entry{stringField(e, "id"),
+                type,
+                stringField(e, "question"),
+                stringField(e, "answer"),
+                stringField(e, "category"),
+                {},
+                5};
     if (e.contains("keywords") && e["keywords"].is_array()) {
       for (const auto& k : e["keywords"]) {
         if (k.is_string())
@@ -66,10 +69,10 @@ std::shared_ptr<const FaqIndex> FaqStrategy::indexFor(const std::string& tenant_
 std::optional<json> FaqStrategy::decide(const json& input, json& hint) {
   const json& tenant = input.contains("tenant") ? input["tenant"] : json();
   const json& message = input.contains("message") ? input["message"] : json();
-  std::string text = str(message, "text");
+  std::string text = stringField(message, "text");
   if (text.empty() && message.contains("interactive"))
-    text = str(message["interactive"], "title");
-  std::string tenant_id = str(tenant, "id");
+    text = stringField(message["interactive"], "title");
+  std::string tenant_id = stringField(tenant, "id");
   if (text.empty() || tenant_id.empty())
     return std::nullopt;
   long long generation = tenant.contains("generation") && tenant["generation"].is_number_integer()

@@ -271,6 +271,38 @@ TEST_P(Answers, RepeatedQuestionsWithoutAnAnswerEscalate) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND unanswered"), 2);
 }
 
+TEST_P(Answers, AScriptsEscalationIsNotifiedAndPausesLikeAnyOther) {
+  startAnswers();
+  auto up = adminCall("PUT", "/admin/v1/tenants/duka/script", json{{"source", R"(return {
+        on_message = function(ctx, msg)
+          if msg.text:find("VIP") then ctx.escalate("a VIP wrote", "low") end
+        end,
+        escalate = function(ctx, msg, reason)
+          return { to = "+254 700-999 888", priority = "urgent" }
+        end,
+      })"}}.dump());
+  ASSERT_EQ(up.status, 201) << up.body;
+  ASSERT_TRUE(
+      eventually([&] { return !admin("/admin/v1/tenants/duka/runtime")["script"].is_null(); }));
+  ASSERT_EQ(say("wamid.L-1", "VIP here: what are your opening hours").status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 2; })) << engine_->log();
+  json notice;
+  for (const auto& s : sends()) {
+    if (s["to"] == kStaff)
+      notice = s;
+  }
+  EXPECT_EQ(notice["type"], "template") << json(sends()).dump();
+  EXPECT_EQ(notice["template"]["components"][0]["parameters"][1]["text"], "a VIP wrote");
+  json actions = admin("/admin/v1/tenants/duka/actions")["actions"];
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0]["source"], "script");
+  EXPECT_EQ(actions[0]["priority"], "urgent");
+  // The FAQ still answered this message; the next one waits for a person.
+  ASSERT_EQ(say("wamid.L-2", "hello?").status, 200);
+  ASSERT_TRUE(done(2));
+  EXPECT_EQ(sends().size(), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, Answers,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });

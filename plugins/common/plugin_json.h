@@ -1,0 +1,40 @@
+// JSON helpers the strategy plugins share. Header-only: each .so compiles its own copy and
+// links nothing of the engine's.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace baraza::plugin {
+
+// obj[name] when obj is an object and that member a string, else "".
+inline std::string stringField(const nlohmann::json& obj, const char* name) {
+  return obj.is_object() && obj.contains(name) && obj[name].is_string()
+             ? obj[name].get<std::string>()
+             : std::string();
+}
+
+// obj[name], or an empty object when absent: for reading nested input safely.
+inline const nlohmann::json& member(const nlohmann::json& obj, const char* name) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  return obj.is_object() && obj.contains(name) ? obj[name] : empty;
+}
+
+// Writes `value` NUL-terminated into a host buffer of `cap` bytes; false when it does not fit.
+inline bool writeJson(const nlohmann::json& value, char* out, size_t cap) {
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() + 1 > cap)
+    return false;
+  std::memcpy(out, text.c_str(), text.size() + 1);
+  return true;
+}
+
+// A baraza_sink_fn that appends the host's bytes to the std::string at `ctx`.
+inline void appendTo(void* ctx, const char* bytes, size_t len) {
+  static_cast<std::string*>(ctx)->append(bytes, len);
+}
+
+}  // namespace baraza::plugin
