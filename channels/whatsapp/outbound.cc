@@ -1,6 +1,7 @@
 // WhatsAppChannel's outbound half: sending through the Graph API and fetching inbound media.
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -177,8 +178,12 @@ int WhatsAppChannel::send(std::string_view request, char* out, size_t cap) {
     return finish(invalid(built.error), out, cap, 1);
   }
   if (config_.dry_run) {
+    // Unique across restarts too: the engine stores every id under a unique key.
+    static const long long started = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
     static std::atomic<long long> sequence{0};
-    std::string id = "wamid.DRYRUN-" + std::to_string(++sequence);
+    std::string id = "wamid.DRYRUN-" + std::to_string(started) + "-" + std::to_string(++sequence);
     log(BARAZA_LOG_INFO, "dry run: POST /" + config_.api_version + "/" + a.phone_number_id +
                              "/messages " + built.body.dump() + " -> " + id);
     count("baraza_whatsapp_sends_total", "result=dry_run");

@@ -167,6 +167,14 @@ TEST_P(Answers, EveryProviderFailingSendsTheFallbackEscalatesAndPausesTheBot) {
   ASSERT_TRUE(done(2));
   EXPECT_EQ(sends().size(), 2u);
   EXPECT_EQ(ai_.requests().size(), 4u);
+  auto quiet = runBaraza({"simulate", "--tenant", "duka", "--from", "254711000111", "--wait",
+                          "anyone there?"},
+                         env_);
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.out << quiet.err;
+  EXPECT_NE(quiet.out.find("no reply: the engine processed it and stayed silent"),
+            std::string::npos)
+      << quiet.out;
+  ASSERT_TRUE(done(3));
   auto resolved =
       adminCall("PATCH", "/admin/v1/tenants/duka/actions/" + actions[0]["id"].get<std::string>(),
                 R"({"status": "resolved"})");

@@ -58,15 +58,33 @@ int simulateCommand(const EngineConfig& config, const SimulateOptions& o) {
     return 0;
   for (int i = 0; i < 150; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    TenantScope tx(db, tenant_id);
-    std::string body, status;
+    std::string body, status, done;
     soci::indicator bi = soci::i_null;
-    tx.sql() << "SELECT o.body, o.status FROM messages o JOIN messages i ON i.tenant_id = "
-                "o.tenant_id AND i.id = o.in_reply_to WHERE o.tenant_id = :t AND "
-                "i.channel_message_id = :m",
-        soci::use(tenant_id), soci::use(wamid), soci::into(body, bi), soci::into(status);
-    if (tx.sql().got_data() && status != "queued") {
+    bool replied = false, processed = false;
+    {
+      TenantScope tx(db, tenant_id);
+      tx.sql() << "SELECT o.body, o.status FROM messages o JOIN messages i ON i.tenant_id = "
+                  "o.tenant_id AND i.id = o.in_reply_to WHERE o.tenant_id = :t AND "
+                  "i.channel_message_id = :m",
+          soci::use(tenant_id), soci::use(wamid), soci::into(body, bi), soci::into(status);
+      replied = tx.sql().got_data();
+    }
+    if (replied && status != "queued") {
       std::printf("reply (%s): %s\n", status.c_str(), bi == soci::i_ok ? body.c_str() : "");
+      return 0;
+    }
+    if (!replied) {
+      TenantScope all(db, TenantScope::kAllTenants);
+      std::string key = "message:" + wamid;
+      all.sql() << "SELECT status FROM inbox_events WHERE dedupe_key = :k", soci::use(key),
+          soci::into(done);
+      processed = all.sql().got_data() && done == "done";
+    }
+    if (processed) {
+      // Processed without a reply: the bot chose to stay silent.
+      std::printf(
+          "no reply: the engine processed it and stayed silent (an open escalation, a person's "
+          "turn, or nothing answered; baraza_messages_unanswered_total says which)\n");
       return 0;
     }
   }
