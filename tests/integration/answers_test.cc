@@ -167,9 +167,8 @@ TEST_P(Answers, EveryProviderFailingSendsTheFallbackEscalatesAndPausesTheBot) {
   ASSERT_TRUE(done(2));
   EXPECT_EQ(sends().size(), 2u);
   EXPECT_EQ(ai_.requests().size(), 4u);
-  auto quiet = runBaraza({"simulate", "--tenant", "duka", "--from", "254711000111", "--wait",
-                          "anyone there?"},
-                         env_);
+  auto quiet = runBaraza(
+      {"simulate", "--tenant", "duka", "--from", "254711000111", "--wait", "anyone there?"}, env_);
   EXPECT_EQ(quiet.exit_code, 0) << quiet.out << quiet.err;
   EXPECT_NE(quiet.out.find("no reply: the engine processed it and stayed silent"),
             std::string::npos)
