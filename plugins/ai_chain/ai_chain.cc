@@ -91,9 +91,10 @@ int AiChain::decide(const json& input, json& out) {
   std::string tenant_id = stringField(tenant, "id"), slug = stringField(tenant, "slug");
   if (!settings.value("ai_responses", true) || stringField(message, "text").empty())
     return 1;
-  if (input.contains("limits") && !stringField(input["limits"], "exceeded").empty()) {
-    services_.count("baraza_ai_skipped_total", "reason=limit");
-    return 1;  // no AI call past a limit: the escalation strategy speaks
+  if (input.contains("limits") && (!stringField(input["limits"], "exceeded").empty() ||
+                                   !stringField(input["limits"], "ai").empty())) {
+    services_.count("baraza_ai_skipped_total", "reason=quota");
+    return 1;  // no AI call past a limit or an AI quota
   }
 
   // The tenant's order, models and keys; else the configured providers and shared keys.
@@ -180,6 +181,9 @@ int AiChain::decide(const json& input, json& out) {
           ai["prompt_tokens"] = a.prompt_tokens;
         if (a.completion_tokens >= 0)
           ai["completion_tokens"] = a.completion_tokens;
+        long long tokens = std::max(0LL, a.prompt_tokens) + std::max(0LL, a.completion_tokens);
+        if (provider.usd_per_1k_tokens > 0 && tokens > 0)
+          ai["cost_usd"] = static_cast<double>(tokens) / 1000.0 * provider.usd_per_1k_tokens;
         out = {{"reply", {{"kind", "text"}, {"text", trimAnswer(a.text, limit)}}}, {"ai", ai}};
         return 0;
       }

@@ -18,6 +18,7 @@ namespace baraza::ai {
 struct ProviderConfig {
   std::string name, base_url, model, api_key;  // api_key: the shared key, may be empty
   long timeout_ms = 15000;
+  double usd_per_1k_tokens = 0;  // for the usage's estimated cost; 0: not estimated
 };
 
 struct ChainConfig {

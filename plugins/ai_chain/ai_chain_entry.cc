@@ -35,6 +35,9 @@ const baraza_config_key kConfigKeys[] = {
     {"providers[].api_key", BARAZA_CONFIG_SECRET, nullptr,
      "The shared key, for tenants without their own; absent: only tenants' own keys."},
     {"providers[].timeout_ms", BARAZA_CONFIG_INT, "15000", "One request's time limit."},
+    {"providers[].usd_per_1k_micros", BARAZA_CONFIG_INT, "0",
+     "Price per 1,000 tokens in millionths of a dollar (150 = $0.00015), for the usage's "
+     "estimated cost; 0: not estimated."},
     {"max_attempts", BARAZA_CONFIG_INT, "2",
      "Attempts per provider on 429, 5xx and timeouts before the next provider."},
     {"retry_base_ms", BARAZA_CONFIG_INT, "250",
@@ -73,9 +76,13 @@ baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t
   baraza::ai::ChainConfig c;
   if (values.contains("providers") && values["providers"].is_array()) {
     for (const auto& p : values["providers"]) {
-      baraza::ai::ProviderConfig provider{p.value("name", ""), p.value("base_url", ""),
-                                          p.value("model", ""), p.value("api_key", ""),
-                                          static_cast<long>(p.value("timeout_ms", 15000LL))};
+      baraza::ai::ProviderConfig provider{
+          p.value("name", ""),
+          p.value("base_url", ""),
+          p.value("model", ""),
+          p.value("api_key", ""),
+          static_cast<long>(p.value("timeout_ms", 15000LL)),
+          static_cast<double>(p.value("usd_per_1k_micros", 0LL)) / 1e6};
       if (provider.name.empty() || provider.base_url.empty() || provider.model.empty()) {
         std::snprintf(error, cap, "providers[%zu] needs name, base_url and model",
                       c.providers.size());

@@ -67,16 +67,12 @@ std::optional<json> decide(const EscalationConfig& config, const json& input) {
   std::string own = stringField(settings, "escalation_keywords");
   std::string keyword =
       keywordIn(stringField(message, "text"), own.empty() ? config.keywords : keywordList(own));
-  std::string exceeded = input.contains("limits") ? stringField(input["limits"], "exceeded") : "";
   long long after = settings.value("escalation_after_unanswered", 0LL);
   long long streak = conversation.is_object() ? conversation.value("unanswered_streak", 0LL) : 0;
   if (!keyword.empty()) {
     reason = "asked for a person (\"" + keyword + "\")";
     priority = "high";
     source = "keyword";
-  } else if (!exceeded.empty()) {
-    reason = "message limit exceeded (" + exceeded + ")";
-    source = "limit";
   } else if (after > 0 && streak >= after) {
     reason = std::to_string(streak) + " questions in a row got no answer";
     source = "unanswered";

@@ -22,9 +22,9 @@ std::vector<std::string> keywordList(const std::string& text);
 std::string keywordIn(const std::string& text, const std::vector<std::string>& keywords);
 
 // The escalation strategy (docs/answers.md): answers with the hand-over text and an escalation
-// when the contact asks for a person (settings.escalation_keywords, else the configured list),
-// when a message limit is exceeded, or when the contact's last
-// settings.escalation_after_unanswered questions got no answer; otherwise passes.
+// when the contact asks for a person (settings.escalation_keywords, else the configured list)
+// or when the contact's last settings.escalation_after_unanswered questions got no answer;
+// otherwise passes. (Limits are the engine's: past one no strategy runs, docs/limits.md.)
 std::optional<nlohmann::json> decide(const EscalationConfig& config, const nlohmann::json& input);
 
 }  // namespace baraza::escalation

@@ -1,5 +1,5 @@
-// The escalation strategy's triggers: keywords (whole words, the tenant's own list first), a
-// message limit, and repeated unanswered questions.
+// The escalation strategy's triggers: keywords (whole words, the tenant's own list first) and
+// repeated unanswered questions.
 #include <gtest/gtest.h>
 
 #include "escalation.h"
@@ -9,14 +9,12 @@ namespace {
 
 using nlohmann::json;
 
-json input(const std::string& text, json settings = json::object(), long long streak = 0,
-           const std::string& exceeded = "") {
+json input(const std::string& text, json settings = json::object(), long long streak = 0) {
   if (!settings.contains("escalation_after_unanswered"))
     settings["escalation_after_unanswered"] = 3;
   return {{"tenant", {{"settings", settings}}},
           {"message", {{"text", text}}},
-          {"conversation", {{"unanswered_streak", streak}}},
-          {"limits", {{"exceeded", exceeded}}}};
+          {"conversation", {{"unanswered_streak", streak}}}};
 }
 
 TEST(Escalation, AskingForAPersonEscalatesWithHighPriority) {
@@ -43,10 +41,7 @@ TEST(Escalation, TheTenantsKeywordsAndReplyWin) {
   EXPECT_FALSE(decide(defaultConfig(), input("I want a human", settings)));
 }
 
-TEST(Escalation, ALimitAndUnansweredQuestionsEscalate) {
-  auto limit = decide(defaultConfig(), input("hello", {}, 0, "max_messages_per_hour"));
-  ASSERT_TRUE(limit);
-  EXPECT_EQ((*limit)["escalate"]["source"], "limit");
+TEST(Escalation, UnansweredQuestionsEscalate) {
   EXPECT_FALSE(decide(defaultConfig(), input("hello", {}, 2)));
   auto repeated = decide(defaultConfig(), input("hello??", {}, 3));
   ASSERT_TRUE(repeated);

@@ -54,8 +54,8 @@ class Answers : public Pipeline {
             "\nstrategies:\n  ai_chain:\n    retry_base_ms: 10\n    providers:\n"
             "      - name: openai\n        base_url: " +
             url + "/v1\n        model: gpt-4o-mini\n        timeout_ms: 5000\n" +
-            "      - name: openrouter\n        base_url: " + url +
-            "/api/v1\n        model: openai/gpt-4o-mini\n        api_key: " + kSharedKey +
+            "        usd_per_1k_micros: 150000\n" + "      - name: openrouter\n        base_url: " +
+            url + "/api/v1\n        model: openai/gpt-4o-mini\n        api_key: " + kSharedKey +
             "\npipeline:\n  retry_base_ms: 20\n  retry_max_ms: 100\n"
             "  poll_ms: 20\n  pair_interval_ms: 0\n  lock_ms: 1000\n");
     engine_ = std::make_unique<EngineProcess>(config, env_);
@@ -308,6 +308,29 @@ TEST_P(Answers, AScriptsEscalationIsNotifiedAndPausesLikeAnyOther) {
   ASSERT_EQ(say("wamid.L-2", "hello?").status, 200);
   ASSERT_TRUE(done(2));
   EXPECT_EQ(sends().size(), 2u);
+}
+
+TEST_P(Answers, TheDailyAiQuotaStopsAiCallsAndUsageCountsTokensAndCost) {
+  startAnswers();
+  long long generation = admin("/admin/v1/tenants/duka/runtime")["generation"];
+  ASSERT_EQ(
+      adminCall("PATCH", "/admin/v1/tenants/duka/settings", R"({"daily_ai_call_quota": 1})").status,
+      200);
+  ASSERT_TRUE(eventually([&] {
+    return admin("/admin/v1/tenants/duka/runtime")["generation"].get<long long>() > generation;
+  }));
+  ASSERT_EQ(say("wamid.Q-1", "Do you sell violins?").status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 1; }));
+  EXPECT_EQ(sends()[0]["text"]["body"], "Violins arrive next month.");
+  ASSERT_EQ(say("wamid.Q-2", "Do you sell drums?").status, 200);
+  ASSERT_TRUE(eventually([&] { return sends().size() == 2; }));
+  EXPECT_EQ(sends()[1]["text"]["body"], "Asante! We will reply soon.");  // no AI call
+  EXPECT_EQ(ai_.requests().size(), 1u);
+  json usage = admin("/admin/v1/tenants/duka/usage");
+  EXPECT_EQ(usage["ai_calls"], 1);
+  EXPECT_EQ(usage["tokens"], 49);
+  EXPECT_NEAR(usage["estimated_cost_usd"].get<double>(), 49 / 1000.0 * 0.15, 1e-6);
+  EXPECT_EQ(usage["limits"]["daily_ai_call_quota"]["used"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, Answers,

@@ -39,6 +39,7 @@ std::vector<AdminRoute> allRoutes() {
   addScriptRoutes(routes);
   addActionRoutes(routes);
   addAiProviderRoutes(routes);
+  addUsageRoutes(routes);
   return routes;
 }
 

@@ -72,6 +72,7 @@ void addInboxRoutes(std::vector<AdminRoute>& routes);
 void addScriptRoutes(std::vector<AdminRoute>& routes);
 void addActionRoutes(std::vector<AdminRoute>& routes);
 void addAiProviderRoutes(std::vector<AdminRoute>& routes);
+void addUsageRoutes(std::vector<AdminRoute>& routes);
 
 // A tenant's channel accounts as JSON, secrets masked (channel_routes.cc).
 json channelList(soci::session& sql, const std::string& tenant_id);

@@ -71,34 +71,6 @@ int unansweredStreak(soci::session& sql, const std::string& tenant_id,
   return streak;
 }
 
-json limitsState(soci::session& sql, Dialect dialect, const TenantConfig& tenant,
-                 const std::string& conversation_id, long long now_ms) {
-  const json& s = tenant.settings;
-  long long per_hour = s.value("max_messages_per_hour", 0LL);
-  long long per_user = s.value("max_messages_per_user_per_day", 0LL);
-  std::string exceeded;
-  if (per_hour > 0) {
-    long long sent = 0;
-    std::string bound = isoAt(now_ms - 3600 * 1000);
-    sql << "SELECT COUNT(*) FROM messages WHERE tenant_id = :t AND direction = 'outbound' AND " +
-               since(dialect, "created_at"),
-        soci::use(tenant.id), soci::use(bound), soci::into(sent);
-    if (sent >= per_hour)
-      exceeded = "max_messages_per_hour";
-  }
-  if (exceeded.empty() && per_user > 0) {
-    long long received = 0;
-    std::string bound = isoAt(now_ms - now_ms % (86400LL * 1000));
-    sql << "SELECT COUNT(*) FROM messages WHERE tenant_id = :t AND conversation_id = :c AND "
-           "direction = 'inbound' AND " +
-               since(dialect, "created_at"),
-        soci::use(tenant.id), soci::use(conversation_id), soci::use(bound), soci::into(received);
-    if (received > per_user)
-      exceeded = "max_messages_per_user_per_day";
-  }
-  return {{"exceeded", exceeded}};
-}
-
 std::string notifyEscalation(soci::session& sql, Dialect dialect, const TenantConfig& tenant,
                              const std::string& channel_account_id, const std::string& action_id,
                              const std::string& phone_text, const std::string& contact,

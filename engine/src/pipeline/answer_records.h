@@ -26,12 +26,6 @@ bool escalationPauses(soci::session& sql, Dialect dialect, const std::string& te
 int unansweredStreak(soci::session& sql, const std::string& tenant_id,
                      const std::string& conversation_id, const std::string& current_id, int cap);
 
-// The tenant's message limits as they stand (settings.max_messages_per_hour: replies of the
-// tenant in the last hour; max_messages_per_user_per_day: this conversation's inbound messages
-// since midnight UTC): {"exceeded": "" or the setting's name}.
-nlohmann::json limitsState(soci::session& sql, Dialect dialect, const TenantConfig& tenant,
-                           const std::string& conversation_id, long long now_ms);
-
 // Tells the tenant's escalation phone over WhatsApp: a text inside that number's 24-hour
 // window, else settings.escalation_template (body parameters: contact, reason), else nothing
 // (logged and counted). Queued in the outbox like any send; returns what happened: "text",

@@ -9,11 +9,13 @@
 #include "core/uuid.h"
 #include "pipeline/answer_records.h"
 #include "pipeline/backoff.h"
+#include "pipeline/message_limits.h"
 #include "pipeline/message_script.h"
 #include "pipeline/outbox_sender.h"
 #include "pipeline/records.h"
 #include "pipeline/script_services.h"
 #include "pipeline/strategy_chain.h"
+#include "pipeline/usage_ledger.h"
 #include "scripting/script_store.h"
 #include "tenancy/business_hours.h"
 
@@ -80,10 +82,9 @@ bool chainWaits(const PluginHost& plugins, const std::string& chain) {
 }
 
 // What a strategy plugin reads of one message (docs/plugins.md, "Strategy input").
-json strategyInput(soci::session& sql, Dialect dialect, const TenantConfig& tenant,
-                   const json& message, const std::string& message_id,
-                   const ConversationRow& conversation, bool open, long long now_ms,
-                   bool with_history) {
+json strategyInput(soci::session& sql, const TenantConfig& tenant, const json& message,
+                   const std::string& message_id, const ConversationRow& conversation, bool open,
+                   long long now_ms, const LimitCheck& limits, bool with_history) {
   json tmpl = nullptr;
   for (const auto& t : tenant.templates) {
     if (t.spec.is_default && t.spec.active) {
@@ -116,7 +117,7 @@ json strategyInput(soci::session& sql, Dialect dialect, const TenantConfig& tena
                     sql, tenant.id, conversation.id, message_id,
                     static_cast<int>(std::clamp(
                         tenant.settings.value("escalation_after_unanswered", 3LL), 1LL, 100LL)))}}},
-             {"limits", limitsState(sql, dialect, tenant, conversation.id, now_ms)},
+             {"limits", {{"exceeded", limits.exceeded}, {"ai", limits.ai_exceeded}}},
              {"now_ms", now_ms}};
   if (with_history) {
     json history = json::array();
@@ -399,8 +400,10 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
                                                    account->id, eventTime(event, started));
   auto [message_id, is_new] =
       insertInboundMessage(sql(), tenant.id, conversation.id, contact_id, event);
-  if (is_new)
+  if (is_new) {
     metrics.counterAdd("baraza_messages_total", {{"direction", "inbound"}});
+    countUsage(sql(), tenant, "inbound", started);
+  }
   if (is_new && tenant.active && tenant.settings.value("mark_as_read", false)) {
     // The blue ticks: a read receipt through the outbox, like any send.
     std::string receipt_id = newUuid(), to = str(event["from"], "wa_id");
@@ -485,7 +488,33 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     runOnMessage(script, script_input, *services, script_reply, escalation);
   }
 
+  // Limits and quotas (docs/limits.md), counted atomically in the database: past one, no
+  // strategy runs (no AI call); the contact gets the tenant's limit reply once per period, and
+  // a person is asked for once per period.
+  LimitCheck limits;
   std::optional<Decision> decision;
+  if (silent.empty()) {
+    limits = checkLimits(sql(), tenant, contact_id, started);
+    if (!limits.exceeded.empty()) {
+      silent = "limit_exceeded";
+      metrics.counterAdd("baraza_limits_exceeded_total",
+                         {{"tenant", tenant.slug}, {"limit", limits.exceeded}});
+      std::string period = periodKey(limits.period, started);
+      std::string reply = s.value("limit_reply", std::string());
+      if (!reply.empty() && takeUsage(sql(), tenant.id, contactScope(contact_id), period,
+                                      "limit_reply:" + limits.exceeded, 1)) {
+        decision = Decision{"limits", json{{"kind", "text"}, {"text", reply}}};
+        decision->fallback = true;
+      }
+      bool per_contact = limits.exceeded == "max_messages_per_user_per_day";
+      if (!escalation &&
+          takeUsage(sql(), tenant.id, per_contact ? contactScope(contact_id) : "tenant", period,
+                    "limit_escalation:" + limits.exceeded, 1)) {
+        escalation = Escalation{"message limit exceeded (" + limits.exceeded + ")", "medium"};
+        escalation_source = "limit";
+      }
+    }
+  }
   if (silent.empty()) {
     std::string chain = s.value("strategies", std::string());
     if (script && !script_reply) {
@@ -499,8 +528,8 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     if (script_reply) {
       decision = Decision{"script", *script_reply};
     } else if (silent.empty()) {
-      json input = strategyInput(sql(), db_.dialect(), tenant, message, message_id, conversation,
-                                 open, started, chainWaits(plugins_, chain));
+      json input = strategyInput(sql(), tenant, message, message_id, conversation, open, started,
+                                 limits, chainWaits(plugins_, chain));
       ChainHooks hooks;
       if (script.defines(Hook::kFaq)) {
         hooks.before = [&](const std::string& name) -> std::optional<Decision> {
@@ -552,6 +581,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       std::string action_id =
           recordEscalation(sql(), tenant.id, conversation.id, contact_id, message_id,
                            escalation->reason, *target, escalation_source);
+      countUsage(sql(), tenant, "escalations", started);
       // The assignee when it is a phone number, else the tenant's escalation phone.
       std::string phone =
           target->assignee.find_first_not_of("+0123456789 -()") == std::string::npos &&
@@ -577,6 +607,8 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     }
   }
 
+  if (!decision)
+    releaseLimits(sql(), tenant.id, limits);  // only answered messages use up a limit
   if ((decision && decision->fallback) || silent == "no_strategy_answered") {
     int yes = 1;
     sql() << "UPDATE messages SET unanswered = :u WHERE tenant_id = :t AND id = :i", soci::use(yes),
@@ -645,6 +677,7 @@ void Pipeline::queueReply(soci::session& sql, const TenantConfig& tenant,
       soci::use(decision.strategy), soci::use(took), soci::use(message_id), soci::use(now_iso),
       soci::use(now_iso), soci::use(score, si), soci::use(a.ai_provider, pi),
       soci::use(latency, li), soci::use(prompt, ti), soci::use(completion, ci), soci::use(fallback);
+  countReplyUsage(sql, tenant, decision, now);
   metrics.counterAdd("baraza_replies_total", {{"strategy", decision.strategy}});
   metrics.histogramObserve("baraza_reply_decision_ms", {}, static_cast<double>(took),
                            {1, 5, 10, 50, 100, 500, 1000, 5000, 30000});

@@ -72,6 +72,8 @@ std::optional<Decision> decisionFromJson(const std::string& strategy, const json
       if (ai.contains(n) && ai[n].is_number_integer())
         d.ai[n] = ai[n];
     }
+    if (ai.contains("cost_usd") && ai["cost_usd"].is_number())
+      d.ai["cost_usd"] = ai["cost_usd"];
   }
   d.fallback =
       out.contains("fallback") && out["fallback"].is_boolean() && out["fallback"].get<bool>();

@@ -81,7 +81,9 @@ bool isProviderName(const std::string& text) {
 }
 
 FieldCheck checkSettings(const nlohmann::json& s) {
-  for (const char* limit : {"max_messages_per_hour", "max_messages_per_user_per_day"}) {
+  for (const char* limit :
+       {"max_messages_per_hour", "max_messages_per_user_per_day", "daily_message_quota",
+        "monthly_message_quota", "daily_ai_call_quota", "daily_token_quota"}) {
     if (!s.contains(limit) || !s[limit].is_number_integer() || s[limit].get<long long>() < 0)
       return FieldProblem{limit, "must be a whole number, 0 or more"};
   }
@@ -101,7 +103,7 @@ FieldCheck checkSettings(const nlohmann::json& s) {
       (!s["faq_threshold"].is_number_integer() || s["faq_threshold"].get<long long>() < 0 ||
        s["faq_threshold"].get<long long>() > 100))
     return FieldProblem{"faq_threshold", "must be a whole number from 0 to 100 (percent)"};
-  for (const char* text : {"ai_fallback_reply", "escalation_reply"}) {
+  for (const char* text : {"ai_fallback_reply", "escalation_reply", "limit_reply"}) {
     if (s.contains(text) && s[text].is_string() && s[text].get<std::string>().size() > 4096)
       return FieldProblem{text, "must be at most 4096 characters (WhatsApp's limit)"};
   }

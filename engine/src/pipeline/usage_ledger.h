@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+
+#include "storage/database.h"
+
+namespace baraza {
+
+// Limits, quotas and usage counted in the database (docs/limits.md): usage_counters rows keyed
+// by tenant, scope ("tenant" or "contact:<id>"), period and name, moved only by single atomic
+// statements inside the caller's transaction, so several engine processes sharing one database
+// enforce one limit.
+
+// The UTC period of `now_ms`: 'h' hour "h:2026-11-23T09", 'd' day "d:2026-11-23",
+// 'm' month "m:2026-11".
+std::string periodKey(char kind, long long now_ms);
+
+std::string contactScope(const std::string& contact_id);
+
+// Adds 1 unless the counter already reached `limit` (limit <= 0: no limit); true when it was
+// added. Atomic: concurrent takers past the limit all get false.
+bool takeUsage(soci::session& sql, const std::string& tenant_id, const std::string& scope,
+               const std::string& period, const std::string& name, long long limit);
+
+// Adds `delta` (may be negative: a reservation given back).
+void addUsage(soci::session& sql, const std::string& tenant_id, const std::string& scope,
+              const std::string& period, const std::string& name, long long delta);
+
+long long usageValue(soci::session& sql, const std::string& tenant_id, const std::string& scope,
+                     const std::string& period, const std::string& name);
+
+}  // namespace baraza

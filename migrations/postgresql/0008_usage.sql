@@ -1,0 +1,25 @@
+-- Limits, quotas and usage (issue 8): one counter per tenant (or contact), period and name,
+-- moved only by atomic conditional increments, so every engine process sharing the database
+-- enforces the same limit.
+CREATE TABLE usage_counters (
+  tenant_id  UUID NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  scope      TEXT NOT NULL,      -- "tenant", or "contact:<contact id>"
+  period     TEXT NOT NULL,      -- h:2026-11-23T09, d:2026-11-23, m:2026-11 (UTC)
+  name       TEXT NOT NULL,      -- replies, inbound, outbound, ai_calls, tokens, ...
+  value      BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, scope, period, name)
+);
+
+ALTER TABLE tenant_settings ADD COLUMN daily_message_quota INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenant_settings ADD COLUMN monthly_message_quota INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenant_settings ADD COLUMN daily_ai_call_quota INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenant_settings ADD COLUMN daily_token_quota INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenant_settings ADD COLUMN limit_reply TEXT;
+
+ALTER TABLE usage_counters ENABLE ROW LEVEL SECURITY;
+ALTER TABLE usage_counters FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON usage_counters
+  USING (current_setting('app.tenant_id', true) = '*'
+         OR tenant_id::text = current_setting('app.tenant_id', true))
+  WITH CHECK (current_setting('app.tenant_id', true) = '*'
+              OR tenant_id::text = current_setting('app.tenant_id', true));
