@@ -10,6 +10,9 @@ CREATE TABLE usage_counters (
   PRIMARY KEY (tenant_id, scope, period, name)
 );
 
+-- The limits a message holds (its reservation), so a retry reuses them instead of taking more.
+ALTER TABLE messages ADD COLUMN limit_check TEXT;
+
 ALTER TABLE tenant_settings ADD COLUMN daily_message_quota INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tenant_settings ADD COLUMN monthly_message_quota INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tenant_settings ADD COLUMN daily_ai_call_quota INTEGER NOT NULL DEFAULT 0;

@@ -25,11 +25,19 @@ std::optional<long long> periodStart(const std::string& at, bool month) {
   tm.tm_year = y - 1900;
   tm.tm_mon = m - 1;
   tm.tm_mday = d;
-  return static_cast<long long>(timegm(&tm)) * 1000;
+  std::time_t t = timegm(&tm);
+  std::tm back{};
+  gmtime_r(&t, &back);
+  if (back.tm_mday != d || back.tm_mon != m - 1)  // 2026-02-31 is no day
+    return std::nullopt;
+  return static_cast<long long>(t) * 1000;
 }
 
+// A period bound with microseconds, as stored timestamps have them: compared as text on SQLite,
+// "...T00:00:00Z" would sort after "...T00:00:00.5Z".
 std::string isoOf(long long ms) {
-  return formatIsoUtc(static_cast<std::time_t>(ms / 1000));
+  std::string iso = formatIsoUtc(static_cast<std::time_t>(ms / 1000));
+  return iso.substr(0, iso.size() - 1) + ".000000Z";
 }
 
 HttpResponse showUsage(AdminRequest& r) {

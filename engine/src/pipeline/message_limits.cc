@@ -7,76 +7,150 @@
 
 namespace baraza {
 
+using nlohmann::json;
+
+json LimitCheck::toJson() const {
+  json slots = json::array();
+  for (const auto& s : reserved)
+    slots.push_back({s.scope, s.period, s.name});
+  json out{{"exceeded", exceeded},
+           {"period", std::string(1, period)},
+           {"ai_exceeded", ai_exceeded},
+           {"reserved", slots}};
+  if (ai_slot)
+    out["ai_slot"] = {ai_slot->scope, ai_slot->period, ai_slot->name};
+  return out;
+}
+
+LimitCheck LimitCheck::fromJson(const json& j) {
+  LimitCheck c;
+  auto slot = [](const json& s) -> std::optional<UsageSlot> {
+    if (!s.is_array() || s.size() != 3 || !s[0].is_string() || !s[1].is_string() ||
+        !s[2].is_string())
+      return std::nullopt;
+    return UsageSlot{s[0], s[1], s[2]};
+  };
+  if (!j.is_object())
+    return c;
+  c.exceeded = j.value("exceeded", "");
+  std::string p = j.value("period", "h");
+  c.period = p.empty() ? 'h' : p[0];
+  c.ai_exceeded = j.value("ai_exceeded", "");
+  if (j.contains("reserved") && j["reserved"].is_array()) {
+    for (const auto& s : j["reserved"]) {
+      if (auto parsed = slot(s))
+        c.reserved.push_back(*parsed);
+    }
+  }
+  if (j.contains("ai_slot"))
+    c.ai_slot = slot(j["ai_slot"]);
+  return c;
+}
+
 LimitCheck checkLimits(soci::session& sql, const TenantConfig& tenant,
                        const std::string& contact_id, long long now_ms) {
   const auto& s = tenant.settings;
   LimitCheck check;
-  std::string day = periodKey('d', now_ms);
-  if (!takeUsage(sql, tenant.id, contactScope(contact_id), day, "inbound",
-                 s.value("max_messages_per_user_per_day", 0LL))) {
-    check.exceeded = "max_messages_per_user_per_day";
-    check.period = 'd';
-    return check;
-  }
-  struct Slot {
+  struct Limit {
     const char* setting;
+    bool per_contact;
     char period;
-    const char* name;
   };
-  for (const Slot& slot :
-       {Slot{"max_messages_per_hour", 'h', "replies"}, Slot{"daily_message_quota", 'd', "replies"},
-        Slot{"monthly_message_quota", 'm', "replies"}}) {
-    long long limit = s.value(slot.setting, 0LL);
-    if (limit <= 0)
+  for (const Limit& limit :
+       {Limit{"max_messages_per_user_per_day", true, 'd'},
+        Limit{"max_messages_per_hour", false, 'h'}, Limit{"daily_message_quota", false, 'd'},
+        Limit{"monthly_message_quota", false, 'm'}}) {
+    long long value = s.value(limit.setting, 0LL);
+    if (value <= 0)
       continue;
-    std::string period = periodKey(slot.period, now_ms);
-    if (!takeUsage(sql, tenant.id, "tenant", period, slot.name, limit)) {
-      check.exceeded = slot.setting;
-      check.period = slot.period;
-      releaseLimits(sql, tenant.id, check);
+    UsageSlot slot{limit.per_contact ? contactScope(contact_id) : "tenant",
+                   periodKey(limit.period, now_ms), "replies"};
+    if (!takeUsage(sql, tenant.id, slot.scope, slot.period, slot.name, value)) {
+      check.exceeded = limit.setting;
+      check.period = limit.period;
+      releaseSlots(sql, tenant.id, check.reserved);
       return check;
     }
-    check.reserved.emplace_back(period, slot.name);
+    check.reserved.push_back(slot);
   }
+  std::string day = periodKey('d', now_ms);
   long long calls = s.value("daily_ai_call_quota", 0LL), tokens = s.value("daily_token_quota", 0LL);
-  if (calls > 0 && usageValue(sql, tenant.id, "tenant", day, "ai_calls") >= calls)
-    check.ai_exceeded = "daily_ai_call_quota";
-  else if (tokens > 0 && usageValue(sql, tenant.id, "tenant", day, "tokens") >= tokens)
+  if (calls > 0) {
+    UsageSlot slot{"tenant", day, "ai_quota"};
+    if (takeUsage(sql, tenant.id, slot.scope, slot.period, slot.name, calls))
+      check.ai_slot = slot;
+    else
+      check.ai_exceeded = "daily_ai_call_quota";
+  }
+  // Tokens are known only after a call: the quota stops the calls after the one that crossed it.
+  if (check.ai_exceeded.empty() && tokens > 0 &&
+      usageValue(sql, tenant.id, "tenant", day, "tokens") >= tokens) {
     check.ai_exceeded = "daily_token_quota";
+    if (check.ai_slot) {
+      std::vector<UsageSlot> give_back{*check.ai_slot};
+      releaseSlots(sql, tenant.id, give_back);
+      check.ai_slot.reset();
+    }
+  }
   return check;
 }
 
-void releaseLimits(soci::session& sql, const std::string& tenant_id, LimitCheck& check) {
-  for (const auto& [period, name] : check.reserved)
-    addUsage(sql, tenant_id, "tenant", period, name, -1);
-  check.reserved.clear();
+std::optional<LimitCheck> storedLimitCheck(soci::session& sql, const std::string& tenant_id,
+                                           const std::string& message_id) {
+  std::string text;
+  soci::indicator ti = soci::i_null;
+  sql << "SELECT limit_check FROM messages WHERE tenant_id = :t AND id = :i", soci::use(tenant_id),
+      soci::use(message_id), soci::into(text, ti);
+  if (!sql.got_data() || ti != soci::i_ok)
+    return std::nullopt;
+  return LimitCheck::fromJson(json::parse(text, nullptr, false));
 }
 
-void countUsage(soci::session& sql, const TenantConfig& tenant, const std::string& name,
-                long long now_ms, long long delta) {
-  if (delta == 0)
+void storeLimitCheck(soci::session& sql, const std::string& tenant_id,
+                     const std::string& message_id, const LimitCheck& check) {
+  std::string text = check.toJson().dump();
+  sql << "UPDATE messages SET limit_check = :c WHERE tenant_id = :t AND id = :i", soci::use(text),
+      soci::use(tenant_id), soci::use(message_id);
+}
+
+void releaseSlots(soci::session& sql, const std::string& tenant_id, std::vector<UsageSlot>& slots) {
+  for (const auto& s : slots)
+    addUsage(sql, tenant_id, s.scope, s.period, s.name, -1);
+  slots.clear();
+}
+
+void UsageTally::add(const std::string& name, long long delta) {
+  if (delta != 0)
+    deltas_[name] += delta;
+}
+
+void UsageTally::addAi(const Decision& decision) {
+  if (!decision.ai.is_object())
     return;
-  addUsage(sql, tenant.id, "tenant", periodKey('d', now_ms), name, delta);
-  addUsage(sql, tenant.id, "tenant", periodKey('m', now_ms), name, delta);
-  MetricsRegistry::global().counterAdd(
-      "baraza_usage_total", {{"tenant", tenant.slug}, {"kind", name}}, static_cast<double>(delta));
+  add("ai_calls");
+  add("tokens",
+      decision.ai.value("prompt_tokens", 0LL) + decision.ai.value("completion_tokens", 0LL));
+  if (decision.ai.contains("cost_usd") && decision.ai["cost_usd"].is_number()) {
+    double usd = decision.ai["cost_usd"].get<double>();
+    if (usd > 0 && usd < 1000)
+      add("cost_microusd", std::llround(usd * 1e6));
+  }
 }
 
-void countReplyUsage(soci::session& sql, const TenantConfig& tenant, const Decision& decision,
-                     long long now_ms) {
-  countUsage(sql, tenant, "outbound", now_ms);
-  if (decision.strategy == "faq")
-    countUsage(sql, tenant, "faq_answers", now_ms);
-  if (decision.ai.is_object()) {
-    countUsage(sql, tenant, "ai_calls", now_ms);
-    long long tokens =
-        decision.ai.value("prompt_tokens", 0LL) + decision.ai.value("completion_tokens", 0LL);
-    countUsage(sql, tenant, "tokens", now_ms, tokens);
-    if (decision.ai.contains("cost_usd") && decision.ai["cost_usd"].is_number()) {
-      double usd = decision.ai["cost_usd"].get<double>();
-      if (usd > 0 && usd < 1000)
-        countUsage(sql, tenant, "cost_microusd", now_ms, std::llround(usd * 1e6));
-    }
+void UsageTally::apply(soci::session& sql, const TenantConfig& tenant, long long now_ms) const {
+  std::string day = periodKey('d', now_ms), month = periodKey('m', now_ms);
+  for (const auto& [name, delta] : deltas_) {  // a std::map: always in name order
+    addUsage(sql, tenant.id, "tenant", day, name, delta);
+    addUsage(sql, tenant.id, "tenant", month, name, delta);
+  }
+}
+
+void UsageTally::publish(const TenantConfig& tenant) const {
+  for (const auto& [name, delta] : deltas_) {
+    if (delta > 0)
+      MetricsRegistry::global().counterAdd("baraza_usage_total",
+                                           {{"tenant", tenant.slug}, {"kind", name}},
+                                           static_cast<double>(delta));
   }
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "pipeline/strategy_chain.h"
 #include "storage/database.h"
@@ -10,30 +13,53 @@
 
 namespace baraza {
 
-// One message against the tenant's limits and quotas (docs/limits.md), inside its transaction.
-struct LimitCheck {
-  std::string exceeded;     // the setting that stops the bot, or ""
-  char period = 'h';        // the exceeded limit's period: h, d or m
-  std::string ai_exceeded;  // daily_ai_call_quota or daily_token_quota: no AI call, or ""
-  std::vector<std::pair<std::string, std::string>> reserved;  // (period, name) slots taken
+// One usage counter a message holds a unit of until it is answered.
+struct UsageSlot {
+  std::string scope, period, name;
 };
 
-// Counts the contact's message for the day and reserves a reply slot in every tenant-wide
-// limit and quota (hour, day, month). A limit already reached stops there: `exceeded` names it
-// and the slots taken so far are given back.
+// One message against the tenant's limits and quotas (docs/limits.md), inside its transaction.
+struct LimitCheck {
+  std::string exceeded;              // the setting that stops the bot, or ""
+  char period = 'h';                 // the exceeded limit's period: h, d or m
+  std::string ai_exceeded;           // daily_ai_call_quota or daily_token_quota: no AI call, or ""
+  std::vector<UsageSlot> reserved;   // the contact's day and the tenant's hour, day, month
+  std::optional<UsageSlot> ai_slot;  // one AI call of daily_ai_call_quota
+
+  nlohmann::json toJson() const;
+  static LimitCheck fromJson(const nlohmann::json& j);
+};
+
+// Reserves, in one fixed order, a unit of the contact's day and of every tenant-wide limit and
+// quota that is set (hour, day, month), and an AI call when daily_ai_call_quota is set. A limit
+// already reached stops there: `exceeded` names it and what was taken is given back. Atomic per
+// counter, so processes sharing the database enforce one limit.
 LimitCheck checkLimits(soci::session& sql, const TenantConfig& tenant,
                        const std::string& contact_id, long long now_ms);
 
-// Gives back the reply slots of a message that was not answered after all.
-void releaseLimits(soci::session& sql, const std::string& tenant_id, LimitCheck& check);
+// The check stored on the inbound message by an earlier attempt (a retry after the first of two
+// transactions committed reuses its reservation instead of taking another), or nullopt.
+std::optional<LimitCheck> storedLimitCheck(soci::session& sql, const std::string& tenant_id,
+                                           const std::string& message_id);
+void storeLimitCheck(soci::session& sql, const std::string& tenant_id,
+                     const std::string& message_id, const LimitCheck& check);
 
-// Adds `delta` to the tenant's usage counter `name` for the day and the month of `now_ms`, and
-// to baraza_usage_total{tenant,name} in /metrics.
-void countUsage(soci::session& sql, const TenantConfig& tenant, const std::string& name,
-                long long now_ms, long long delta = 1);
+// Gives back slots of a message that did not use them.
+void releaseSlots(soci::session& sql, const std::string& tenant_id, std::vector<UsageSlot>& slots);
 
-// The usage of one reply: outbound, faq_answers, ai_calls, tokens, cost_microusd.
-void countReplyUsage(soci::session& sql, const TenantConfig& tenant, const Decision& decision,
-                     long long now_ms);
+// Usage of one message (inbound, outbound, faq_answers, ai_calls, tokens, cost_microusd,
+// escalations), written at the end of its transaction in one order (after any release), so
+// two transactions never lock the same counters in opposite orders; published to /metrics
+// after the commit.
+class UsageTally {
+ public:
+  void add(const std::string& name, long long delta = 1);
+  void addAi(const Decision& decision);  // ai_calls, tokens and cost of an AI answer
+  void apply(soci::session& sql, const TenantConfig& tenant, long long now_ms) const;
+  void publish(const TenantConfig& tenant) const;
+
+ private:
+  std::map<std::string, long long> deltas_;
+};
 
 }  // namespace baraza

@@ -393,6 +393,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   // stored.
   std::optional<TenantScope> tx;
   tx.emplace(db_, tenant.id, true);
+  UsageTally usage;  // written at the end, in one order
   auto sql = [&]() -> soci::session& { return tx->sql(); };
   std::string contact_id = upsertContact(sql(), tenant.id, str(event, "channel"),
                                          event.contains("from") ? event["from"] : json());
@@ -402,7 +403,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       insertInboundMessage(sql(), tenant.id, conversation.id, contact_id, event);
   if (is_new) {
     metrics.counterAdd("baraza_messages_total", {{"direction", "inbound"}});
-    countUsage(sql(), tenant, "inbound", started);
+    usage.add("inbound");
   }
   if (is_new && tenant.active && tenant.settings.value("mark_as_read", false)) {
     // The blue ticks: a read receipt through the outbox, like any send.
@@ -493,8 +494,17 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   // a person is asked for once per period.
   LimitCheck limits;
   std::optional<Decision> decision;
+  std::string limit_reply_period;  // the once-per-period mark taken for a limit reply
   if (silent.empty()) {
-    limits = checkLimits(sql(), tenant, contact_id, started);
+    if (auto stored = storedLimitCheck(sql(), tenant.id, message_id)) {
+      limits = *stored;  // a retry: the first attempt's reservation, not another one
+    } else {
+      limits = checkLimits(sql(), tenant, contact_id, started);
+      storeLimitCheck(sql(), tenant.id, message_id, limits);
+    }
+    if (!limits.ai_exceeded.empty())
+      metrics.counterAdd("baraza_limits_exceeded_total",
+                         {{"tenant", tenant.slug}, {"limit", limits.ai_exceeded}});
     if (!limits.exceeded.empty()) {
       silent = "limit_exceeded";
       metrics.counterAdd("baraza_limits_exceeded_total",
@@ -505,6 +515,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
                                       "limit_reply:" + limits.exceeded, 1)) {
         decision = Decision{"limits", json{{"kind", "text"}, {"text", reply}}};
         decision->fallback = true;
+        limit_reply_period = period;
       }
       bool per_contact = limits.exceeded == "max_messages_per_user_per_day";
       if (!escalation &&
@@ -581,7 +592,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       std::string action_id =
           recordEscalation(sql(), tenant.id, conversation.id, contact_id, message_id,
                            escalation->reason, *target, escalation_source);
-      countUsage(sql(), tenant, "escalations", started);
+      usage.add("escalations");
       // The assignee when it is a phone number, else the tenant's escalation phone.
       std::string phone =
           target->assignee.find_first_not_of("+0123456789 -()") == std::string::npos &&
@@ -600,6 +611,8 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       silent.clear();
     }
   }
+  if (decision)
+    usage.addAi(*decision);  // a model's answer is paid for even if the script vetoes it
   if (decision && script.defines(Hook::kBeforeSend)) {
     if (!runBeforeSend(script, script_input, *services, decision->reply)) {
       decision.reset();
@@ -607,28 +620,45 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
     }
   }
 
-  if (!decision)
-    releaseLimits(sql(), tenant.id, limits);  // only answered messages use up a limit
+  // Only answered messages use up a limit, and only an AI answer an AI call; a vetoed limit
+  // reply leaves the contact's once-per-period reply unused. Releases come before the usage
+  // counters: every transaction locks counters in that one order.
+  if (!decision) {
+    releaseSlots(sql(), tenant.id, limits.reserved);
+    if (!limit_reply_period.empty())
+      addUsage(sql(), tenant.id, contactScope(contact_id), limit_reply_period,
+               "limit_reply:" + limits.exceeded, -1);
+  }
+  if (limits.ai_slot && !(decision && decision->ai.is_object())) {
+    std::vector<UsageSlot> unused{*limits.ai_slot};
+    releaseSlots(sql(), tenant.id, unused);
+  }
   if ((decision && decision->fallback) || silent == "no_strategy_answered") {
     int yes = 1;
     sql() << "UPDATE messages SET unanswered = :u WHERE tenant_id = :t AND id = :i", soci::use(yes),
         soci::use(tenant.id), soci::use(message_id);
   }
   if (decision) {
-    queueReply(sql(), tenant, *account, conversation.id, contact_id, message_id, event, *decision,
-               started);
+    if (queueReply(sql(), tenant, *account, conversation.id, contact_id, message_id, event,
+                   *decision, started)) {
+      usage.add("outbound");
+      if (decision->strategy == "faq")
+        usage.add("faq_answers");
+    }
   } else {
     metrics.counterAdd("baraza_messages_unanswered_total", {{"reason", silent}});
   }
+  usage.apply(sql(), tenant, started);
   finish(sql(), claimed.id, "done", tenant.slug);
   tx->commit();
+  usage.publish(tenant);
   if (decision)
     sender_->wake();
   if (!script.quarantineReason().empty())
     quarantineScript(tenant, script.version(), script.quarantineReason());
 }
 
-void Pipeline::queueReply(soci::session& sql, const TenantConfig& tenant,
+bool Pipeline::queueReply(soci::session& sql, const TenantConfig& tenant,
                           const CachedChannel& account, const std::string& conversation_id,
                           const std::string& contact_id, const std::string& message_id,
                           const json& event, const Decision& decision, long long started) {
@@ -653,7 +683,7 @@ void Pipeline::queueReply(soci::session& sql, const TenantConfig& tenant,
       soci::use(account.id), soci::use(to), soci::use(request_text), soci::use(now), soci::use(now),
       soci::into(queued, qi);
   if (!sql.got_data() || qi != soci::i_ok)
-    return;
+    return false;  // answered already (a retry)
   auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
   AnswerColumns a = answerColumns(decision);
   double score = a.knowledge_score.value_or(0);
@@ -677,10 +707,10 @@ void Pipeline::queueReply(soci::session& sql, const TenantConfig& tenant,
       soci::use(decision.strategy), soci::use(took), soci::use(message_id), soci::use(now_iso),
       soci::use(now_iso), soci::use(score, si), soci::use(a.ai_provider, pi),
       soci::use(latency, li), soci::use(prompt, ti), soci::use(completion, ci), soci::use(fallback);
-  countReplyUsage(sql, tenant, decision, now);
   metrics.counterAdd("baraza_replies_total", {{"strategy", decision.strategy}});
   metrics.histogramObserve("baraza_reply_decision_ms", {}, static_cast<double>(took),
                            {1, 5, 10, 50, 100, 500, 1000, 5000, 30000});
+  return true;
 }
 
 void Pipeline::quarantineScript(const TenantConfig& tenant, int version,

@@ -70,8 +70,9 @@ class Pipeline {
   bool renewClaim(const ClaimedEvent& claimed, long long until);
   void handleMessage(const ClaimedEvent& claimed, const nlohmann::json& event,
                      const TenantConfig& tenant);
-  // Queues the reply to an inbound message and records it with what produced it.
-  void queueReply(soci::session& sql, const TenantConfig& tenant, const CachedChannel& account,
+  // Queues the reply to an inbound message and records it with what produced it; false when
+  // the message has a reply already.
+  bool queueReply(soci::session& sql, const TenantConfig& tenant, const CachedChannel& account,
                   const std::string& conversation_id, const std::string& contact_id,
                   const std::string& message_id, const nlohmann::json& event,
                   const Decision& decision, long long started);

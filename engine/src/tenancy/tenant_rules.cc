@@ -84,8 +84,9 @@ FieldCheck checkSettings(const nlohmann::json& s) {
   for (const char* limit :
        {"max_messages_per_hour", "max_messages_per_user_per_day", "daily_message_quota",
         "monthly_message_quota", "daily_ai_call_quota", "daily_token_quota"}) {
-    if (!s.contains(limit) || !s[limit].is_number_integer() || s[limit].get<long long>() < 0)
-      return FieldProblem{limit, "must be a whole number, 0 or more"};
+    if (!s.contains(limit) || !s[limit].is_number_integer() || s[limit].get<long long>() < 0 ||
+        s[limit].get<long long>() > 2000000000)
+      return FieldProblem{limit, "must be a whole number from 0 to 2000000000"};
   }
   for (const char* text : {"escalation_phone", "escalation_email"}) {
     if (s.contains(text) && s[text].is_string() && s[text].get<std::string>().size() > 200)

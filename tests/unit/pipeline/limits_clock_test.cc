@@ -87,6 +87,28 @@ TEST_P(LimitsClock, TheHourRollsOverByThePipelinesClock) {
             (std::vector<std::string>{"Asante!", "Busy this hour.", "Asante!", "Busy this hour."}));
 }
 
+TEST_P(LimitsClock, ARetryReusesTheFirstAttemptsReservation) {
+  receive("254711000001");
+  // As if the process died after the first of two transactions (around an AI call): the
+  // records and the reservation are committed, the reply is not.
+  {
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    tx.sql() << "DELETE FROM outbox_messages";
+    tx.sql() << "DELETE FROM messages WHERE direction = 'outbound'";
+    tx.sql() << "UPDATE inbox_events SET status = 'pending', next_attempt_ms = 0, "
+                "locked_until_ms = 0";
+    tx.commit();
+  }
+  ASSERT_EQ(pipeline_->processDue(8), 1);
+  EXPECT_EQ(replies(), (std::vector<std::string>{"Asante!"}));  // not "Busy this hour."
+  TenantScope tx(*db_, TenantScope::kAllTenants);
+  long long used = 0;
+  tx.sql() << "SELECT value FROM usage_counters WHERE scope = 'tenant' AND name = 'replies' AND "
+              "period LIKE 'h:%'",
+      soci::into(used);
+  EXPECT_EQ(used, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, LimitsClock,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });
