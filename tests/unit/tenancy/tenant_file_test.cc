@@ -52,8 +52,9 @@ TEST(TenantFile, ProblemsNameFileLineAndKey) {
             "t.yaml:7: faq[0].type: must be faq, canned_reply, example or rule");
   EXPECT_EQ(errorOf(kGood + "faq:\n  - {question: q, answer: a, priority: 11}\n"),
             "t.yaml:7: faq[0].priority: must be 1-10");
-  EXPECT_EQ(errorOf(kGood + "settings:\n  max_messages_per_hour: -1\n"),
-            "t.yaml:7: settings.max_messages_per_hour: must be a whole number from 0 to 2000000000");
+  EXPECT_EQ(
+      errorOf(kGood + "settings:\n  max_messages_per_hour: -1\n"),
+      "t.yaml:7: settings.max_messages_per_hour: must be a whole number from 0 to 2000000000");
   EXPECT_EQ(errorOf(kGood + "settings:\n  bot_enabled: perhaps\n"),
             "t.yaml:7:16: settings.bot_enabled: expected boolean, got 'perhaps'");
 }
