@@ -142,22 +142,10 @@ void destroy(baraza_plugin_ptr self) {
 }
 
 int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, size_t cap) {
-  try {
-    json input = json::parse(message, message + len, nullptr, false);
-    if (!input.is_object()) {
-      std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
-      return 2;
-    }
-    json decision;
-    int rc = static_cast<Instance*>(self)->chain->decide(input, decision);
-    if (!decision.is_null() && !baraza::plugin::writeJson(decision, out, cap)) {
-      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
-      return 2;
-    }
-    return rc;
-  } catch (...) {
-    return 2;  // nothing may unwind into the host
-  }
+  auto& chain = *static_cast<Instance*>(self)->chain;
+  return baraza::plugin::runDecide(message, len, out, cap, [&](const auto& input, auto& result) {
+    return chain.decide(input, result);
+  });
 }
 
 const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide,

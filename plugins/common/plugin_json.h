@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -30,6 +31,32 @@ inline bool writeJson(const nlohmann::json& value, char* out, size_t cap) {
     return false;
   std::memcpy(out, text.c_str(), text.size() + 1);
   return true;
+}
+
+// The body of a strategy's `decide` hook: parses the host's input, asks
+// `fn(input, result)` for 0 (answered: `result` is the decision) or 1 (passed: `result`, when
+// not null, is the hint for later strategies), writes `result` into the host's buffer, and
+// turns bad input, a result that does not fit and any exception into a failure (2).
+template <typename Fn>
+int runDecide(const char* message, size_t len, char* out, size_t cap, Fn&& fn) {
+  try {
+    auto input = nlohmann::json::parse(message, message + len, nullptr, false);
+    if (!input.is_object()) {
+      std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
+      return 2;
+    }
+    nlohmann::json result;
+    int rc = fn(input, result);
+    if (!result.is_null() && !writeJson(result, out, cap)) {
+      if (rc == 1)
+        return 1;  // a hint that does not fit is left out
+      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
+      return 2;
+    }
+    return rc;
+  } catch (...) {
+    return 2;  // nothing may unwind into the host
+  }
 }
 
 // A baraza_sink_fn that appends the host's bytes to the std::string at `ctx`.

@@ -46,23 +46,14 @@ void destroy(baraza_plugin_ptr self) {
 }
 
 int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, size_t cap) {
-  try {
-    auto input = nlohmann::json::parse(message, message + len, nullptr, false);
-    if (!input.is_object()) {
-      std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
-      return 2;
-    }
-    auto decision = baraza::escalation::decide(*static_cast<EscalationConfig*>(self), input);
+  const auto& config = *static_cast<EscalationConfig*>(self);
+  return baraza::plugin::runDecide(message, len, out, cap, [&](const auto& input, auto& result) {
+    auto decision = baraza::escalation::decide(config, input);
     if (!decision)
       return 1;
-    if (!baraza::plugin::writeJson(*decision, out, cap)) {
-      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
-      return 2;
-    }
+    result = std::move(*decision);
     return 0;
-  } catch (...) {
-    return 2;  // nothing may unwind into the host
-  }
+  });
 }
 
 const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0};
@@ -74,7 +65,7 @@ const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_KIND_STRATEGY,
     "escalation",
     "1.0.0",
-    "Hands the contact to a person on request, past a limit, or after unanswered questions",
+    "Hands the contact to a person on request or after unanswered questions",
     kConfigKeys,
     sizeof(kConfigKeys) / sizeof(kConfigKeys[0]),
     create,

@@ -61,27 +61,14 @@ void destroy(baraza_plugin_ptr self) {
 }
 
 int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, size_t cap) {
-  try {
-    auto input = nlohmann::json::parse(message, message + len, nullptr, false);
-    if (!input.is_object()) {
-      std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
-      return 2;
-    }
-    nlohmann::json hint;
-    auto decision = static_cast<Instance*>(self)->strategy.decide(input, hint);
-    if (!decision) {
-      if (!hint.is_null())
-        baraza::plugin::writeJson(hint, out, cap);  // a hint that does not fit is left out
+  auto& strategy = static_cast<Instance*>(self)->strategy;
+  return baraza::plugin::runDecide(message, len, out, cap, [&](const auto& input, auto& result) {
+    auto decision = strategy.decide(input, result);  // on a pass, `result` is the hint
+    if (!decision)
       return 1;
-    }
-    if (!baraza::plugin::writeJson(*decision, out, cap)) {
-      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
-      return 2;
-    }
+    result = std::move(*decision);
     return 0;
-  } catch (...) {
-    return 2;  // nothing may unwind into the host
-  }
+  });
 }
 
 const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0};

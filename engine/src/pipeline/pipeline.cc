@@ -73,9 +73,9 @@ std::string textSinceLastReply(soci::session& sql, const std::string& tenant_id,
 
 // Whether any strategy of the chain waits on the network (it then gets the history).
 bool chainWaits(const PluginHost& plugins, const std::string& chain) {
-  for (const auto& p : plugins.plugins()) {
-    if (p->strategy && (PluginHost::strategyFlags(*p) & BARAZA_STRATEGY_WAITS) &&
-        chain.find(p->name) != std::string::npos)
+  for (const auto& name : strategyNames(chain)) {
+    const LoadedPlugin* p = plugins.find(name);
+    if (p && p->strategy && (PluginHost::strategyFlags(*p) & BARAZA_STRATEGY_WAITS))
       return true;
   }
   return false;
@@ -85,6 +85,11 @@ bool chainWaits(const PluginHost& plugins, const std::string& chain) {
 json strategyInput(soci::session& sql, const TenantConfig& tenant, const json& message,
                    const std::string& message_id, const ConversationRow& conversation, bool open,
                    long long now_ms, const LimitCheck& limits, bool with_history) {
+  // Earlier questions without an answer; not looked up when the trigger is off.
+  long long after = tenant.settings.value("escalation_after_unanswered", 3LL);
+  int streak = after > 0 ? unansweredStreak(sql, tenant.id, conversation.id, message_id,
+                                            static_cast<int>(std::min(after, 100LL)))
+                         : 0;
   json tmpl = nullptr;
   for (const auto& t : tenant.templates) {
     if (t.spec.is_default && t.spec.active) {
@@ -112,11 +117,7 @@ json strategyInput(soci::session& sql, const TenantConfig& tenant, const json& m
              {"conversation",
               {{"id", conversation.id},
                {"window_expires_at", conversation.window_expires_at},
-               {"unanswered_streak",
-                unansweredStreak(
-                    sql, tenant.id, conversation.id, message_id,
-                    static_cast<int>(std::clamp(
-                        tenant.settings.value("escalation_after_unanswered", 3LL), 1LL, 100LL)))}}},
+               {"unanswered_streak", streak}}},
              {"limits", {{"exceeded", limits.exceeded}, {"ai", limits.ai_exceeded}}},
              {"now_ms", now_ms}};
   if (with_history) {
@@ -500,7 +501,8 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
       limits = *stored;  // a retry: the first attempt's reservation, not another one
     } else {
       limits = checkLimits(sql(), tenant, contact_id, started);
-      storeLimitCheck(sql(), tenant.id, message_id, limits);
+      if (!limits.reserved.empty() || limits.ai_slot || !limits.exceeded.empty())
+        storeLimitCheck(sql(), tenant.id, message_id, limits);  // for a retry to reuse
     }
     if (!limits.ai_exceeded.empty())
       metrics.counterAdd("baraza_limits_exceeded_total",

@@ -11,7 +11,15 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> chainNames(const std::string& chain) {
+std::string text(const json& obj, const char* name, size_t max) {
+  if (!obj.is_object() || !obj.contains(name) || !obj[name].is_string())
+    return "";
+  return obj[name].get<std::string>().substr(0, max);
+}
+
+}  // namespace
+
+std::vector<std::string> strategyNames(const std::string& chain) {
   std::vector<std::string> names;
   size_t start = 0;
   while (start <= chain.size()) {
@@ -27,14 +35,6 @@ std::vector<std::string> chainNames(const std::string& chain) {
   }
   return names;
 }
-
-std::string text(const json& obj, const char* name, size_t max) {
-  if (!obj.is_object() || !obj.contains(name) || !obj[name].is_string())
-    return "";
-  return obj[name].get<std::string>().substr(0, max);
-}
-
-}  // namespace
 
 std::optional<EscalationAsk> escalationFromJson(const std::string& strategy, const json& out) {
   if (!out.is_object() || !out.contains("escalate") || !out["escalate"].is_object())
@@ -86,7 +86,7 @@ ChainResult runStrategies(const PluginHost& plugins, const std::string& chain, j
   auto& metrics = MetricsRegistry::global();
   ChainResult result;
   std::string text;
-  for (const auto& name : chainNames(chain)) {
+  for (const auto& name : strategyNames(chain)) {
     if (hooks.before) {
       if (auto decision = hooks.before(name)) {
         result.decision = std::move(decision);

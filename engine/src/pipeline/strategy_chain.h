@@ -36,6 +36,9 @@ std::optional<Decision> decisionFromJson(const std::string& strategy, const nloh
 std::optional<EscalationAsk> escalationFromJson(const std::string& strategy,
                                                 const nlohmann::json& out);
 
+// The strategy names of a chain ("escalation, faq,ai_chain"), trimmed, empty ones dropped.
+std::vector<std::string> strategyNames(const std::string& chain);
+
 // Called at each step with the strategy's name; may answer in its place (the tenant script's
 // faq hook answers at the "faq" step).
 using StrategyStep = std::function<std::optional<Decision>(const std::string& name)>;
