@@ -43,6 +43,11 @@ if(CSV_INCLUDE_DIR AND CSV_LIB)
 endif()
 baraza_require(CSV_FOUND "libcsv" libcsv-dev)
 
+# Howard Hinnant's date/tz (the C++20 time-zone library GCC 12 lacks): tenants' working hours in
+# a named time zone, read from the system's tzdata (/usr/share/zoneinfo).
+find_package(date QUIET)
+baraza_require(date_FOUND "date/tz" libhowardhinnant-date-dev)
+
 # SOCI ships neither a CMake config nor a .pc file on Debian 12.
 find_path(SOCI_INCLUDE_DIR soci/soci.h)
 find_library(SOCI_CORE_LIB soci_core)

@@ -9,7 +9,7 @@ packages=(
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   postgresql curl wrk clang-format clang libclang-rt-14-dev rapidjson-dev
-  libcsv-dev
+  libcsv-dev libhowardhinnant-date-dev tzdata
 )
 
 missing=()

@@ -40,6 +40,8 @@ std::vector<AdminRoute> allRoutes() {
   addActionRoutes(routes);
   addAiProviderRoutes(routes);
   addUsageRoutes(routes);
+  addLeadRoutes(routes);
+  addLeadReportRoutes(routes);
   return routes;
 }
 
@@ -104,6 +106,12 @@ class AdminApi {
     }
     if (!found && allow.empty())
       return notFound("no admin route " + req.method + " " + req.path);
+    if (!caller->organization_id.empty() &&
+        (parts.empty() || (parts[0] != "tenants" && parts[0] != "organizations"))) {
+      return forbidden(
+          "an organization key reaches only /organizations and its agents' "
+          "/tenants routes");
+    }
     AdminRequest ar{req, *caller, deps_, std::nullopt, {}};
     // The tenant first: another tenant's resources are a 404 whatever the method.
     if (parts.size() >= 2 && parts[0] == "tenants") {
@@ -123,7 +131,9 @@ class AdminApi {
     auto key = req.header("idempotency-key");
     if (req.method != "POST" || !key)
       return found->handler(ar);
-    std::string who = caller->is_operator ? "operator" : "key:" + caller->key_id;
+    std::string who = caller->is_operator               ? "operator"
+                      : caller->organization_id.empty() ? "key:" + caller->key_id
+                                                        : "org-key:" + caller->key_id;
     auto claim = idempotency_.claim(who, *key, req);
     if (!claim.claimed)
       return *claim.answer;
@@ -146,10 +156,12 @@ class AdminApi {
       return std::nullopt;
     if (operator_token_ && operator_token_->size() == token.size() &&
         CRYPTO_memcmp(operator_token_->data(), token.data(), token.size()) == 0) {
-      return Caller{true, "", "", "operator"};
+      return Caller{true, "", "", "", "operator"};
     }
     if (auto owner = tenantOfApiKey(deps_.db, token))
-      return Caller{false, owner->tenant_id, owner->key_id, "api-key:" + token.substr(0, 12)};
+      return Caller{false, owner->tenant_id, "", owner->key_id, "api-key:" + token.substr(0, 12)};
+    if (auto owner = organizationOfApiKey(deps_.db, token))
+      return Caller{false, "", owner->tenant_id, owner->key_id, "org-key:" + token.substr(0, 12)};
     return std::nullopt;
   }
 
@@ -164,11 +176,13 @@ class AdminApi {
         soci::into(active), soci::into(t.organization_id, oi);
     if (!tx.sql().got_data())
       return std::nullopt;
-    if (!caller.is_operator && caller.tenant_id != t.id)
-      return std::nullopt;  // no data, no hint
-    t.active = active != 0;
     if (oi != soci::i_ok)
       t.organization_id.clear();
+    bool organizations_agent =
+        !caller.organization_id.empty() && caller.organization_id == t.organization_id;
+    if (!caller.is_operator && caller.tenant_id != t.id && !organizations_agent)
+      return std::nullopt;  // no data, no hint
+    t.active = active != 0;
     return t;
   }
 

@@ -17,12 +17,14 @@ namespace baraza::admin {
 
 using json = nlohmann::json;
 
-// Who is calling: the operator token, or one tenant's API key.
+// Who is calling: the operator token, one tenant's API key, or one organization's key (which
+// reaches the organization's leads and its agents' tenant routes).
 struct Caller {
   bool is_operator = false;
-  std::string tenant_id;  // a key's tenant
-  std::string key_id;     // a key's id ("" for the operator)
-  std::string actor;      // for the audit log: "operator" or "api-key:bzk_1234abcd"
+  std::string tenant_id;        // a tenant key's tenant
+  std::string organization_id;  // an organization key's organization
+  std::string key_id;           // a key's id ("" for the operator)
+  std::string actor;            // for the audit log: "operator" or "api-key:bzk_1234abcd"
 };
 
 // The tenant a /tenants/{tenant}/... request addresses, once the caller may see it.
@@ -73,6 +75,21 @@ void addScriptRoutes(std::vector<AdminRoute>& routes);
 void addActionRoutes(std::vector<AdminRoute>& routes);
 void addAiProviderRoutes(std::vector<AdminRoute>& routes);
 void addUsageRoutes(std::vector<AdminRoute>& routes);
+void addLeadRoutes(std::vector<AdminRoute>& routes);
+void addLeadReportRoutes(std::vector<AdminRoute>& routes);
+
+// The organization `slug` when the caller may read its leads: the operator, or that
+// organization's key. A 404 (no such organization, or not the caller's) or a 403 (a tenant key
+// of that organization) in `error` otherwise.
+struct OrganizationRef {
+  std::string id, slug, name;
+};
+std::optional<OrganizationRef> leadOrganization(AdminRequest& r, const std::string& slug,
+                                                std::optional<HttpResponse>& error);
+
+// ?since= and ?until= as ISO times ("" when absent); a 400 naming the parameter otherwise.
+std::optional<HttpResponse> readTimeRange(const HttpRequest& req, std::string& since,
+                                          std::string& until);
 
 // A tenant's channel accounts as JSON, secrets masked (channel_routes.cc).
 json channelList(soci::session& sql, const std::string& tenant_id);

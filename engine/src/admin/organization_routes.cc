@@ -1,6 +1,7 @@
 // /organizations: owners of several tenants (seed 004). The operator manages them; a tenant key
 // sees its own tenant's organization, listing only its own tenant.
 #include "admin/admin_support.h"
+#include "admin/api_keys.h"
 #include "core/uuid.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenant_rules.h"
@@ -21,6 +22,8 @@ std::optional<Organization> visibleOrganization(AdminRequest& r, soci::session& 
       soci::into(o.id), soci::into(o.slug), soci::into(o.name);
   if (!sql.got_data())
     return std::nullopt;
+  if (!r.caller.organization_id.empty())
+    return r.caller.organization_id == o.id ? std::optional(o) : std::nullopt;
   if (!r.caller.is_operator) {
     long long mine = 0;
     sql << "SELECT COUNT(*) FROM tenants WHERE CAST(id AS TEXT) = :t AND "
@@ -34,7 +37,7 @@ std::optional<Organization> visibleOrganization(AdminRequest& r, soci::session& 
 
 json organizationJson(AdminRequest& r, soci::session& sql, const Organization& o) {
   json tenants = json::array();
-  std::string only = r.caller.is_operator ? "" : r.caller.tenant_id;
+  std::string only = r.caller.tenant_id;  // a tenant key sees only its own tenant
   soci::rowset<soci::row> rows =
       (sql.prepare << "SELECT slug FROM tenants WHERE CAST(organization_id AS TEXT) = :o AND "
                       "(:only = '' OR CAST(id AS TEXT) = :only2) ORDER BY slug",
@@ -54,14 +57,16 @@ HttpResponse listOrganizations(AdminRequest& r) {
   TenantScope tx(r.deps.db, TenantScope::kAllTenants);
   std::vector<Organization> found;
   {
-    std::string only = r.caller.is_operator ? "" : r.caller.tenant_id;
+    std::string only = r.caller.tenant_id, own = r.caller.organization_id;
     long long fetch = limit + 1;
     soci::rowset<soci::row> rows =
-        (tx.sql().prepare << "SELECT CAST(o.id AS TEXT), o.slug, o.name FROM organizations o "
-                             "WHERE o.slug > :c AND (:only = '' OR EXISTS (SELECT 1 FROM tenants "
-                             "t WHERE t.organization_id = o.id AND CAST(t.id AS TEXT) = :only2)) "
-                             "ORDER BY o.slug LIMIT :n",
-         soci::use(after), soci::use(only), soci::use(only), soci::use(fetch));
+        (tx.sql().prepare
+             << "SELECT CAST(o.id AS TEXT), o.slug, o.name FROM organizations o "
+                "WHERE o.slug > :c AND (:only = '' OR EXISTS (SELECT 1 FROM tenants "
+                "t WHERE t.organization_id = o.id AND CAST(t.id AS TEXT) = :only2)) "
+                "AND (:own = '' OR CAST(o.id AS TEXT) = :own2) ORDER BY o.slug LIMIT :n",
+         soci::use(after), soci::use(only), soci::use(only), soci::use(own), soci::use(own),
+         soci::use(fetch));
     for (const auto& row : rows)
       found.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2)});
   }
@@ -157,6 +162,83 @@ HttpResponse deleteOrganization(AdminRequest& r) {
   return noContent();
 }
 
+// POST /organizations/{org}/api-keys {name}: an organization-scoped key, shown once. Operator
+// only, like tenants' keys.
+HttpResponse createOrganizationApiKey(AdminRequest& r) {
+  std::optional<HttpResponse> error;
+  auto body = readObject(r.http, {"name"}, error);
+  if (!body)
+    return *error;
+  Fields f(*body);
+  std::string name = f.text("name");
+  if (auto bad = f.error())
+    return *bad;
+  if (name.empty() || name.size() > 100)
+    return invalidField("name", "a string of 1 to 100 characters is required");
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
+  soci::session& sql = tx.sql();
+  auto o = visibleOrganization(r, sql, r.params[0]);
+  if (!o)
+    return notFound("no organization '" + r.params[0] + "'");
+  NewApiKey k = createOrganizationKey(sql, o->id, name);
+  writeOperatorAudit(sql, r.caller.actor, "create", "organization_api_key", k.id,
+                     {{"organization", o->slug}, {"name", name}, {"prefix", k.prefix}});
+  tx.commit();
+  return jsonReply(201, {{"id", k.id},
+                         {"organization", o->slug},
+                         {"name", name},
+                         {"prefix", k.prefix},
+                         {"key", k.key},
+                         {"note", "the key is shown once; only its hash is stored"}});
+}
+
+HttpResponse listOrganizationApiKeys(AdminRequest& r) {
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants);
+  soci::session& sql = tx.sql();
+  auto o = visibleOrganization(r, sql, r.params[0]);
+  if (!o)
+    return notFound("no organization '" + r.params[0] + "'");
+  json keys = json::array();
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT CAST(id AS TEXT), name, prefix, CAST(created_at AS TEXT), CASE WHEN "
+                      "revoked_at IS NULL THEN 0 ELSE 1 END FROM organization_api_keys WHERE "
+                      "CAST(organization_id AS TEXT) = :o ORDER BY created_at, id",
+       soci::use(o->id));
+  for (const auto& row : rows) {
+    keys.push_back({{"id", row.get<std::string>(0)},
+                    {"name", row.get<std::string>(1)},
+                    {"prefix", row.get<std::string>(2)},
+                    {"created_at", row.get<std::string>(3)},
+                    {"revoked", rowInt(row, 4) != 0}});
+  }
+  return jsonReply(200, {{"api_keys", keys}});
+}
+
+HttpResponse revokeOrganizationApiKey(AdminRequest& r) {
+  TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
+  soci::session& sql = tx.sql();
+  auto o = visibleOrganization(r, sql, r.params[0]);
+  if (!o)
+    return notFound("no organization '" + r.params[0] + "'");
+  const std::string& id = r.params[1];
+  std::string name, prefix;
+  sql << "SELECT name, prefix FROM organization_api_keys WHERE CAST(organization_id AS TEXT) = :o "
+         "AND CAST(id AS TEXT) = :i AND revoked_at IS NULL",
+      soci::use(o->id), soci::use(id), soci::into(name), soci::into(prefix);
+  if (!sql.got_data())
+    return notFound("no active API key '" + id + "'");
+  sql << std::string("UPDATE organization_api_keys SET revoked_at = ") +
+             sqlNow(r.deps.db.dialect()) +
+             " WHERE CAST(organization_id AS TEXT) = :o AND CAST(id AS TEXT) = :i",
+      soci::use(o->id), soci::use(id);
+  json before{{"organization", o->slug}, {"name", name}, {"prefix", prefix}, {"revoked", false}};
+  json after = before;
+  after["revoked"] = true;
+  writeOperatorAudit(sql, r.caller.actor, "revoke", "organization_api_key", id, after, before);
+  tx.commit();
+  return noContent();
+}
+
 // GET /audit: the operator's own log (organizations), newest first.
 HttpResponse operatorAudit(AdminRequest& r) {
   long long limit = 0;
@@ -177,6 +259,12 @@ void addOrganizationRoutes(std::vector<AdminRoute>& routes) {
   routes.push_back({"PATCH", "organizations/{org}", Access::kOperatorOnly, changeOrganization});
   routes.push_back({"DELETE", "organizations/{org}", Access::kOperatorOnly, deleteOrganization});
   routes.push_back({"GET", "audit", Access::kOperatorOnly, operatorAudit});
+  routes.push_back(
+      {"POST", "organizations/{org}/api-keys", Access::kOperatorOnly, createOrganizationApiKey});
+  routes.push_back(
+      {"GET", "organizations/{org}/api-keys", Access::kOperatorOnly, listOrganizationApiKeys});
+  routes.push_back({"DELETE", "organizations/{org}/api-keys/{id}", Access::kOperatorOnly,
+                    revokeOrganizationApiKey});
 }
 
 }  // namespace baraza::admin

@@ -43,7 +43,7 @@ HttpResponse listTenants(AdminRequest& r) {
   if (!active.empty() && active != "true" && active != "false")
     return invalidField("active", "must be true or false");
   int want_active = active == "true" ? 1 : 0;
-  std::string only = r.caller.is_operator ? "" : r.caller.tenant_id;
+  std::string only = r.caller.tenant_id, own = r.caller.organization_id;
   std::string like = "%" + q + "%";
   long long fetch = limit + 1;
   TenantScope tx(r.deps.db, TenantScope::kAllTenants);
@@ -53,10 +53,11 @@ HttpResponse listTenants(AdminRequest& r) {
               "FROM tenants t LEFT JOIN organizations o ON o.id = t.organization_id WHERE "
               "t.slug > :c AND (:only = '' OR CAST(t.id AS TEXT) = :only2) AND (:a = '' OR (CASE "
               "WHEN t.active THEN 1 ELSE 0 END) = :wa) AND (:o = '' OR o.slug = :o2) AND (:q = '' "
-              "OR LOWER(t.name) LIKE LOWER(:l) OR t.slug LIKE LOWER(:l2)) ORDER BY t.slug LIMIT :n",
+              "OR LOWER(t.name) LIKE LOWER(:l) OR t.slug LIKE LOWER(:l2)) AND (:own = '' OR "
+              "CAST(t.organization_id AS TEXT) = :own2) ORDER BY t.slug LIMIT :n",
        soci::use(after), soci::use(only), soci::use(only), soci::use(active),
        soci::use(want_active), soci::use(org), soci::use(org), soci::use(q), soci::use(like),
-       soci::use(like), soci::use(fetch));
+       soci::use(like), soci::use(own), soci::use(own), soci::use(fetch));
   json list = json::array();
   std::string next;
   for (const auto& row : rows) {

@@ -5,7 +5,7 @@
 #include "core/iso_time.h"
 #include "core/metrics.h"
 #include "core/uuid.h"
-#include "tenancy/business_hours.h"
+#include "tenancy/local_time.h"
 
 namespace baraza {
 
@@ -30,9 +30,11 @@ ScriptInput scriptInputFor(const TenantConfig& tenant, const json& message,
   in.conversation = std::move(conversation);
   in.message = message;
   in.now_ms = now_ms;
-  in.utc_offset_minutes = static_cast<int>(s.value("utc_offset_minutes", 0LL));
-  in.open_now = isOpenAt(s.value("business_hours", std::string()),
-                         static_cast<std::time_t>(now_ms / 1000), in.utc_offset_minutes);
+  in.utc_offset_minutes = tenantUtcOffsetMinutes(s, static_cast<std::time_t>(now_ms / 1000));
+  in.time_zone = s.contains("time_zone") && s["time_zone"].is_string()
+                     ? s["time_zone"].get<std::string>()
+                     : "";
+  in.open_now = tenantOpenAt(s, static_cast<std::time_t>(now_ms / 1000));
   return in;
 }
 

@@ -7,6 +7,7 @@
 #include "core/iso_time.h"
 #include "core/metrics.h"
 #include "core/uuid.h"
+#include "leads/lead_records.h"
 #include "pipeline/answer_records.h"
 #include "pipeline/backoff.h"
 #include "pipeline/message_limits.h"
@@ -17,7 +18,7 @@
 #include "pipeline/strategy_chain.h"
 #include "pipeline/usage_ledger.h"
 #include "scripting/script_store.h"
-#include "tenancy/business_hours.h"
+#include "tenancy/local_time.h"
 
 namespace baraza {
 namespace {
@@ -398,13 +399,33 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   auto sql = [&]() -> soci::session& { return tx->sql(); };
   std::string contact_id = upsertContact(sql(), tenant.id, str(event, "channel"),
                                          event.contains("from") ? event["from"] : json());
-  ConversationRow conversation = touchConversation(sql(), db_.dialect(), tenant.id, contact_id,
-                                                   account->id, eventTime(event, started));
+  std::string inbound_at = eventTime(event, started);
+  ConversationRow conversation =
+      touchConversation(sql(), db_.dialect(), tenant.id, contact_id, account->id, inbound_at);
   auto [message_id, is_new] =
       insertInboundMessage(sql(), tenant.id, conversation.id, contact_id, event);
   if (is_new) {
     metrics.counterAdd("baraza_messages_total", {{"direction", "inbound"}});
     usage.add("inbound");
+  }
+  if (is_new && !tenant.organization_id.empty()) {
+    // The organization's lead (seed 004): one per person across its agents.
+    LeadOutcome lead =
+        recordLeadContact(sql(), db_.dialect(),
+                          {tenant.organization_id, tenant.id, contact_id, conversation.id,
+                           message_id, conversation.created, inbound_at, event});
+    if (!lead.touch.empty())
+      metrics.counterAdd("baraza_lead_touches_total", {{"kind", lead.touch}});
+    if (lead.lead_id.empty()) {
+      spdlog::warn("tenant {}: a message with neither phone nor user id joins no lead",
+                   tenant.slug);
+      metrics.counterAdd("baraza_lead_unidentified_total", {});
+    }
+    if (lead.identity_conflict) {
+      spdlog::warn("tenant {}: lead {} shares a phone or user id with another lead; not merged",
+                   tenant.slug, lead.lead_id);
+      metrics.counterAdd("baraza_lead_identity_conflicts_total", {});
+    }
   }
   if (is_new && tenant.active && tenant.settings.value("mark_as_read", false)) {
     // The blue ticks: a read receipt through the outbox, like any send.
@@ -471,9 +492,7 @@ void Pipeline::handleMessage(const ClaimedEvent& claimed, const json& event,
   std::optional<Escalation> escalation;
   std::string escalation_source = "script";
   std::optional<json> script_reply;
-  bool open =
-      isOpenAt(s.value("business_hours", std::string()), static_cast<std::time_t>(started / 1000),
-               static_cast<int>(s.value("utc_offset_minutes", 0LL)));
+  bool open = tenantOpenAt(s, static_cast<std::time_t>(started / 1000));
   json message = event;
   if (!combined.empty()) {
     message["text"] = combined;  // what the contact wrote since the last reply

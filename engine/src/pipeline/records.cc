@@ -110,7 +110,7 @@ ConversationRow touchConversation(soci::session& sql, Dialect d, const std::stri
     clearNulls(c, ai, ati, wi);
     return c;
   }
-  c = ConversationRow{newUuid(), "open", "", "", window};
+  c = ConversationRow{newUuid(), "open", "", "", window, true};
   sql << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id, "
          "window_expires_at, started_at, last_message_at) VALUES (:t, :i, :c, :a, :w, :s, :l)",
       soci::use(tenant), soci::use(c.id), soci::use(contact_id), soci::use(account_id),

@@ -17,6 +17,7 @@ struct ConversationRow {
   std::string assigned_to;        // "" when the bot is in charge
   std::string assigned_at;        // ISO, "" when not assigned
   std::string window_expires_at;  // ISO
+  bool created = false;           // opened by this message (touchConversation)
 };
 
 // The contact of `from` (normalized event), keyed on the business-scoped user id when present,

@@ -12,6 +12,7 @@
 #include "scripting/lua_json.h"
 #include "scripting/lua_sandbox.h"
 #include "tenancy/business_hours.h"
+#include "tenancy/local_time.h"
 
 namespace baraza {
 namespace {
@@ -212,12 +213,16 @@ int hoursIsOpen(lua_State* L) {
   parseBusinessHours(spec, problem);
   if (!problem.empty())
     return luaL_error(L, "ctx.hours.is_open: %s", problem.c_str());
-  lua_pushboolean(L, isOpenAt(spec, at, current(L).input->utc_offset_minutes));
+  const ScriptInput& in = *current(L).input;
+  lua_pushboolean(L,
+                  isOpenAt(spec, at, utcOffsetMinutesAt(in.time_zone, in.utc_offset_minutes, at)));
   return 1;
 }
 
 int hoursLocalTime(lua_State* L) {
-  std::time_t at = checkTime(L, 1) + current(L).input->utc_offset_minutes * 60;
+  const ScriptInput& in = *current(L).input;
+  std::time_t at = checkTime(L, 1);
+  at += static_cast<std::time_t>(utcOffsetMinutesAt(in.time_zone, in.utc_offset_minutes, at)) * 60;
   std::tm tm{};
   gmtime_r(&at, &tm);
   lua_createtable(L, 0, 6);
@@ -353,7 +358,8 @@ const std::vector<ApiFunction>& apiFunctions() {
        "Whether the tenant is open now, by `settings.business_hours`.", kAllHooks, hoursOpenNow},
       {"hours.is_open", "ctx.hours.is_open(spec [, time]) -> boolean",
        "Whether `time` (default now) falls in hours written like `\"mon-fri 08:00-18:00, sat "
-       "09:00-13:00\"`, in the tenant's UTC offset.",
+       "09:00-13:00\"`, in the tenant's local time (`settings.time_zone`, else "
+       "`utc_offset_minutes`).",
        kAllHooks, hoursIsOpen},
       {"hours.local_time", "ctx.hours.local_time([time]) -> {year, month, day, hour, min, wday}",
        "The tenant's local time (wday 1 = Sunday, as os.date).", kAllHooks, hoursLocalTime},

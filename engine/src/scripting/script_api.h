@@ -55,7 +55,8 @@ struct ScriptInput {
   nlohmann::json message = nlohmann::json::object();       // the normalized inbound event
   long long now_ms = 0;
   bool open_now = true;
-  int utc_offset_minutes = 0;
+  int utc_offset_minutes = 0;  // now; with a time_zone, each time's own offset is used
+  std::string time_zone;       // settings.time_zone, "" for the fixed offset
 };
 
 struct Escalation {

@@ -191,9 +191,13 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
     }
     Database::execScript(sql, dialect_, "BEGIN");
     try {
-      std::string ignored;
-      sql << "SELECT set_config('app.tenant_id', :t, true)", soci::use(tenant_id),
-          soci::into(ignored);
+      std::string ignored, ignored_too;
+      bool for_organization = tenant_id.rfind("org:", 0) == 0;
+      std::string tenant = for_organization ? "" : tenant_id;
+      std::string organization = for_organization ? tenant_id.substr(4) : "";
+      sql << "SELECT set_config('app.tenant_id', :t, true), "
+             "set_config('app.organization_id', :o, true)",
+          soci::use(tenant), soci::use(organization), soci::into(ignored), soci::into(ignored_too);
     } catch (...) {
       try {
         Database::execScript(sql, dialect_, "ROLLBACK");

@@ -100,6 +100,12 @@ class TenantScope {
  public:
   static constexpr const char* kAllTenants = "*";
 
+  // The scope of an organization's admin: the organization's own rows (leads) and, read-only,
+  // its tenants' contacts, conversations and messages. Pass as the tenant id.
+  static std::string organization(const std::string& organization_id) {
+    return "org:" + organization_id;
+  }
+
   // Leases a connection and begins. `write` takes SQLite's write lock at once. Throws
   // StorageError when no connection is free.
   TenantScope(Database& db, const std::string& tenant_id, bool write = false);

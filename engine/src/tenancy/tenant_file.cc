@@ -92,7 +92,11 @@ const Schema& tenantSchema() {
        "When the business is open, in local time: \"mon-fri 08:00-18:00, sat 09:00-13:00\"; "
        "empty: always."},
       {"settings.utc_offset_minutes", KeyType::kInt, "0",
-       "Local time's offset from UTC, for business_hours (Nairobi: 180)."},
+       "Local time's offset from UTC, for business_hours (Nairobi: 180), when no time_zone is "
+       "set."},
+      {"settings.time_zone", KeyType::kString, std::nullopt,
+       "IANA time zone of business_hours, daylight saving included (\"Africa/Nairobi\", "
+       "\"Europe/London\"); overrides utc_offset_minutes."},
       {"settings.reengagement_template", KeyType::kString, std::nullopt,
        "Approved template sent instead of a reply once the 24-hour window has closed; empty: "
        "the reply is marked blocked_by_window."},

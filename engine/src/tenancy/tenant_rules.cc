@@ -6,6 +6,7 @@
 
 #include "core/iso_time.h"
 #include "tenancy/business_hours.h"
+#include "tenancy/local_time.h"
 
 namespace baraza {
 
@@ -100,6 +101,12 @@ FieldCheck checkSettings(const nlohmann::json& s) {
       (!s["utc_offset_minutes"].is_number_integer() ||
        std::abs(s["utc_offset_minutes"].get<long long>()) > 14 * 60))
     return FieldProblem{"utc_offset_minutes", "must be between -840 and 840"};
+  if (s.contains("time_zone") && s["time_zone"].is_string() &&
+      !s["time_zone"].get<std::string>().empty()) {
+    std::string problem = timeZoneProblem(s["time_zone"].get<std::string>());
+    if (!problem.empty())
+      return FieldProblem{"time_zone", problem};
+  }
   if (s.contains("faq_threshold") &&
       (!s["faq_threshold"].is_number_integer() || s["faq_threshold"].get<long long>() < 0 ||
        s["faq_threshold"].get<long long>() > 100))

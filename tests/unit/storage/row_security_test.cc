@@ -71,6 +71,57 @@ TEST_F(RowSecurity, EveryTenantTableHasItEnabledForcedAndAPolicy) {
   EXPECT_GE(tables, 9);
 }
 
+TEST_F(RowSecurity, EveryOrganizationTableHasItEnabledForcedAndAPolicy) {
+  auto s = db_->lease();
+  soci::rowset<soci::row> rows =
+      ((*s)->prepare << "SELECT c.relname, CASE WHEN c.relrowsecurity THEN 1 ELSE 0 END, "
+                        "CASE WHEN c.relforcerowsecurity THEN 1 ELSE 0 END, "
+                        "(SELECT COUNT(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+                        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> "
+                        "'tenants' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = "
+                        "c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped) ORDER BY "
+                        "c.relname");
+  int tables = 0;
+  for (const auto& r : rows) {
+    ++tables;
+    std::string name = r.get<std::string>(0);
+    EXPECT_EQ(rowInt(r, 1), 1) << name << ": row-level security not enabled";
+    EXPECT_EQ(rowInt(r, 2), 1) << name << ": row-level security not forced";
+    EXPECT_GE(rowInt(r, 3), 1) << name << ": no policy";
+  }
+  EXPECT_GE(tables, 4);
+}
+
+TEST_F(RowSecurity, AnOrganizationReadsItsAgentsContactsAndWritesNone) {
+  std::string org = "8d0c5f3e-1b7a-4c1e-9a53-2f1d7e6b4a10";
+  {
+    TenantScope all(*db_, TenantScope::kAllTenants, true);
+    all.sql() << "INSERT INTO organizations (id, slug, name) VALUES (:o, 'nyumba', 'Nyumba')",
+        soci::use(org);
+    all.sql() << "UPDATE tenants SET organization_id = :o WHERE CAST(id AS TEXT) = :a",
+        soci::use(org), soci::use(a_);
+    for (const auto& t : {a_, b_}) {
+      all.sql() << "INSERT INTO contacts (tenant_id, id, channel_type, wa_id) VALUES (:t, "
+                   "gen_random_uuid(), 'whatsapp', '254711000111')",
+          soci::use(t);
+    }
+    all.commit();
+  }
+  TenantScope scope(*db_, TenantScope::organization(org), true);
+  EXPECT_EQ(count(scope, "contacts"), 1) << "its agent's contact only";
+  EXPECT_EQ(count(scope, "contacts", b_), 0);
+  EXPECT_EQ(count(scope, "channel_accounts"), 0) << "no read policy there";
+  scope.sql() << "UPDATE contacts SET profile_name = 'hacked'";
+  scope.sql() << "DELETE FROM contacts";
+  scope.commit();
+  TenantScope all(*db_, TenantScope::kAllTenants);
+  EXPECT_EQ(count(all, "contacts"), 2) << "read-only: nothing deleted";
+  long long hacked = 0;
+  all.sql() << "SELECT COUNT(*) FROM contacts WHERE profile_name = 'hacked'", soci::into(hacked);
+  EXPECT_EQ(hacked, 0);
+}
+
 TEST_F(RowSecurity, ATransactionActingForTenantAReadsAndWritesNothingOfB) {
   TenantScope scope(*db_, a_, true);
   EXPECT_EQ(count(scope, "channel_accounts"), 1);

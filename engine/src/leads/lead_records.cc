@@ -1,0 +1,198 @@
+#include "leads/lead_records.h"
+
+#include <optional>
+
+#include "core/uuid.h"
+#include "leads/lead_source.h"
+#include "tenancy/tenant_store.h"
+
+namespace baraza {
+namespace {
+
+using json = nlohmann::json;
+
+std::string textOf(const json& obj, const char* name) {
+  return obj.is_object() && obj.contains(name) && obj[name].is_string()
+             ? obj[name].get<std::string>()
+             : std::string();
+}
+
+soci::indicator nullIfEmpty(const std::string& v) {
+  return v.empty() ? soci::i_null : soci::i_ok;
+}
+
+// The lead whose `column` is `value` in the organization.
+std::optional<std::string> leadBy(soci::session& sql, const std::string& org, const char* column,
+                                  const std::string& value) {
+  if (value.empty())
+    return std::nullopt;
+  std::string id;
+  sql << std::string("SELECT CAST(id AS TEXT) FROM leads WHERE organization_id = :o AND ") +
+             column + " = :v",
+      soci::use(org), soci::use(value), soci::into(id);
+  if (!sql.got_data())
+    return std::nullopt;
+  return id;
+}
+
+// Fills the lead's missing phone or user id, unless another lead of the organization has it
+// (then the two are one person split in two: reported, not merged).
+bool completeIdentity(soci::session& sql, const std::string& org, const std::string& lead,
+                      const char* column, const std::string& value) {
+  if (value.empty())
+    return false;
+  auto owner = leadBy(sql, org, column, value);
+  if (owner)
+    return *owner != lead;
+  sql << std::string("UPDATE leads SET ") + column +
+             " = :v WHERE organization_id = :o AND id = :i "
+             "AND " +
+             column + " IS NULL",
+      soci::use(value), soci::use(org), soci::use(lead);
+  return false;
+}
+
+}  // namespace
+
+LeadOutcome recordLeadContact(soci::session& sql, Dialect d, const LeadContact& c) {
+  LeadOutcome out;
+  const json from = c.event.is_object() && c.event.contains("from") ? c.event["from"] : json();
+  std::string phone = normalizePhone(textOf(from, "phone"));
+  if (phone.empty())
+    phone = normalizePhone(textOf(from, "wa_id"));
+  std::string user_id = textOf(from, "user_id"), name = textOf(from, "profile_name");
+  if (phone.empty() && user_id.empty())
+    return out;
+  LeadSource source = leadSourceOf(c.event);
+  std::string referral = source.referral.is_null() ? "" : source.referral.dump();
+  const std::string& org = c.organization_id;
+  bool pg = d == Dialect::kPostgresql;
+  std::string at = pg ? "CAST(:at AS TIMESTAMPTZ)" : ":at";
+  std::string ref = pg ? "CAST(:r AS JSONB)" : ":r";
+
+  // The agent's contact is linked already, or the person is known to the organization, or new.
+  bool created = false, new_agent = false;
+  sql << "SELECT CAST(lead_id AS TEXT) FROM lead_agents WHERE organization_id = :o AND "
+         "tenant_id = :t AND contact_id = :c",
+      soci::use(org), soci::use(c.tenant_id), soci::use(c.contact_id), soci::into(out.lead_id);
+  if (!sql.got_data()) {
+    out.lead_id.clear();
+    auto found = leadBy(sql, org, "phone", phone);
+    if (!found)
+      found = leadBy(sql, org, "business_user_id", user_id);
+    if (!found) {
+      // Two agents' first messages may race: the unique keys let one insert win; the other
+      // finds the winner's row.
+      std::string id = newUuid(), inserted;
+      soci::indicator pi = nullIfEmpty(phone), ui = nullIfEmpty(user_id), ni = nullIfEmpty(name),
+                      si = nullIfEmpty(source.source_id), ri = nullIfEmpty(referral);
+      sql << "INSERT INTO leads (organization_id, id, phone, business_user_id, display_name, "
+             "first_tenant_id, first_source, first_source_id, first_referral, first_contact_at, "
+             "last_tenant_id, last_source, last_source_id, last_contact_at, agent_count, "
+             "message_count) VALUES (:o, :i, :p, :u, :n, :t, :s, :sid, " +
+                 ref + ", " + at + ", :t2, :s2, :sid2, " +
+                 (pg ? "CAST(:at2 AS TIMESTAMPTZ)" : ":at2") +
+                 ", 1, 0) ON CONFLICT DO NOTHING RETURNING CAST(id AS TEXT)",
+          soci::use(org), soci::use(id), soci::use(phone, pi), soci::use(user_id, ui),
+          soci::use(name, ni), soci::use(c.tenant_id), soci::use(source.label),
+          soci::use(source.source_id, si), soci::use(referral, ri), soci::use(c.occurred_at),
+          soci::use(c.tenant_id), soci::use(source.label), soci::use(source.source_id, si),
+          soci::use(c.occurred_at), soci::into(inserted);
+      created = sql.got_data();
+      if (created)
+        found = id;
+      else if (!(found = leadBy(sql, org, "phone", phone)))
+        found = leadBy(sql, org, "business_user_id", user_id);
+      if (!found)
+        throw StorageError("lead: neither inserted nor found");
+    }
+    out.lead_id = *found;
+    std::string linked;
+    sql << "INSERT INTO lead_agents (organization_id, lead_id, tenant_id, contact_id, "
+           "first_source, first_contact_at, last_contact_at) VALUES (:o, :l, :t, :c, :s, " +
+               at + ", " + (pg ? "CAST(:at2 AS TIMESTAMPTZ)" : ":at2") +
+               ") ON CONFLICT DO NOTHING RETURNING CAST(tenant_id AS TEXT)",
+        soci::use(org), soci::use(out.lead_id), soci::use(c.tenant_id), soci::use(c.contact_id),
+        soci::use(source.label), soci::use(c.occurred_at), soci::use(c.occurred_at),
+        soci::into(linked);
+    new_agent = sql.got_data() && !created;
+    if (new_agent) {
+      sql << "UPDATE leads SET agent_count = agent_count + 1 WHERE organization_id = :o AND id "
+             "= :i",
+          soci::use(org), soci::use(out.lead_id);
+    }
+  }
+  out.identity_conflict = completeIdentity(sql, org, out.lead_id, "phone", phone) ||
+                          completeIdentity(sql, org, out.lead_id, "business_user_id", user_id);
+
+  if (created)
+    out.touch = "first_contact";
+  else if (new_agent)
+    out.touch = "new_agent";
+  else if (c.new_conversation)
+    out.touch = "new_conversation";
+  else if (!source.referral.is_null())
+    out.touch = "referral";
+
+  // Counts, the name, and (for a touch) first- and last-touch attribution by message time.
+  std::string now = sqlNow(d);
+  soci::indicator ni = nullIfEmpty(name), si = nullIfEmpty(source.source_id),
+                  ri = nullIfEmpty(referral);
+  if (out.touch.empty() || created) {
+    sql << "UPDATE leads SET message_count = message_count + 1, display_name = COALESCE(:n, "
+           "display_name), updated_at = " +
+               now + " WHERE organization_id = :o AND id = :i",
+        soci::use(name, ni), soci::use(org), soci::use(out.lead_id);
+  } else {
+    // Every placeholder has its own name: SQLite binds a repeated name once, soci by position.
+    int n = 0;
+    auto set = [&](const char* column, const char* test, const char* pg_type) {
+      std::string a = std::to_string(n++);
+      std::string time = pg ? "CAST(:a" + a + " AS TIMESTAMPTZ)" : ":a" + a;
+      std::string value = pg && *pg_type ? "CAST(:v" + a + " AS " + pg_type + ")" : ":v" + a;
+      return std::string(column) + " = CASE WHEN " + time + test + " THEN " + value + " ELSE " +
+             column + " END, ";
+    };
+    const char* earlier = " < first_contact_at";
+    const char* later = " >= last_contact_at";
+    std::string text =
+        "UPDATE leads SET message_count = message_count + 1, display_name = "
+        "COALESCE(:n, display_name), " +
+        set("first_tenant_id", earlier, "UUID") + set("first_source", earlier, "") +
+        set("first_source_id", earlier, "") + set("first_referral", earlier, "JSONB") +
+        set("first_contact_at", earlier, "TIMESTAMPTZ") + set("last_tenant_id", later, "UUID") +
+        set("last_source", later, "") + set("last_source_id", later, "") +
+        set("last_contact_at", later, "TIMESTAMPTZ") + "updated_at = " + now +
+        " WHERE organization_id = :o AND id = :i";
+    const std::string& t = c.occurred_at;
+    sql << text, soci::use(name, ni),
+        // first_*: tenant, source, source id, referral, time
+        soci::use(t), soci::use(c.tenant_id), soci::use(t), soci::use(source.label), soci::use(t),
+        soci::use(source.source_id, si), soci::use(t), soci::use(referral, ri), soci::use(t),
+        soci::use(t),
+        // last_*: tenant, source, source id, time
+        soci::use(t), soci::use(c.tenant_id), soci::use(t), soci::use(source.label), soci::use(t),
+        soci::use(source.source_id, si), soci::use(t), soci::use(t), soci::use(org),
+        soci::use(out.lead_id);
+  }
+  std::string last_at =
+      pg ? "GREATEST(last_contact_at, CAST(:at AS TIMESTAMPTZ))" : "MAX(last_contact_at, :at)";
+  sql << "UPDATE lead_agents SET message_count = message_count + 1, last_contact_at = " + last_at +
+             " WHERE organization_id = :o AND lead_id = :l AND tenant_id = :t",
+      soci::use(c.occurred_at), soci::use(org), soci::use(out.lead_id), soci::use(c.tenant_id);
+  if (!out.touch.empty()) {
+    std::string id = newUuid();
+    soci::indicator ci = nullIfEmpty(c.conversation_id), mi = nullIfEmpty(c.message_id);
+    sql << "INSERT INTO lead_touches (organization_id, id, lead_id, tenant_id, kind, source, "
+           "source_id, referral, conversation_id, message_id, occurred_at) VALUES (:o, :i, :l, "
+           ":t, :k, :s, :sid, " +
+               ref + ", :cv, :m, " + at + ")",
+        soci::use(org), soci::use(id), soci::use(out.lead_id), soci::use(c.tenant_id),
+        soci::use(out.touch), soci::use(source.label), soci::use(source.source_id, si),
+        soci::use(referral, ri), soci::use(c.conversation_id, ci), soci::use(c.message_id, mi),
+        soci::use(c.occurred_at);
+  }
+  return out;
+}
+
+}  // namespace baraza
