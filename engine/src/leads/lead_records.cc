@@ -72,10 +72,15 @@ LeadOutcome recordLeadContact(soci::session& sql, Dialect d, const LeadContact& 
 
   // The agent's contact is linked already, or the person is known to the organization, or new.
   bool created = false, new_agent = false;
-  sql << "SELECT CAST(lead_id AS TEXT) FROM lead_agents WHERE organization_id = :o AND "
-         "tenant_id = :t AND contact_id = :c",
-      soci::use(org), soci::use(c.tenant_id), soci::use(c.contact_id), soci::into(out.lead_id);
-  if (!sql.got_data()) {
+  // The lead's known phone and user id come along, so a returning sender costs no lookup.
+  std::string known_phone, known_user;
+  sql << "SELECT CAST(la.lead_id AS TEXT), COALESCE(l.phone, ''), COALESCE(l.business_user_id, "
+         "'') FROM lead_agents la JOIN leads l ON l.organization_id = la.organization_id AND l.id "
+         "= la.lead_id WHERE la.organization_id = :o AND la.tenant_id = :t AND la.contact_id = :c",
+      soci::use(org), soci::use(c.tenant_id), soci::use(c.contact_id), soci::into(out.lead_id),
+      soci::into(known_phone), soci::into(known_user);
+  bool linked = sql.got_data();
+  if (!linked) {
     out.lead_id.clear();
     auto found = leadBy(sql, org, "phone", phone);
     if (!found)
@@ -122,8 +127,11 @@ LeadOutcome recordLeadContact(soci::session& sql, Dialect d, const LeadContact& 
           soci::use(org), soci::use(out.lead_id);
     }
   }
-  out.identity_conflict = completeIdentity(sql, org, out.lead_id, "phone", phone) ||
-                          completeIdentity(sql, org, out.lead_id, "business_user_id", user_id);
+  if (!linked || (known_phone.empty() && !phone.empty()))
+    out.identity_conflict = completeIdentity(sql, org, out.lead_id, "phone", phone);
+  if (!linked || (known_user.empty() && !user_id.empty()))
+    out.identity_conflict = completeIdentity(sql, org, out.lead_id, "business_user_id", user_id) ||
+                            out.identity_conflict;
 
   if (created)
     out.touch = "first_contact";

@@ -130,18 +130,22 @@ TEST(SchemaParity, BothDialectsGiveTheSameTablesColumnsAndKeys) {
   }
 }
 
-TEST(SchemaParity, EveryTenantOwnedTableLeadsItsPrimaryKeyWithTenantId) {
+// The owner leads the key: an organization's tables (leads and their links to agents, which
+// also name a tenant) by organization_id, every other table with a tenant_id by tenant_id.
+TEST(SchemaParity, EveryOwnedTableLeadsItsPrimaryKeyWithItsOwner) {
   test::TempDir dir;
   Schema lite = migrated("sqlite://" + dir.file("p.db"), Dialect::kSqlite, readSqlite);
-  int tenant_owned = 0;
+  int tenant_owned = 0, organization_owned = 0;
   for (const auto& [name, table] : lite) {
-    if (!table.columns.count("tenant_id"))
+    bool organization = table.columns.count("organization_id") && name != "tenants";
+    if (!organization && !table.columns.count("tenant_id"))
       continue;
-    ++tenant_owned;
+    ++(organization ? organization_owned : tenant_owned);
     ASSERT_FALSE(table.primary_key.empty()) << name;
-    EXPECT_EQ(table.primary_key.front(), "tenant_id") << name;
+    EXPECT_EQ(table.primary_key.front(), organization ? "organization_id" : "tenant_id") << name;
   }
   EXPECT_GE(tenant_owned, 7);
+  EXPECT_GE(organization_owned, 4);
 }
 
 }  // namespace
