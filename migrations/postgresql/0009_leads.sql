@@ -27,7 +27,8 @@ CREATE TABLE leads (
 );
 CREATE INDEX leads_by_first_contact ON leads (organization_id, first_contact_at);
 
--- A lead's thread with one agent: that agent's contact row.
+-- A lead's thread with one agent: that agent's contact row (an agent may, rarely, know one
+-- person as two contacts: by phone, and by user id before Meta sent both).
 CREATE TABLE lead_agents (
   organization_id   UUID NOT NULL,
   lead_id           UUID NOT NULL,
@@ -37,11 +38,11 @@ CREATE TABLE lead_agents (
   first_contact_at  TIMESTAMPTZ NOT NULL,
   last_contact_at   TIMESTAMPTZ NOT NULL,
   message_count     BIGINT NOT NULL DEFAULT 0,
-  PRIMARY KEY (organization_id, lead_id, tenant_id),
-  UNIQUE (organization_id, tenant_id, contact_id),
+  PRIMARY KEY (organization_id, tenant_id, contact_id),
   FOREIGN KEY (organization_id, lead_id) REFERENCES leads (organization_id, id) ON DELETE CASCADE,
   FOREIGN KEY (tenant_id, contact_id) REFERENCES contacts (tenant_id, id) ON DELETE CASCADE
 );
+CREATE INDEX lead_agents_by_lead ON lead_agents (organization_id, lead_id);
 
 -- Every contact after the first: a lead reaching a new agent, opening a new conversation, or
 -- arriving through an ad or post (a referral).
@@ -81,29 +82,37 @@ CREATE TABLE organization_api_keys (
 -- utc_offset_minutes stays for tenants without one.
 ALTER TABLE tenant_settings ADD COLUMN time_zone TEXT;
 
--- Row-level security for the organization's tables: a transaction sees the rows of the
--- organization it acts for (app.organization_id, an organization-scoped admin request), of
--- the organization its tenant belongs to (app.tenant_id, the pipeline), or all ('*').
+-- Row-level security for the organization's tables. Reading: a transaction sees the rows of the
+-- organization it acts for (app.organization_id, an organization-scoped admin request), of the
+-- organization its tenant belongs to (app.tenant_id, the pipeline), or all ('*'). Writing: only
+-- '*' or a member agent's own transaction (the pipeline recording its message), and for a
+-- thread or touch only the agent's own rows. An organization's scope writes nothing.
 DO $$
 DECLARE
   t TEXT;
+  tenant_org TEXT := 'organization_id = (SELECT organization_id FROM tenants '
+                     'WHERE id::text = current_setting(''app.tenant_id'', true))';
+  everything TEXT := 'current_setting(''app.tenant_id'', true) = ''*''';
+  writer TEXT;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['leads', 'lead_agents', 'lead_touches', 'organization_api_keys']
+  FOREACH t IN ARRAY ARRAY['leads', 'lead_agents', 'lead_touches']
   LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format(
-      'CREATE POLICY organization_isolation ON %I '
-      'USING (current_setting(''app.tenant_id'', true) = ''*'' '
-      '       OR organization_id::text = current_setting(''app.organization_id'', true) '
-      '       OR organization_id = (SELECT organization_id FROM tenants '
-      '                             WHERE id::text = current_setting(''app.tenant_id'', true))) '
-      'WITH CHECK (current_setting(''app.tenant_id'', true) = ''*'' '
-      '            OR organization_id::text = current_setting(''app.organization_id'', true) '
-      '            OR organization_id = (SELECT organization_id FROM tenants '
-      '                                  WHERE id::text = current_setting(''app.tenant_id'', true)))',
-      t);
+    EXECUTE format('CREATE POLICY organization_read ON %I FOR SELECT USING (%s OR '
+                   'organization_id::text = current_setting(''app.organization_id'', true) OR %s)',
+                   t, everything, tenant_org);
+    writer := everything || ' OR (' || tenant_org ||
+              CASE WHEN t = 'leads' THEN ''
+                   ELSE ' AND tenant_id::text = current_setting(''app.tenant_id'', true)' END || ')';
+    EXECUTE format('CREATE POLICY agent_write ON %I USING (%s) WITH CHECK (%s)', t, writer, writer);
   END LOOP;
+  -- Keys: authentication and the operator's routes ('*') only; no tenant or organization
+  -- transaction reads a hash or mints a key.
+  ALTER TABLE organization_api_keys ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE organization_api_keys FORCE ROW LEVEL SECURITY;
+  EXECUTE format('CREATE POLICY operator_only ON organization_api_keys USING (%s) WITH CHECK (%s)',
+                 everything, everything);
   -- The organization's admin reads (never writes) its agents' contacts, conversations and
   -- messages: the cross-agent history.
   FOREACH t IN ARRAY ARRAY['contacts', 'conversations', 'messages']

@@ -27,7 +27,8 @@ CREATE TABLE leads (
 );
 CREATE INDEX leads_by_first_contact ON leads (organization_id, first_contact_at);
 
--- A lead's thread with one agent: that agent's contact row.
+-- A lead's thread with one agent: that agent's contact row (an agent may, rarely, know one
+-- person as two contacts: by phone, and by user id before Meta sent both).
 CREATE TABLE lead_agents (
   organization_id   TEXT NOT NULL,
   lead_id           TEXT NOT NULL,
@@ -37,11 +38,11 @@ CREATE TABLE lead_agents (
   first_contact_at  TEXT NOT NULL,
   last_contact_at   TEXT NOT NULL,
   message_count     INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (organization_id, lead_id, tenant_id),
-  UNIQUE (organization_id, tenant_id, contact_id),
+  PRIMARY KEY (organization_id, tenant_id, contact_id),
   FOREIGN KEY (organization_id, lead_id) REFERENCES leads (organization_id, id) ON DELETE CASCADE,
   FOREIGN KEY (tenant_id, contact_id) REFERENCES contacts (tenant_id, id) ON DELETE CASCADE
 );
+CREATE INDEX lead_agents_by_lead ON lead_agents (organization_id, lead_id);
 
 -- Every contact after the first: a lead reaching a new agent, opening a new conversation, or
 -- arriving through an ad or post (a referral).

@@ -80,7 +80,8 @@ HttpResponse leadReport(AdminRequest& r) {
       sql,
       "SELECT t.slug, (SELECT COUNT(*) FROM leads l WHERE " + inRange(1) +
           " AND l.first_tenant_id = t.id), (SELECT COUNT(*) FROM leads l WHERE " + inRange(2) +
-          " AND l.last_tenant_id = t.id), (SELECT COUNT(*) FROM leads l JOIN lead_agents la ON "
+          " AND l.last_tenant_id = t.id), (SELECT COUNT(DISTINCT l.id) FROM leads l JOIN "
+          "lead_agents la ON "
           "la.organization_id = l.organization_id AND la.lead_id = l.id WHERE " +
           inRange(3) +
           " AND la.tenant_id = t.id) FROM tenants t WHERE CAST(t.organization_id AS TEXT) = :o4 "

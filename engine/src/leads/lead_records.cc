@@ -37,20 +37,65 @@ std::optional<std::string> leadBy(soci::session& sql, const std::string& org, co
 
 // Fills the lead's missing phone or user id, unless another lead of the organization has it
 // (then the two are one person split in two: reported, not merged).
-bool completeIdentity(soci::session& sql, const std::string& org, const std::string& lead,
-                      const char* column, const std::string& value) {
+bool completeIdentity(soci::session& sql, Dialect d, const std::string& org,
+                      const std::string& lead, const char* column, const std::string& value) {
   if (value.empty())
     return false;
   auto owner = leadBy(sql, org, column, value);
   if (owner)
     return *owner != lead;
-  sql << std::string("UPDATE leads SET ") + column +
-             " = :v WHERE organization_id = :o AND id = :i "
-             "AND " +
-             column + " IS NULL",
-      soci::use(value), soci::use(org), soci::use(lead);
+  std::string update = std::string("UPDATE leads SET ") + column +
+                       " = :v WHERE organization_id = :o AND id = :i AND " + column + " IS NULL";
+  if (d == Dialect::kSqlite) {  // one writer at a time: nobody took the value since the lookup
+    sql << update, soci::use(value), soci::use(org), soci::use(lead);
+    return false;
+  }
+  // Another agent's transaction may have given the value to a new lead since the lookup: its
+  // unique violation undoes this statement only, not the message's transaction.
+  Database::execScript(sql, d, "SAVEPOINT lead_identity");
+  try {
+    sql << update, soci::use(value), soci::use(org), soci::use(lead);
+  } catch (const soci::soci_error&) {
+    Database::execScript(sql, d, "ROLLBACK TO SAVEPOINT lead_identity");
+    return true;
+  }
+  Database::execScript(sql, d, "RELEASE SAVEPOINT lead_identity");
   return false;
 }
+
+// An UPDATE built piece by piece, its values bound in order; each placeholder has its own
+// name (SQLite binds a repeated name once, soci binds by position). "" binds NULL.
+struct Update {
+  explicit Update(bool pg) : pg(pg) { values.reserve(64); }
+  bool pg;
+  std::string text;
+  std::vector<std::string> values;
+  std::vector<soci::indicator> nulls = std::vector<soci::indicator>(64);
+
+  void bind(const std::string& value, const char* pg_type = "") {
+    std::string name = ":p" + std::to_string(values.size());
+    text += pg && *pg_type ? "CAST(" + name + " AS " + pg_type + ")" : name;
+    values.push_back(value);
+  }
+  // column = CASE WHEN <time><test> THEN <value> ELSE column END,
+  void setWhen(const char* column, const char* test, const std::string& time,
+               const std::string& value, const char* pg_type) {
+    text += std::string(column) + " = CASE WHEN ";
+    bind(time, "TIMESTAMPTZ");
+    text += std::string(test) + " THEN ";
+    bind(value, pg_type);
+    text += std::string(" ELSE ") + column + " END, ";
+  }
+  void run(soci::session& sql) {
+    soci::statement st = (sql.prepare << text);
+    for (size_t i = 0; i < values.size(); ++i) {
+      nulls[i] = values[i].empty() ? soci::i_null : soci::i_ok;
+      st.exchange(soci::use(values[i], nulls[i]));
+    }
+    st.define_and_bind();
+    st.execute(true);
+  }
+};
 
 }  // namespace
 
@@ -112,15 +157,17 @@ LeadOutcome recordLeadContact(soci::session& sql, Dialect d, const LeadContact& 
         throw StorageError("lead: neither inserted nor found");
     }
     out.lead_id = *found;
-    std::string linked;
     sql << "INSERT INTO lead_agents (organization_id, lead_id, tenant_id, contact_id, "
            "first_source, first_contact_at, last_contact_at) VALUES (:o, :l, :t, :c, :s, " +
-               at + ", " + (pg ? "CAST(:at2 AS TIMESTAMPTZ)" : ":at2") +
-               ") ON CONFLICT DO NOTHING RETURNING CAST(tenant_id AS TEXT)",
+               at + ", " + (pg ? "CAST(:at2 AS TIMESTAMPTZ)" : ":at2") + ") ON CONFLICT DO NOTHING",
         soci::use(org), soci::use(out.lead_id), soci::use(c.tenant_id), soci::use(c.contact_id),
-        soci::use(source.label), soci::use(c.occurred_at), soci::use(c.occurred_at),
-        soci::into(linked);
-    new_agent = sql.got_data() && !created;
+        soci::use(source.label), soci::use(c.occurred_at), soci::use(c.occurred_at);
+    // A new agent for the lead, unless this agent already knew the person as another contact.
+    long long threads = 0;
+    sql << "SELECT COUNT(*) FROM lead_agents WHERE organization_id = :o AND lead_id = :l AND "
+           "tenant_id = :t",
+        soci::use(org), soci::use(out.lead_id), soci::use(c.tenant_id), soci::into(threads);
+    new_agent = !created && threads == 1;
     if (new_agent) {
       sql << "UPDATE leads SET agent_count = agent_count + 1 WHERE organization_id = :o AND id "
              "= :i",
@@ -128,10 +175,11 @@ LeadOutcome recordLeadContact(soci::session& sql, Dialect d, const LeadContact& 
     }
   }
   if (!linked || (known_phone.empty() && !phone.empty()))
-    out.identity_conflict = completeIdentity(sql, org, out.lead_id, "phone", phone);
+    out.identity_conflict = completeIdentity(sql, d, org, out.lead_id, "phone", phone);
   if (!linked || (known_user.empty() && !user_id.empty()))
-    out.identity_conflict = completeIdentity(sql, org, out.lead_id, "business_user_id", user_id) ||
-                            out.identity_conflict;
+    out.identity_conflict =
+        completeIdentity(sql, d, org, out.lead_id, "business_user_id", user_id) ||
+        out.identity_conflict;
 
   if (created)
     out.touch = "first_contact";
@@ -142,52 +190,51 @@ LeadOutcome recordLeadContact(soci::session& sql, Dialect d, const LeadContact& 
   else if (!source.referral.is_null())
     out.touch = "referral";
 
-  // Counts, the name, and (for a touch) first- and last-touch attribution by message time.
+  // Counts and the name; the first touch moves to an earlier message whatever it is (messages
+  // may be processed out of order); the last touch moves to a later touch.
   std::string now = sqlNow(d);
-  soci::indicator ni = nullIfEmpty(name), si = nullIfEmpty(source.source_id),
-                  ri = nullIfEmpty(referral);
-  if (out.touch.empty() || created) {
-    sql << "UPDATE leads SET message_count = message_count + 1, display_name = COALESCE(:n, "
-           "display_name), updated_at = " +
-               now + " WHERE organization_id = :o AND id = :i",
-        soci::use(name, ni), soci::use(org), soci::use(out.lead_id);
-  } else {
-    // Every placeholder has its own name: SQLite binds a repeated name once, soci by position.
-    int n = 0;
-    auto set = [&](const char* column, const char* test, const char* pg_type) {
-      std::string a = std::to_string(n++);
-      std::string time = pg ? "CAST(:a" + a + " AS TIMESTAMPTZ)" : ":a" + a;
-      std::string value = pg && *pg_type ? "CAST(:v" + a + " AS " + pg_type + ")" : ":v" + a;
-      return std::string(column) + " = CASE WHEN " + time + test + " THEN " + value + " ELSE " +
-             column + " END, ";
-    };
+  Update lead(pg);
+  lead.text = "UPDATE leads SET message_count = message_count + 1, display_name = COALESCE(";
+  lead.bind(name);
+  lead.text += ", display_name), ";
+  if (!created) {
     const char* earlier = " < first_contact_at";
-    const char* later = " >= last_contact_at";
-    std::string text =
-        "UPDATE leads SET message_count = message_count + 1, display_name = "
-        "COALESCE(:n, display_name), " +
-        set("first_tenant_id", earlier, "UUID") + set("first_source", earlier, "") +
-        set("first_source_id", earlier, "") + set("first_referral", earlier, "JSONB") +
-        set("first_contact_at", earlier, "TIMESTAMPTZ") + set("last_tenant_id", later, "UUID") +
-        set("last_source", later, "") + set("last_source_id", later, "") +
-        set("last_contact_at", later, "TIMESTAMPTZ") + "updated_at = " + now +
-        " WHERE organization_id = :o AND id = :i";
-    const std::string& t = c.occurred_at;
-    sql << text, soci::use(name, ni),
-        // first_*: tenant, source, source id, referral, time
-        soci::use(t), soci::use(c.tenant_id), soci::use(t), soci::use(source.label), soci::use(t),
-        soci::use(source.source_id, si), soci::use(t), soci::use(referral, ri), soci::use(t),
-        soci::use(t),
-        // last_*: tenant, source, source id, time
-        soci::use(t), soci::use(c.tenant_id), soci::use(t), soci::use(source.label), soci::use(t),
-        soci::use(source.source_id, si), soci::use(t), soci::use(t), soci::use(org),
-        soci::use(out.lead_id);
+    lead.setWhen("first_tenant_id", earlier, c.occurred_at, c.tenant_id, "UUID");
+    lead.setWhen("first_source", earlier, c.occurred_at, source.label, "");
+    lead.setWhen("first_source_id", earlier, c.occurred_at, source.source_id, "");
+    lead.setWhen("first_referral", earlier, c.occurred_at, referral, "JSONB");
+    lead.setWhen("first_contact_at", earlier, c.occurred_at, c.occurred_at, "TIMESTAMPTZ");
   }
-  std::string last_at =
-      pg ? "GREATEST(last_contact_at, CAST(:at AS TIMESTAMPTZ))" : "MAX(last_contact_at, :at)";
-  sql << "UPDATE lead_agents SET message_count = message_count + 1, last_contact_at = " + last_at +
-             " WHERE organization_id = :o AND lead_id = :l AND tenant_id = :t",
-      soci::use(c.occurred_at), soci::use(org), soci::use(out.lead_id), soci::use(c.tenant_id);
+  if (!created && !out.touch.empty()) {
+    const char* later = " >= last_contact_at";
+    lead.setWhen("last_tenant_id", later, c.occurred_at, c.tenant_id, "UUID");
+    lead.setWhen("last_source", later, c.occurred_at, source.label, "");
+    lead.setWhen("last_source_id", later, c.occurred_at, source.source_id, "");
+    lead.setWhen("last_contact_at", later, c.occurred_at, c.occurred_at, "TIMESTAMPTZ");
+  }
+  lead.text += "updated_at = " + now + " WHERE organization_id = ";
+  lead.bind(org);
+  lead.text += " AND id = ";
+  lead.bind(out.lead_id);
+  lead.run(sql);
+
+  // The agent's thread: its counters, and its first contact moved to an earlier message.
+  Update thread(pg);
+  thread.text = "UPDATE lead_agents SET message_count = message_count + 1, ";
+  thread.setWhen("first_source", " < first_contact_at", c.occurred_at, source.label, "");
+  thread.setWhen("first_contact_at", " < first_contact_at", c.occurred_at, c.occurred_at,
+                 "TIMESTAMPTZ");
+  thread.setWhen("last_contact_at", " > last_contact_at", c.occurred_at, c.occurred_at,
+                 "TIMESTAMPTZ");
+  thread.text.resize(thread.text.size() - 2);  // the last ", "
+  thread.text += " WHERE organization_id = ";
+  thread.bind(org);
+  thread.text += " AND tenant_id = ";
+  thread.bind(c.tenant_id);
+  thread.text += " AND contact_id = ";
+  thread.bind(c.contact_id);
+  thread.run(sql);
+  soci::indicator si = nullIfEmpty(source.source_id), ri = nullIfEmpty(referral);
   if (!out.touch.empty()) {
     std::string id = newUuid();
     soci::indicator ci = nullIfEmpty(c.conversation_id), mi = nullIfEmpty(c.message_id);

@@ -1,6 +1,8 @@
 #include "tenancy/local_time.h"
 
 #include <chrono>
+#include <mutex>
+#include <set>
 
 #include <date/tz.h>
 #include <spdlog/spdlog.h>
@@ -35,9 +37,14 @@ int utcOffsetMinutesAt(const std::string& time_zone, int fallback_minutes, std::
   const date::time_zone* zone = findZone(time_zone);
   if (!zone) {
     // Checked when set; gone since (tzdata removed or downgraded): the fixed offset serves.
-    spdlog::warn("time zone '{}' is not in this machine's tzdata; using utc_offset_minutes",
-                 time_zone);
     MetricsRegistry::global().counterAdd("baraza_time_zone_fallbacks_total", {});
+    static std::mutex mutex;
+    static std::set<std::string> warned;  // once per zone, not per message
+    std::lock_guard lock(mutex);
+    if (warned.size() < 100 && warned.insert(time_zone).second) {
+      spdlog::warn("time zone '{}' is not in this machine's tzdata; using utc_offset_minutes",
+                   time_zone);
+    }
     return fallback_minutes;
   }
   auto info = zone->get_info(std::chrono::sys_seconds(std::chrono::seconds(at)));

@@ -131,6 +131,25 @@ TEST_P(LeadRecords, FirstTouchGoesToTheEarliestMessageWhateverTheProcessingOrder
   EXPECT_EQ(l["last_source"], "instagram_ad");
 }
 
+TEST_P(LeadRecords, AnEarlierPlainMessageProcessedLaterStillTakesTheFirstTouch) {
+  // A's second message (t=20) is processed first and creates the lead; A's first (t=10), a
+  // plain follow-up by then, arrives next; B's (t=15) after both.
+  message("agent-a", kWanjiku, 20, referral("https://fb.me/late", "AD-LATE"));
+  EXPECT_EQ(message("agent-a", kWanjiku, 10).touch, "");
+  EXPECT_EQ(message("agent-b", kWanjiku, 15).touch, "new_agent");
+  json l = lead(org_);
+  EXPECT_EQ(l["first"], "agent-a");
+  EXPECT_EQ(l["first_source"], "direct") << "the earliest message had no referral";
+  EXPECT_EQ(l["last"], "agent-a") << "by time, A's ad click (t=20) is the latest touch";
+  EXPECT_EQ(l["last_source"], "facebook_ad");
+  EXPECT_EQ(l["agents"], 2);
+  TenantScope tx(*db_, TenantScope::kAllTenants);
+  std::string first_source;
+  tx.sql() << "SELECT first_source FROM lead_agents WHERE CAST(tenant_id AS TEXT) = :t",
+      soci::use(tenants_["agent-a"]), soci::into(first_source);
+  EXPECT_EQ(first_source, "direct") << "A's thread also starts at its earliest message";
+}
+
 TEST_P(LeadRecords, LaterContactsAreTouchesOnlyWhenTheyAreNew) {
   message("agent-a", kWanjiku, 1000, nullptr, true);
   EXPECT_EQ(message("agent-a", kWanjiku, 1100).touch, "") << "a plain follow-up";
@@ -157,6 +176,49 @@ TEST_P(LeadRecords, AnotherOrganizationHasItsOwnLeadAndSeesNoneOfThisOne) {
     EXPECT_TRUE(lead(org_, TenantScope::organization(other_org_)).is_null());
     EXPECT_FALSE(lead(org_, tenants_["agent-b"]).is_null()) << "B is Nyumba's agent";
   }
+}
+
+TEST_P(LeadRecords, OnlyAnAgentsOwnTransactionWritesAndOnlyItsOwnThread) {
+  if (GetParam() != Dialect::kPostgresql)
+    GTEST_SKIP() << "row-level security is PostgreSQL's";
+  message("agent-a", kWanjiku, 1000);
+  message("agent-b", kWanjiku, 2000);
+  auto changed = [&](const std::string& scope, const std::string& statement) {
+    TenantScope tx(*db_, scope, true);
+    soci::statement st = (tx.sql().prepare << statement);
+    st.execute(true);
+    long long rows = st.get_affected_rows();
+    tx.commit();
+    return rows;
+  };
+  // The organization's admin reads; it does not write.
+  EXPECT_EQ(changed(TenantScope::organization(org_), "UPDATE leads SET display_name = 'x'"), 0);
+  EXPECT_EQ(changed(TenantScope::organization(org_), "DELETE FROM lead_touches"), 0);
+  // Agent B writes the lead and its own thread, not A's.
+  EXPECT_EQ(changed(tenants_["agent-b"], "UPDATE lead_agents SET message_count = 99"), 1);
+  EXPECT_EQ(changed(tenants_["agent-b"], "UPDATE leads SET display_name = 'W'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM lead_agents WHERE message_count = 99"), 1);
+  // Keys: no tenant or organization transaction reads a hash or mints one.
+  {
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    tx.sql() << "INSERT INTO organization_api_keys (organization_id, id, name, prefix, key_hash) "
+                "VALUES (:o, gen_random_uuid(), 'k', 'bzo_1234', 'hash')",
+        soci::use(org_);
+    tx.commit();
+  }
+  for (const std::string& scope : {tenants_["agent-a"], TenantScope::organization(org_)}) {
+    TenantScope tx(*db_, scope);
+    long long keys = -1;
+    tx.sql() << "SELECT COUNT(*) FROM organization_api_keys", soci::into(keys);
+    EXPECT_EQ(keys, 0) << scope;
+  }
+  auto mint = [&] {
+    TenantScope tx(*db_, tenants_["agent-a"], true);
+    tx.sql() << "INSERT INTO organization_api_keys (organization_id, id, name, prefix, key_hash) "
+                "VALUES (:o, gen_random_uuid(), 'k', 'bzo_5678', 'hash2')",
+        soci::use(org_);
+  };
+  EXPECT_THROW(mint(), soci::soci_error);
 }
 
 TEST_P(LeadRecords, ABusinessScopedIdAndAPhoneBecomeOneLead) {
