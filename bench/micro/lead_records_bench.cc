@@ -1,7 +1,8 @@
 // The cost an organization adds to each inbound message: the records one message writes in
 // its tenant's transaction (contact, conversation, message), without and with the lead
 // (find or create, link the agent's contact, count, attribute). SQLite in a temporary file,
-// synchronous=NORMAL as the engine runs it; 100 senders, so nearly every message finds its contact and lead.
+// synchronous=NORMAL as the engine runs it; 100 senders, so nearly every message finds its contact
+// and lead.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
