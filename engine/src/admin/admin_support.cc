@@ -234,4 +234,27 @@ std::optional<HttpResponse> Fields::error() const {
   return invalidField(field_, problem_);
 }
 
+std::optional<std::string> readKeyName(const HttpRequest& req, std::optional<HttpResponse>& error) {
+  auto body = readObject(req, {"name"}, error);
+  if (!body)
+    return std::nullopt;
+  Fields f(*body);
+  std::string name = f.text("name");
+  if ((error = f.error()))
+    return std::nullopt;
+  if (name.empty() || name.size() > 100) {
+    error = invalidField("name", "a string of 1 to 100 characters is required");
+    return std::nullopt;
+  }
+  return name;
+}
+
+json apiKeyJson(const soci::row& row) {
+  return {{"id", row.get<std::string>(0)},
+          {"name", row.get<std::string>(1)},
+          {"prefix", row.get<std::string>(2)},
+          {"created_at", row.get<std::string>(3)},
+          {"revoked", rowInt(row, 4) != 0}};
+}
+
 }  // namespace baraza::admin

@@ -87,6 +87,11 @@ struct OrganizationRef {
 std::optional<OrganizationRef> leadOrganization(AdminRequest& r, const std::string& slug,
                                                 std::optional<HttpResponse>& error);
 
+// An API key creation's body, {"name": 1 to 100 characters}: the name, or a 400 in `error`.
+std::optional<std::string> readKeyName(const HttpRequest& req, std::optional<HttpResponse>& error);
+// A key listing's row (id, name, prefix, created_at, revoked 0/1) as JSON; never the hash.
+json apiKeyJson(const soci::row& row);
+
 // ?since= and ?until= as ISO times ("" when absent); a 400 naming the parameter otherwise.
 std::optional<HttpResponse> readTimeRange(const HttpRequest& req, std::string& since,
                                           std::string& until);

@@ -11,15 +11,10 @@ namespace {
 // POST: operator only, so a leaked key cannot mint its successor before it is revoked.
 HttpResponse createKey(AdminRequest& r) {
   std::optional<HttpResponse> error;
-  auto body = readObject(r.http, {"name"}, error);
-  if (!body)
+  auto key_name = readKeyName(r.http, error);
+  if (!key_name)
     return *error;
-  Fields f(*body);
-  std::string name = f.text("name");
-  if (auto bad = f.error())
-    return *bad;
-  if (name.empty() || name.size() > 100)
-    return invalidField("name", "a string of 1 to 100 characters is required");
+  const std::string& name = *key_name;
   TenantScope scope(r.deps.db, r.tenant->id, true);
   soci::session& sql = scope.sql();
   NewApiKey k = createApiKey(sql, r.tenant->id, name);
@@ -42,11 +37,7 @@ HttpResponse listKeys(AdminRequest& r) {
                               "WHERE tenant_id = :t ORDER BY created_at, id",
        soci::use(r.tenant->id));
   for (const auto& row : rows) {
-    keys.push_back({{"id", row.get<std::string>(0)},
-                    {"name", row.get<std::string>(1)},
-                    {"prefix", row.get<std::string>(2)},
-                    {"created_at", row.get<std::string>(3)},
-                    {"revoked", rowInt(row, 4) != 0}});
+    keys.push_back(apiKeyJson(row));
   }
   return jsonReply(200, {{"api_keys", keys}});
 }

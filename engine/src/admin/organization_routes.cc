@@ -166,15 +166,10 @@ HttpResponse deleteOrganization(AdminRequest& r) {
 // only, like tenants' keys.
 HttpResponse createOrganizationApiKey(AdminRequest& r) {
   std::optional<HttpResponse> error;
-  auto body = readObject(r.http, {"name"}, error);
-  if (!body)
+  auto key_name = readKeyName(r.http, error);
+  if (!key_name)
     return *error;
-  Fields f(*body);
-  std::string name = f.text("name");
-  if (auto bad = f.error())
-    return *bad;
-  if (name.empty() || name.size() > 100)
-    return invalidField("name", "a string of 1 to 100 characters is required");
+  const std::string& name = *key_name;
   TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
   soci::session& sql = tx.sql();
   auto o = visibleOrganization(r, sql, r.params[0]);
@@ -205,11 +200,7 @@ HttpResponse listOrganizationApiKeys(AdminRequest& r) {
                       "CAST(organization_id AS TEXT) = :o ORDER BY created_at, id",
        soci::use(o->id));
   for (const auto& row : rows) {
-    keys.push_back({{"id", row.get<std::string>(0)},
-                    {"name", row.get<std::string>(1)},
-                    {"prefix", row.get<std::string>(2)},
-                    {"created_at", row.get<std::string>(3)},
-                    {"revoked", rowInt(row, 4) != 0}});
+    keys.push_back(apiKeyJson(row));
   }
   return jsonReply(200, {{"api_keys", keys}});
 }

@@ -34,6 +34,31 @@ class RowSecurity : public ::testing::Test {
     return n;
   }
 
+  // Every table with `owner_column` (but `except`) has row-level security enabled, forced and
+  // at least one policy; at least `minimum` such tables.
+  void expectEveryTableSecured(const std::string& owner_column, const std::string& except,
+                               int minimum) {
+    auto s = db_->lease();
+    soci::rowset<soci::row> rows =
+        ((*s)->prepare << "SELECT c.relname, CASE WHEN c.relrowsecurity THEN 1 ELSE 0 END, "
+                          "CASE WHEN c.relforcerowsecurity THEN 1 ELSE 0 END, "
+                          "(SELECT COUNT(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+                          "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                          "WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> :x "
+                          "AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND "
+                          "a.attname = :col AND NOT a.attisdropped) ORDER BY c.relname",
+         soci::use(except), soci::use(owner_column));
+    int tables = 0;
+    for (const auto& r : rows) {
+      ++tables;
+      std::string name = r.get<std::string>(0);
+      EXPECT_EQ(rowInt(r, 1), 1) << name << ": row-level security not enabled";
+      EXPECT_EQ(rowInt(r, 2), 1) << name << ": row-level security not forced";
+      EXPECT_GE(rowInt(r, 3), 1) << name << ": no policy";
+    }
+    EXPECT_GE(tables, minimum) << owner_column;
+  }
+
   test::TempDir dir_;
   test::PostgresDatabase pg_;
   std::unique_ptr<Database> db_;
@@ -51,46 +76,11 @@ TEST_F(RowSecurity, TheEnginesRoleIsSubjectToIt) {
 }
 
 TEST_F(RowSecurity, EveryTenantTableHasItEnabledForcedAndAPolicy) {
-  auto s = db_->lease();
-  soci::rowset<soci::row> rows =
-      ((*s)->prepare << "SELECT c.relname, CASE WHEN c.relrowsecurity THEN 1 ELSE 0 END, "
-                        "CASE WHEN c.relforcerowsecurity THEN 1 ELSE 0 END, "
-                        "(SELECT COUNT(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
-                        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        "WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (SELECT 1 "
-                        "FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = "
-                        "'tenant_id' AND NOT a.attisdropped) ORDER BY c.relname");
-  int tables = 0;
-  for (const auto& r : rows) {
-    ++tables;
-    std::string name = r.get<std::string>(0);
-    EXPECT_EQ(rowInt(r, 1), 1) << name << ": row-level security not enabled";
-    EXPECT_EQ(rowInt(r, 2), 1) << name << ": row-level security not forced";
-    EXPECT_GE(rowInt(r, 3), 1) << name << ": no policy";
-  }
-  EXPECT_GE(tables, 9);
+  expectEveryTableSecured("tenant_id", "", 9);
 }
 
 TEST_F(RowSecurity, EveryOrganizationTableHasItEnabledForcedAndAPolicy) {
-  auto s = db_->lease();
-  soci::rowset<soci::row> rows =
-      ((*s)->prepare << "SELECT c.relname, CASE WHEN c.relrowsecurity THEN 1 ELSE 0 END, "
-                        "CASE WHEN c.relforcerowsecurity THEN 1 ELSE 0 END, "
-                        "(SELECT COUNT(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
-                        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        "WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> "
-                        "'tenants' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = "
-                        "c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped) ORDER BY "
-                        "c.relname");
-  int tables = 0;
-  for (const auto& r : rows) {
-    ++tables;
-    std::string name = r.get<std::string>(0);
-    EXPECT_EQ(rowInt(r, 1), 1) << name << ": row-level security not enabled";
-    EXPECT_EQ(rowInt(r, 2), 1) << name << ": row-level security not forced";
-    EXPECT_GE(rowInt(r, 3), 1) << name << ": no policy";
-  }
-  EXPECT_GE(tables, 4);
+  expectEveryTableSecured("organization_id", "tenants", 4);
 }
 
 TEST_F(RowSecurity, AnOrganizationReadsItsAgentsContactsAndWritesNone) {
