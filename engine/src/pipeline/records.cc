@@ -1,6 +1,9 @@
 #include "pipeline/records.h"
 
+#include <spdlog/spdlog.h>
+
 #include "core/iso_time.h"
+#include "core/metrics.h"
 #include "core/uuid.h"
 
 namespace baraza {
@@ -26,16 +29,30 @@ std::string upsertContact(soci::session& sql, const std::string& tenant,
   soci::indicator ii = soci::i_null;
   std::string key_column = user_id.empty() ? "wa_id" : "business_user_id";
   const std::string& key = user_id.empty() ? wa_id : user_id;
-  sql << "UPDATE contacts SET business_user_id = COALESCE(:u, business_user_id), wa_id = "
-         "COALESCE(:w, wa_id), phone = COALESCE(:p, phone), username = COALESCE(:n, username), "
-         "profile_name = COALESCE(:pn, profile_name), last_seen_at = :now WHERE tenant_id = :t "
-         "AND channel_type = :c AND " +
-             key_column + " = :k RETURNING CAST(id AS TEXT)",
-      soci::use(user_id, ui), soci::use(wa_id, wi), soci::use(phone, pi), soci::use(username, ni),
-      soci::use(name, pni), soci::use(now), soci::use(tenant), soci::use(channel_type),
-      soci::use(key), soci::into(id, ii);
-  if (sql.got_data() && ii == soci::i_ok)
+  // A person known by a business-scoped id may bring a wa_id that an older contact (from before
+  // Meta sent the ids) holds: that contact keeps it, this one goes on without it (counted),
+  // instead of the unique wa_id refusing the message for good.
+  std::string kept_wa_id;
+  soci::indicator ki = soci::i_null;
+  sql << "UPDATE contacts SET business_user_id = COALESCE(:u, business_user_id), wa_id = CASE "
+         "WHEN EXISTS (SELECT 1 FROM contacts o WHERE o.tenant_id = :t0 AND o.channel_type = :c0 "
+         "AND o.wa_id = :w0 AND o.id <> contacts.id) THEN wa_id ELSE COALESCE(:w, wa_id) END, "
+         "phone = COALESCE(:p, phone), username = COALESCE(:n, username), profile_name = "
+         "COALESCE(:pn, profile_name), last_seen_at = :now WHERE tenant_id = :t AND channel_type "
+         "= :c AND " +
+             key_column + " = :k RETURNING CAST(id AS TEXT), wa_id",
+      soci::use(user_id, ui), soci::use(tenant), soci::use(channel_type), soci::use(wa_id, wi),
+      soci::use(wa_id, wi), soci::use(phone, pi), soci::use(username, ni), soci::use(name, pni),
+      soci::use(now), soci::use(tenant), soci::use(channel_type), soci::use(key),
+      soci::into(id, ii), soci::into(kept_wa_id, ki);
+  if (sql.got_data() && ii == soci::i_ok) {
+    if (!wa_id.empty() && (ki != soci::i_ok || kept_wa_id != wa_id)) {
+      spdlog::warn("tenant {}: contact {} arrived with a wa_id another contact holds; not moved",
+                   tenant, id);
+      MetricsRegistry::global().counterAdd("baraza_contact_identity_conflicts_total", {});
+    }
     return id;
+  }
   if (!user_id.empty() && !wa_id.empty()) {
     // Known by wa_id from before Meta sent a business-scoped id: the same person.
     sql << "UPDATE contacts SET business_user_id = :u, username = COALESCE(:n, username), "

@@ -1,0 +1,77 @@
+// Contacts as Meta's business-scoped user ids roll out: a person first seen by a user id alone
+// who then writes with a wa_id that an older contact holds keeps writing (the older contact
+// keeps the wa_id, the clash is counted), instead of every message failing on the unique wa_id.
+// SQLite and PostgreSQL.
+#include <gtest/gtest.h>
+
+#include "core/metrics.h"
+#include "core/uuid.h"
+#include "pipeline/records.h"
+#include "storage/migrator.h"
+#include "support/test_env.h"
+
+namespace baraza {
+namespace {
+
+using json = nlohmann::json;
+
+class ContactIdentity : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    target_ = std::make_unique<test::DialectDatabase>(GetParam());
+    db_ = std::make_unique<Database>(target_->url(), 2, std::chrono::milliseconds(5000));
+    Migrator(*db_, embeddedMigrations(GetParam())).apply();
+    tenant_ = newUuid();
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    tx.sql() << "INSERT INTO tenants (id, slug, name) VALUES (:i, 'duka', 'Duka')",
+        soci::use(tenant_);
+    tx.commit();
+  }
+  std::string contact(const json& from) {
+    TenantScope tx(*db_, tenant_, true);
+    std::string id = upsertContact(tx.sql(), tenant_, "whatsapp", from);
+    tx.commit();
+    return id;
+  }
+  long long contacts() {
+    TenantScope tx(*db_, tenant_);
+    long long n = 0;
+    tx.sql() << "SELECT COUNT(*) FROM contacts", soci::into(n);
+    return n;
+  }
+  std::unique_ptr<test::DialectDatabase> target_;
+  std::unique_ptr<Database> db_;
+  std::string tenant_;
+};
+
+TEST_P(ContactIdentity, AUserIdMeetingAPhoneAnotherContactHoldsKeepsBothAndCountsIt) {
+  std::string by_phone = contact({{"wa_id", "254711000111"}});
+  std::string by_user = contact({{"user_id", "KE.42"}});
+  ASSERT_NE(by_phone, by_user);
+  auto& metrics = MetricsRegistry::global();
+  double before = metrics.value("baraza_contact_identity_conflicts_total", {});
+  EXPECT_EQ(contact({{"user_id", "KE.42"}, {"wa_id", "254711000111"}}), by_user)
+      << "the message is not refused";
+  EXPECT_EQ(metrics.value("baraza_contact_identity_conflicts_total", {}), before + 1);
+  EXPECT_EQ(contact({{"wa_id", "254711000111"}}), by_phone) << "the older contact keeps its wa_id";
+  EXPECT_EQ(contacts(), 2);
+}
+
+TEST_P(ContactIdentity, AUserIdMeetingItsOwnContactsPhoneJoinsThem) {
+  std::string by_phone = contact({{"wa_id", "254711000111"}});
+  auto& metrics = MetricsRegistry::global();
+  double before = metrics.value("baraza_contact_identity_conflicts_total", {});
+  EXPECT_EQ(contact({{"user_id", "KE.42"}, {"wa_id", "254711000111"}}), by_phone);
+  EXPECT_EQ(contact({{"user_id", "KE.42"}}), by_phone) << "known by its user id from now on";
+  EXPECT_EQ(contact({{"user_id", "KE.42"}, {"wa_id", "254711000111"}}), by_phone);
+  EXPECT_EQ(metrics.value("baraza_contact_identity_conflicts_total", {}), before)
+      << "no clash: the wa_id is its own";
+  EXPECT_EQ(contacts(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, ContactIdentity,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
+
+}  // namespace
+}  // namespace baraza
