@@ -257,4 +257,29 @@ json apiKeyJson(const soci::row& row) {
           {"revoked", rowInt(row, 4) != 0}};
 }
 
+json rowsAsJson(soci::session& sql, const std::string& text, const std::vector<std::string>& params,
+                const std::vector<std::pair<const char*, bool>>& names) {
+  soci::statement st = (sql.prepare << text);
+  for (const auto& p : params)
+    st.exchange(soci::use(p));
+  soci::row row;
+  st.exchange(soci::into(row));
+  st.define_and_bind();
+  st.execute(false);
+  json list = json::array();
+  while (st.fetch()) {
+    json item = json::object();
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i].second) {
+        item[names[i].first] = rowInt(row, i);
+      } else {
+        std::string v = row.get_indicator(i) == soci::i_ok ? row.get<std::string>(i) : "";
+        item[names[i].first] = v.empty() ? json() : json(v);
+      }
+    }
+    list.push_back(item);
+  }
+  return list;
+}
+
 }  // namespace baraza::admin

@@ -144,6 +144,11 @@ json fetchPage(soci::session& sql, const std::string& text, const std::vector<st
                long long limit, const std::function<json(const soci::row&)>& to_json,
                const std::vector<size_t>& key_columns, json& next_cursor);
 
+// The rows of `text` (the string `params` bound in order) as JSON objects whose fields are
+// `names` in column order (true: a number); "" and NULL text become null.
+json rowsAsJson(soci::session& sql, const std::string& text, const std::vector<std::string>& params,
+                const std::vector<std::pair<const char*, bool>>& names);
+
 // The body as a JSON object whose fields are all in `allowed`; otherwise a 400 in `error`.
 std::optional<json> readObject(const HttpRequest& req, const std::vector<std::string>& allowed,
                                std::optional<HttpResponse>& error);

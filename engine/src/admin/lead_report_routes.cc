@@ -6,32 +6,6 @@
 namespace baraza::admin {
 namespace {
 
-// Rows of `text` as objects named by `names` (true: a number); "" and NULL text become null.
-json rowsOf(soci::session& sql, const std::string& text, const std::vector<std::string>& params,
-            const std::vector<std::pair<const char*, bool>>& names) {
-  soci::statement st = (sql.prepare << text);
-  for (const auto& p : params)
-    st.exchange(soci::use(p));
-  soci::row row;
-  st.exchange(soci::into(row));
-  st.define_and_bind();
-  st.execute(false);
-  json list = json::array();
-  while (st.fetch()) {
-    json item = json::object();
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i].second) {
-        item[names[i].first] = rowInt(row, i);
-      } else {
-        std::string v = row.get_indicator(i) == soci::i_ok ? row.get<std::string>(i) : "";
-        item[names[i].first] = v.empty() ? json() : json(v);
-      }
-    }
-    list.push_back(item);
-  }
-  return list;
-}
-
 // The leads counted: first contact in [since, until). Each use names its placeholders apart
 // (SQLite binds a repeated name once; soci binds by position).
 std::string inRange(int n) {
@@ -60,23 +34,24 @@ HttpResponse leadReport(AdminRequest& r) {
   }
   TenantScope tx(r.deps.db, TenantScope::organization(org->id));
   soci::session& sql = tx.sql();
-  json totals = rowsOf(sql,
-                       "SELECT COUNT(*), COALESCE(SUM(CASE WHEN l.agent_count > 1 THEN 1 ELSE 0 "
-                       "END), 0), COALESCE(SUM(l.message_count), 0) FROM leads l WHERE " +
-                           in_range,
-                       params, {{"leads", true}, {"multi_agent_leads", true}, {"messages", true}});
-  json by_source = rowsOf(sql,
-                          "SELECT l.first_source, COUNT(*) FROM leads l WHERE " + in_range +
-                              " GROUP BY l.first_source ORDER BY COUNT(*) DESC, l.first_source",
-                          params, {{"source", false}, {"leads", true}});
-  json by_ad =
-      rowsOf(sql,
-             "SELECT l.first_source, l.first_source_id, COUNT(*) FROM leads l WHERE " + in_range +
-                 " AND l.first_source_id IS NOT NULL GROUP BY l.first_source, "
-                 "l.first_source_id ORDER BY COUNT(*) DESC, l.first_source_id LIMIT 50",
-             params, {{"source", false}, {"source_id", false}, {"leads", true}});
+  json totals =
+      rowsAsJson(sql,
+                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN l.agent_count > 1 THEN 1 ELSE 0 "
+                 "END), 0), COALESCE(SUM(l.message_count), 0) FROM leads l WHERE " +
+                     in_range,
+                 params, {{"leads", true}, {"multi_agent_leads", true}, {"messages", true}});
+  json by_source = rowsAsJson(sql,
+                              "SELECT l.first_source, COUNT(*) FROM leads l WHERE " + in_range +
+                                  " GROUP BY l.first_source ORDER BY COUNT(*) DESC, l.first_source",
+                              params, {{"source", false}, {"leads", true}});
+  json by_ad = rowsAsJson(
+      sql,
+      "SELECT l.first_source, l.first_source_id, COUNT(*) FROM leads l WHERE " + in_range +
+          " AND l.first_source_id IS NOT NULL GROUP BY l.first_source, "
+          "l.first_source_id ORDER BY COUNT(*) DESC, l.first_source_id LIMIT 50",
+      params, {{"source", false}, {"source_id", false}, {"leads", true}});
   // Per agent: leads first touched, last touched, and reached at all.
-  json by_agent = rowsOf(
+  json by_agent = rowsAsJson(
       sql,
       "SELECT t.slug, (SELECT COUNT(*) FROM leads l WHERE " + inRange(1) +
           " AND l.first_tenant_id = t.id), (SELECT COUNT(*) FROM leads l WHERE " + inRange(2) +
@@ -95,7 +70,7 @@ HttpResponse leadReport(AdminRequest& r) {
       }(),
       {{"agent", false}, {"first_touch", true}, {"last_touch", true}, {"leads", true}});
   // First touch against last touch: where each lead came from and where it is now.
-  json attribution = rowsOf(
+  json attribution = rowsAsJson(
       sql,
       "SELECT COALESCE(ft.slug, ''), l.first_source, COALESCE(lt.slug, ''), l.last_source, "
       "COUNT(*) FROM leads l LEFT JOIN tenants ft ON ft.id = l.first_tenant_id LEFT JOIN tenants "

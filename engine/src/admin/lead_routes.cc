@@ -135,49 +135,42 @@ HttpResponse listLeads(AdminRequest& r) {
   return jsonReply(200, {{"leads", list}, {"next_cursor", next}});
 }
 
-// The lead's threads: one per agent, each that agent's contact and conversations.
+// The lead's threads: one per agent contact, each with its conversations counted.
 json leadAgents(soci::session& sql, const std::string& org, const std::string& lead) {
-  json agents = json::array();
-  soci::rowset<soci::row> rows =
-      (sql.prepare << "SELECT t.slug, t.name, CAST(la.contact_id AS TEXT), la.first_source, "
-                      "CAST(la.first_contact_at AS TEXT), CAST(la.last_contact_at AS TEXT), "
-                      "la.message_count, (SELECT COUNT(*) FROM conversations c WHERE c.tenant_id "
-                      "= la.tenant_id AND c.contact_id = la.contact_id) FROM lead_agents la JOIN "
-                      "tenants t ON t.id = la.tenant_id AND t.organization_id = la.organization_id "
-                      "WHERE la.organization_id = :o AND la.lead_id = :l ORDER BY "
-                      "la.first_contact_at, t.slug",
-       soci::use(org), soci::use(lead));
-  for (const auto& row : rows) {
-    agents.push_back({{"agent", row.get<std::string>(0)},
-                      {"agent_name", row.get<std::string>(1)},
-                      {"contact_id", row.get<std::string>(2)},
-                      {"first_source", row.get<std::string>(3)},
-                      {"first_contact_at", row.get<std::string>(4)},
-                      {"last_contact_at", row.get<std::string>(5)},
-                      {"messages", rowInt(row, 6)},
-                      {"conversations", rowInt(row, 7)}});
-  }
-  return agents;
+  return rowsAsJson(
+      sql,
+      "SELECT t.slug, t.name, CAST(la.contact_id AS TEXT), la.first_source, "
+      "CAST(la.first_contact_at AS TEXT), CAST(la.last_contact_at AS TEXT), la.message_count, "
+      "(SELECT COUNT(*) FROM conversations c WHERE c.tenant_id = la.tenant_id AND c.contact_id = "
+      "la.contact_id) FROM lead_agents la JOIN tenants t ON t.id = la.tenant_id AND "
+      "t.organization_id = la.organization_id WHERE la.organization_id = :o AND la.lead_id = :l "
+      "ORDER BY la.first_contact_at, t.slug",
+      {org, lead},
+      {{"agent", false},
+       {"agent_name", false},
+       {"contact_id", false},
+       {"first_source", false},
+       {"first_contact_at", false},
+       {"last_contact_at", false},
+       {"messages", true},
+       {"conversations", true}});
 }
 
+// The latest 100 touches, newest first.
 json leadTouches(soci::session& sql, const std::string& org, const std::string& lead) {
-  json touches = json::array();
-  soci::rowset<soci::row> rows =
-      (sql.prepare << "SELECT lt.kind, COALESCE(t.slug, ''), lt.source, COALESCE(lt.source_id, "
-                      "''), COALESCE(CAST(lt.conversation_id AS TEXT), ''), CAST(lt.occurred_at "
-                      "AS TEXT) FROM lead_touches lt LEFT JOIN tenants t ON t.id = lt.tenant_id "
-                      "WHERE lt.organization_id = :o AND lt.lead_id = :l ORDER BY lt.occurred_at "
-                      "DESC, CAST(lt.id AS TEXT) DESC LIMIT 100",
-       soci::use(org), soci::use(lead));
-  for (const auto& row : rows) {
-    touches.push_back({{"kind", row.get<std::string>(0)},
-                       {"agent", optText(row.get<std::string>(1))},
-                       {"source", row.get<std::string>(2)},
-                       {"source_id", optText(row.get<std::string>(3))},
-                       {"conversation_id", optText(row.get<std::string>(4))},
-                       {"at", row.get<std::string>(5)}});
-  }
-  return touches;
+  return rowsAsJson(
+      sql,
+      "SELECT lt.kind, t.slug, lt.source, lt.source_id, CAST(lt.conversation_id AS TEXT), "
+      "CAST(lt.occurred_at AS TEXT) FROM lead_touches lt LEFT JOIN tenants t ON t.id = "
+      "lt.tenant_id WHERE lt.organization_id = :o AND lt.lead_id = :l ORDER BY lt.occurred_at "
+      "DESC, CAST(lt.id AS TEXT) DESC LIMIT 100",
+      {org, lead},
+      {{"kind", false},
+       {"agent", false},
+       {"source", false},
+       {"source_id", false},
+       {"conversation_id", false},
+       {"at", false}});
 }
 
 // GET /organizations/{org}/leads/{id}: the aggregated profile, its agents and latest touches.

@@ -66,16 +66,17 @@ bool completeIdentity(soci::session& sql, Dialect d, const std::string& org,
 // An UPDATE built piece by piece, its values bound in order; each placeholder has its own
 // name (SQLite binds a repeated name once, soci binds by position). "" binds NULL.
 struct Update {
-  explicit Update(bool pg) : pg(pg) { values.reserve(64); }
+  explicit Update(bool pg) : pg(pg) {}
   bool pg;
   std::string text;
-  std::vector<std::string> values;
-  std::vector<soci::indicator> nulls = std::vector<soci::indicator>(64);
+  std::vector<std::string> values;  // bound by reference in run(), after the last bind()
+  std::vector<soci::indicator> nulls;
 
   void bind(const std::string& value, const char* pg_type = "") {
     std::string name = ":p" + std::to_string(values.size());
     text += pg && *pg_type ? "CAST(" + name + " AS " + pg_type + ")" : name;
     values.push_back(value);
+    nulls.push_back(value.empty() ? soci::i_null : soci::i_ok);
   }
   // column = CASE WHEN <time><test> THEN <value> ELSE column END,
   void setWhen(const char* column, const char* test, const std::string& time,
@@ -88,10 +89,8 @@ struct Update {
   }
   void run(soci::session& sql) {
     soci::statement st = (sql.prepare << text);
-    for (size_t i = 0; i < values.size(); ++i) {
-      nulls[i] = values[i].empty() ? soci::i_null : soci::i_ok;
+    for (size_t i = 0; i < values.size(); ++i)
       st.exchange(soci::use(values[i], nulls[i]));
-    }
     st.define_and_bind();
     st.execute(true);
   }

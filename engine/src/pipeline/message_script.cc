@@ -31,9 +31,7 @@ ScriptInput scriptInputFor(const TenantConfig& tenant, const json& message,
   in.message = message;
   in.now_ms = now_ms;
   in.utc_offset_minutes = tenantUtcOffsetMinutes(s, static_cast<std::time_t>(now_ms / 1000));
-  in.time_zone = s.contains("time_zone") && s["time_zone"].is_string()
-                     ? s["time_zone"].get<std::string>()
-                     : "";
+  in.time_zone = tenantTimeZone(s);
   in.open_now = tenantOpenAt(s, static_cast<std::time_t>(now_ms / 1000));
   return in;
 }

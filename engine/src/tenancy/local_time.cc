@@ -51,10 +51,13 @@ int utcOffsetMinutesAt(const std::string& time_zone, int fallback_minutes, std::
   return static_cast<int>(info.offset.count() / 60);
 }
 
+std::string tenantTimeZone(const nlohmann::json& settings) {
+  auto it = settings.find("time_zone");
+  return it != settings.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 int tenantUtcOffsetMinutes(const nlohmann::json& settings, std::time_t at) {
-  std::string zone;
-  if (settings.contains("time_zone") && settings["time_zone"].is_string())
-    zone = settings["time_zone"].get<std::string>();
+  std::string zone = tenantTimeZone(settings);
   long long fixed = 0;
   if (settings.contains("utc_offset_minutes") && settings["utc_offset_minutes"].is_number_integer())
     fixed = settings["utc_offset_minutes"].get<long long>();

@@ -17,6 +17,9 @@ std::string timeZoneProblem(const std::string& name);
 // the zone is "" or unknown (an unknown zone is logged and counted).
 int utcOffsetMinutesAt(const std::string& time_zone, int fallback_minutes, std::time_t at);
 
+// settings.time_zone, or "".
+std::string tenantTimeZone(const nlohmann::json& settings);
+
 // The same for a tenant's settings object.
 int tenantUtcOffsetMinutes(const nlohmann::json& settings, std::time_t at);
 

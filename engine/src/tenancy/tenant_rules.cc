@@ -101,9 +101,8 @@ FieldCheck checkSettings(const nlohmann::json& s) {
       (!s["utc_offset_minutes"].is_number_integer() ||
        std::abs(s["utc_offset_minutes"].get<long long>()) > 14 * 60))
     return FieldProblem{"utc_offset_minutes", "must be between -840 and 840"};
-  if (s.contains("time_zone") && s["time_zone"].is_string() &&
-      !s["time_zone"].get<std::string>().empty()) {
-    std::string problem = timeZoneProblem(s["time_zone"].get<std::string>());
+  if (std::string zone = tenantTimeZone(s); !zone.empty()) {
+    std::string problem = timeZoneProblem(zone);
     if (!problem.empty())
       return FieldProblem{"time_zone", problem};
   }
