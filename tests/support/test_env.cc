@@ -1,6 +1,8 @@
 #include "support/test_env.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -44,6 +46,29 @@ std::string readFileText(const std::string& path) {
   std::stringstream buf;
   buf << in.rdbuf();
   return buf.str();
+}
+
+double freshMemoryMs(size_t bytes) {
+  double best = 1e9;
+  for (int round = 0; round < 3; ++round) {
+    auto start = std::chrono::steady_clock::now();
+    size_t size = 8;
+    char* p = static_cast<char*>(std::malloc(size));
+    std::memset(p, 'x', size);
+    while (size < bytes) {
+      char* q = static_cast<char*>(std::malloc(size * 2));
+      std::memcpy(q, p, size);
+      std::memcpy(q + size, p, size);
+      std::free(p);
+      p = q;
+      size *= 2;
+    }
+    std::free(p);
+    best = std::min(
+        best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count());
+  }
+  return best;
 }
 
 TempDir::TempDir() {

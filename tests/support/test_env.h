@@ -15,6 +15,12 @@ std::string testPluginDir();  // the failure-mode plugins of tests/plugins/
 // The whole content of a file ("" when it cannot be read).
 std::string readFileText(const std::string& path);
 
+// How long this machine takes to fill `bytes` of fresh memory the way a doubling string does
+// (allocate, copy, free; the best of three). In a VM page faults can cost more than a script's
+// whole time budget, so a memory bomb may meet the clock before the memory cap, and its time is
+// bounded by the budget plus this.
+double freshMemoryMs(size_t bytes);
+
 // A fresh folder under /tmp, removed with the object.
 class TempDir {
  public:
