@@ -104,6 +104,8 @@ Database::Database(const std::string& url, int pool_size, std::chrono::milliseco
     }
   }
   for (int i = 0; i < pool_size; ++i) {
+    statements_.push_back(
+        std::make_unique<PreparedStatements>(pool_->at(static_cast<size_t>(i)), url_.dialect));
     try {
       openSession(pool_->at(static_cast<size_t>(i)));
     } catch (const std::exception& e) {
@@ -112,7 +114,17 @@ Database::Database(const std::string& url, int pool_size, std::chrono::milliseco
   }
 }
 
-Database::~Database() = default;
+Database::~Database() {
+  statements_.clear();  // finalized before their connections close
+}
+
+void Database::reopen(soci::session& session) {
+  for (auto& s : statements_) {
+    if (&s->session() == &session)
+      s->forget();
+  }
+  openSession(session);
+}
 
 void Database::openSession(soci::session& session) {
   if (url_.dialect == Dialect::kSqlite) {
@@ -124,6 +136,9 @@ void Database::openSession(soci::session& session) {
     session.open(soci::postgresql, url_.connect_string);
     session << "SET client_min_messages = warning";
     session << "SET TIME ZONE 'UTC'";  // timestamps read as text are UTC, as on SQLite
+    // Short statements only: JIT compiling one costs more than running it (and a plan
+    // penalized by Plans::kIndexed would cross jit_above_cost every time).
+    session << "SET jit = off";
   }
 }
 
@@ -134,6 +149,10 @@ Database::Lease::~Lease() {
 
 soci::session& Database::Lease::operator*() const {
   return db_->pool_->at(pos_);
+}
+
+PreparedStatements& Database::Lease::statements() const {
+  return *db_->statements_[pos_];
 }
 
 std::optional<Database::Lease> Database::lease() {
@@ -156,6 +175,7 @@ bool Database::ping() {
   }
   try {
     // Reopen with the same settings as a first open (WAL, foreign keys, message level).
+    session->statements().forget();
     (*session)->close();
     openSession(**session);
     int one = 0;
@@ -179,8 +199,11 @@ std::unique_lock<std::timed_mutex> sqliteWriteLock(Database& db, bool write) {
 
 }  // namespace
 
-TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
-    : write_lock_(sqliteWriteLock(db, write)), lease_(db.lease()), dialect_(db.dialect()) {
+TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write, Plans plans)
+    : write_lock_(sqliteWriteLock(db, write)),
+      lease_(db.lease()),
+      dialect_(db.dialect()),
+      acting_(tenant_id) {
   if (!lease_)
     throw StorageError("no database connection free");
   soci::session& sql = **lease_;
@@ -191,13 +214,23 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
     }
     Database::execScript(sql, dialect_, "BEGIN");
     try {
-      std::string ignored, ignored_too;
+      static const Statement scope{"tenant_scope_begin",
+                                   "SELECT set_config('app.tenant_id', $1, true), "
+                                   "set_config('app.organization_id', $2, true)",
+                                   ""};
+      // Queue work: index plans only (see Plans::kIndexed), set with the scope.
+      static const Statement indexed{
+          "tenant_scope_begin_indexed",
+          "SELECT set_config('app.tenant_id', $1, true), set_config('app.organization_id', $2, "
+          "true), set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', "
+          "'off', true), set_config('enable_hashjoin', 'off', true), "
+          "set_config('enable_mergejoin', 'off', true)",
+          ""};
       bool for_organization = tenant_id.rfind("org:", 0) == 0;
-      std::string tenant = for_organization ? "" : tenant_id;
-      std::string organization = for_organization ? tenant_id.substr(4) : "";
-      sql << "SELECT set_config('app.tenant_id', :t, true), "
-             "set_config('app.organization_id', :o, true)",
-          soci::use(tenant), soci::use(organization), soci::into(ignored), soci::into(ignored_too);
+      lease_->statements().run(plans == Plans::kIndexed ? indexed : scope,
+                               Params()
+                                   .text(for_organization ? "" : tenant_id)
+                                   .text(for_organization ? tenant_id.substr(4) : ""));
     } catch (...) {
       try {
         Database::execScript(sql, dialect_, "ROLLBACK");
@@ -214,6 +247,7 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write)
     if (dialect_ != Dialect::kPostgresql)
       throw;
     try {
+      lease_->statements().forget();
       sql.close();
       db.reopen(sql);
     } catch (const std::exception& e) {
@@ -231,6 +265,26 @@ TenantScope::~TenantScope() {
     Database::execScript(**lease_, dialect_, "ROLLBACK");
   } catch (...) {
   }
+}
+
+namespace {
+
+const Statement kActFor{"tenant_scope_act_for",
+                        "SELECT set_config('app.tenant_id', $1, true), "
+                        "set_config('app.organization_id', '', true)",
+                        ""};
+
+}  // namespace
+
+PreparedStatements::Call TenantScope::actForCall(const std::string& tenant_id) const {
+  return PreparedStatements::Call{&kActFor, Params().text(tenant_id)};
+}
+
+void TenantScope::actFor(const std::string& tenant_id) {
+  if (dialect_ != Dialect::kPostgresql || tenant_id == acting_)
+    return;
+  run(kActFor, Params().text(tenant_id));
+  acting_ = tenant_id;
 }
 
 void TenantScope::commit() {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/engine_config.h"
+#include "storage/prepared.h"
 #include "storage/soci.h"
 
 namespace baraza {
@@ -34,6 +35,17 @@ class StorageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A statement the database refused; `code` is PostgreSQL's SQLSTATE or SQLite's result code.
+class SqlError : public StorageError {
+ public:
+  SqlError(const std::string& message, std::string code)
+      : StorageError(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
 // A pool of SOCI sessions on one database. Thread-safe; each leased session is used by one
 // thread at a time.
 class Database {
@@ -57,6 +69,8 @@ class Database {
     ~Lease();
     soci::session& operator*() const;
     soci::session* operator->() const { return &**this; }
+    // The statements prepared on this connection (storage/prepared.h).
+    PreparedStatements& statements() const;
 
    private:
     Database* db_;
@@ -71,8 +85,9 @@ class Database {
   std::timed_mutex& sqliteWriter() { return sqlite_writer_; }
   std::chrono::milliseconds leaseTimeout() const { return lease_timeout_; }
 
-  // Opens a closed pooled session again with the first open's settings.
-  void reopen(soci::session& session) { openSession(session); }
+  // Opens a closed pooled session again with the first open's settings; what was prepared on
+  // it is forgotten.
+  void reopen(soci::session& session);
 
   // True when a trivial query succeeds (reconnecting a dropped connection once).
   bool ping();
@@ -88,6 +103,7 @@ class Database {
   std::string display_url_;
   std::chrono::milliseconds lease_timeout_;
   std::unique_ptr<soci::connection_pool> pool_;
+  std::vector<std::unique_ptr<PreparedStatements>> statements_;  // one per pooled connection
   std::timed_mutex sqlite_writer_;
 };
 
@@ -106,21 +122,49 @@ class TenantScope {
     return "org:" + organization_id;
   }
 
+  // How PostgreSQL may plan this transaction's statements. kIndexed is for the message path's
+  // queues and rows: its tables change faster than their statistics follow (a fresh database
+  // grows by thousands of rows a second before autovacuum first looks), and a plan made from
+  // stale statistics would scan whole tables or every dead version at the head of a queue's
+  // index; with scans, bitmaps, hash and merge joins switched off for the transaction, every
+  // statement walks its index and stops at its LIMIT.
+  enum class Plans { kPlanner, kIndexed };
+
   // Leases a connection and begins. `write` takes SQLite's write lock at once. Throws
   // StorageError when no connection is free.
-  TenantScope(Database& db, const std::string& tenant_id, bool write = false);
+  TenantScope(Database& db, const std::string& tenant_id, bool write = false,
+              Plans plans = Plans::kPlanner);
   ~TenantScope();  // rolls back unless committed
   TenantScope(const TenantScope&) = delete;
   TenantScope& operator=(const TenantScope&) = delete;
 
   soci::session& sql() { return **lease_; }
   Dialect dialect() const { return dialect_; }
+  // Runs a prepared statement (storage/prepared.h) in this transaction.
+  Rows run(const Statement& statement, const Params& params = {}) {
+    return lease_->statements().run(statement, params);
+  }
+  // Runs it once per entry of `batch` (PostgreSQL: pipelined, one round trip).
+  std::vector<Rows> runMany(const Statement& statement, const std::vector<Params>& batch) {
+    return lease_->statements().runMany(statement, batch);
+  }
+  std::vector<Rows> runCalls(const std::vector<PreparedStatements::Call>& calls) {
+    return lease_->statements().runCalls(calls);
+  }
+  // From here on the transaction acts for another tenant (a batch of several tenants'
+  // messages): row-level security follows. Nothing is sent when it already does.
+  void actFor(const std::string& tenant_id);
+  // The switch as a call to run with others, sent whatever the transaction acts for now; the
+  // caller says which tenant is in force once its calls have run (assumeActingFor).
+  PreparedStatements::Call actForCall(const std::string& tenant_id) const;
+  void assumeActingFor(const std::string& tenant_id) { acting_ = tenant_id; }
   void commit();
 
  private:
   std::unique_lock<std::timed_mutex> write_lock_;  // SQLite write transactions only
   std::optional<Database::Lease> lease_;
   Dialect dialect_;
+  std::string acting_;  // the tenant row-level security follows now
   bool done_ = false;
 };
 
