@@ -10,7 +10,9 @@
 #include "core/iso_time.h"
 #include "core/uuid.h"
 #include "leads/lead_records.h"
-#include "pipeline/records.h"
+#include "pipeline/contact_store.h"
+#include "pipeline/conversation_store.h"
+#include "pipeline/message_store.h"
 #include "storage/migrator.h"
 
 namespace baraza {
@@ -53,13 +55,17 @@ void recordOne(Fixture& f, long long n, bool with_lead) {
                        {"text", "How much is the rent?"}};
   std::string at = formatIsoUtc(1795427999 + n);
   TenantScope tx(*f.db, f.tenant, true);
-  std::string contact = upsertContact(tx.sql(), f.tenant, "whatsapp", event["from"]);
-  ConversationRow c =
-      touchConversation(tx.sql(), Dialect::kSqlite, f.tenant, contact, f.account, at);
-  auto [message, is_new] = insertInboundMessage(tx.sql(), f.tenant, c.id, contact, event);
+  InboundEvent e;
+  e.payload = event.dump();
+  parsePayload(e);
+  auto contact = contact_store::upsert(tx, f.tenant, "whatsapp", e.from, at);
+  ConversationRow c = conversation_store::touch(tx, f.tenant, contact.id, f.account, at,
+                                                formatIsoUtc(1795427999 + n + 86400),
+                                                formatIsoUtc(0), contact.created);
+  auto message = message_store::insertInbound(tx, f.tenant, c.id, contact.id, e, at);
   if (with_lead) {
     recordLeadContact(tx.sql(), Dialect::kSqlite,
-                      {f.org, f.tenant, contact, c.id, message, c.created, at, event});
+                      {f.org, f.tenant, contact.id, c.id, message.id, c.created, at, event});
   }
   tx.commit();
 }

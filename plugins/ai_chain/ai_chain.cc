@@ -84,6 +84,37 @@ AiChain::Attempt AiChain::call(const ProviderConfig& provider, const std::string
   return a;
 }
 
+bool AiChain::wouldWait(const json& input) const {
+  const json& tenant = input.contains("tenant") ? input["tenant"] : json::object();
+  const json& settings = tenant.contains("settings") ? tenant["settings"] : json::object();
+  const json& message = input.contains("message") ? input["message"] : json::object();
+  if (!settings.value("ai_responses", true) || stringField(message, "text").empty())
+    return false;
+  if (input.contains("limits") && (!stringField(input["limits"], "exceeded").empty() ||
+                                   !stringField(input["limits"], "ai").empty()))
+    return false;
+  auto shared_key = [&](const std::string& name) {
+    for (const auto& c : config_.providers) {
+      if (c.name == name)
+        return !c.api_key.empty();
+    }
+    return false;
+  };
+  const json& own = tenant.contains("ai_providers") ? tenant["ai_providers"] : json::array();
+  if (own.is_array() && !own.empty()) {
+    for (const auto& p : own) {
+      std::string name = stringField(p, "name");
+      bool configured = std::any_of(config_.providers.begin(), config_.providers.end(),
+                                    [&](const ProviderConfig& c) { return c.name == name; });
+      if (configured && (p.value("has_key", false) || shared_key(name)))
+        return true;
+    }
+    return false;
+  }
+  return std::any_of(config_.providers.begin(), config_.providers.end(),
+                     [](const ProviderConfig& c) { return !c.api_key.empty(); });
+}
+
 int AiChain::decide(const json& input, json& out) {
   const json& tenant = input.contains("tenant") ? input["tenant"] : json::object();
   const json& settings = tenant.contains("settings") ? tenant["settings"] : json::object();

@@ -51,6 +51,10 @@ class AiChain {
 
   // 0 answered (`out` is the decision), 1 passed (`out` may hold an escalation hint).
   int decide(const nlohmann::json& input, nlohmann::json& out);
+  // Whether decide() would call a provider for this input (the will_wait hook): false when AI
+  // is off for the tenant, the message has no text, a limit or AI quota is reached, or no
+  // provider of the tenant's chain has a key.
+  bool wouldWait(const nlohmann::json& input) const;
 
   CircuitBreakers& breakers() { return breakers_; }
 

@@ -148,8 +148,18 @@ int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, s
   });
 }
 
+int willWait(baraza_plugin_ptr self, const char* message, size_t len) {
+  try {
+    auto input = nlohmann::json::parse(message, message + len, nullptr, false);
+    return static_cast<Instance*>(self)->chain->wouldWait(input) ? 1 : 0;
+  } catch (const std::exception&) {
+    return 1;  // unsure: the host keeps nothing locked while it waits
+  }
+}
+
 const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide,
-                                        BARAZA_STRATEGY_WAITS};
+                                        BARAZA_STRATEGY_WAITS | BARAZA_STRATEGY_READS_HISTORY,
+                                        willWait};
 
 const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_ABI_MAJOR,

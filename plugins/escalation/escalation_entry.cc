@@ -56,7 +56,8 @@ int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, s
   });
 }
 
-const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0};
+const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide,
+                                        BARAZA_STRATEGY_READS_STREAK, nullptr};
 
 const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_ABI_MAJOR,

@@ -71,7 +71,7 @@ int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, s
   });
 }
 
-const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0};
+const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0, nullptr};
 
 const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_ABI_MAJOR,

@@ -43,7 +43,7 @@ int decide(baraza_plugin_ptr, const char* message, size_t len, char* out, size_t
   }
 }
 
-const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide};
+const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0, nullptr};
 
 const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_ABI_MAJOR,

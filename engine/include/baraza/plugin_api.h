@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define BARAZA_PLUGIN_ABI_MAJOR 1
-#define BARAZA_PLUGIN_ABI_MINOR 4
+#define BARAZA_PLUGIN_ABI_MINOR 5
 #define BARAZA_PLUGIN_ENTRY_SYMBOL "baraza_plugin_entry"
 
 #if defined(__GNUC__)
@@ -191,12 +191,25 @@ typedef struct baraza_strategy_vtable {
 
   /* ABI 1.4: BARAZA_STRATEGY_* flags. The host reads it only when struct_size covers it. */
   uint32_t flags;
+
+  /* ABI 1.5, for a strategy flagged BARAZA_STRATEGY_WAITS: returns 1 when decide() would wait
+   * on the network for this input, 0 when it would answer or pass at once (AI switched off for
+   * the tenant, no provider with a key, a quota reached), so the host keeps such a message in
+   * one transaction. message_json is as for decide(). Must not block. May be null: the host then
+   * assumes 1. The host reads it only when struct_size covers it. */
+  int (*will_wait)(baraza_plugin_ptr self, const char* message_json, size_t message_len);
 } baraza_strategy_vtable;
 
 /* The strategy may wait on the network (an AI provider): the host commits the message's
- * records before calling it and records its answer in a second transaction, so no database
- * lock is held while it waits. */
+ * records before calling it (unless will_wait says it will not wait this time) and records its
+ * answer in a second transaction, so no database lock is held while it waits. */
 #define BARAZA_STRATEGY_WAITS 1u
+/* ABI 1.5: the strategy reads conversation.unanswered_streak. The host looks the streak up only
+ * for a chain with such a strategy (or one built before ABI 1.5, which gets it always). */
+#define BARAZA_STRATEGY_READS_STREAK 2u
+/* ABI 1.5: the strategy reads conversation.messages, the conversation's latest messages. The
+ * host looks them up only for a chain with such a strategy (before ABI 1.5: one that waits). */
+#define BARAZA_STRATEGY_READS_HISTORY 4u
 
 /* What the entry symbol returns: a pointer to static storage, owned by the plugin, valid while
  * the shared object is loaded. The host copies what it keeps. */

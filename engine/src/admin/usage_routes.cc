@@ -75,7 +75,7 @@ HttpResponse showUsage(AdminRequest& r) {
   soci::session& sql = tx.sql();
   json usage{{"period", key.substr(2)}, {"kind", period}};
   for (const char* name : kUsageNames)
-    usage[name] = usageValue(sql, r.tenant->id, "tenant", key, name);
+    usage[name] = usageValue(tx, r.tenant->id, "tenant", key, name);
   usage["estimated_cost_usd"] = static_cast<double>(usage["cost_microusd"].get<long long>()) / 1e6;
   usage.erase("cost_microusd");
 
@@ -107,7 +107,7 @@ HttpResponse showUsage(AdminRequest& r) {
   auto limit = [&](const char* setting, char kind, const std::string& scope_name) {
     limits[setting] = {
         {"limit", s.value(setting, 0LL)},
-        {"used", usageValue(sql, r.tenant->id, "tenant", periodKey(kind, now), scope_name)}};
+        {"used", usageValue(tx, r.tenant->id, "tenant", periodKey(kind, now), scope_name)}};
   };
   limit("max_messages_per_hour", 'h', "replies");
   limit("daily_message_quota", 'd', "replies");

@@ -10,26 +10,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "admin/admin_api.h"
+#include "app/engine.h"
 #include "cli/commands.h"
 #include "core/metrics.h"
 #include "core/version.h"
-#include "http/core_routes.h"
-#include "http/http_server.h"
-#include "pipeline/pipeline.h"
-#include "plugin_host/plugin_host.h"
-#include "scripting/script_file_watcher.h"
-#include "security/sealer.h"
-#include "storage/migrator.h"
-#include "tenancy/plugin_tenant_data.h"
-#include "tenancy/tenant_directory.h"
 #include "tenancy/token_expiry.h"
-#include "tenancy/verify_tokens.h"
 
 namespace baraza {
-
-std::vector<Migration> configuredMigrations(const EngineConfig& config, Dialect dialect);
-
 namespace {
 
 // Blocks SIGTERM and SIGINT in this thread and every thread started after it, so that only
@@ -42,15 +29,6 @@ sigset_t blockShutdownSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return set;
-}
-
-// Channels' events go to the pipeline's inbox; before it exists (start-up) they are refused,
-// so the channel answers 503 and Meta delivers them again.
-std::atomic<Pipeline*> g_pipeline{nullptr};
-
-int acceptInbound(const std::string& channel, std::string_view events_json, size_t& events) {
-  Pipeline* pipeline = g_pipeline.load();
-  return pipeline ? pipeline->accept(channel, events_json, events) : 1;
 }
 
 void checkTokenExpiry(Database& db) {
@@ -66,59 +44,18 @@ void checkTokenExpiry(Database& db) {
 int serveCommand(const EngineConfig& config) {
   sigset_t signals = blockShutdownSignals();
   auto started = std::chrono::steady_clock::now();
-
-  Database db(config.database.url, config.database.pool_size,
-              std::chrono::milliseconds(config.database.lease_timeout_ms));
-  int applied = Migrator(db, configuredMigrations(config, db.dialect())).apply();
-  spdlog::info("database {} ready ({} migration(s) applied)", db.displayUrl(), applied);
-
-  Sealer sealer = Sealer::fromEnvironmentOrFile(config.master_key_file);
-  PluginHost plugins(acceptInbound);
-  plugins.setVerifyTokenCheck([&db, &sealer](const std::string& channel, std::string_view token) {
-    return isTenantVerifyToken(db, sealer, channel, token);
-  });
-  plugins.loadConfigured(config.plugins);
-  plugins.createAll(config);
-
-  auto router = std::make_shared<Router>();
-  addHealthRoute(*router, db);
-  addMetricsRoute(*router);
-  addPluginRoutes(*router, plugins);
-  TenantDirectory tenants(db);
-  tenants.loadAll();
-  tenants.startPolling();
-  spdlog::info("{} tenant(s) cached at configuration generation {}", tenants.size(),
-               tenants.generation());
-  plugins.setTenantData(pluginTenantData(tenants, sealer));
-  Pipeline pipeline(db, sealer, tenants, plugins, config.pipeline);
-  pipeline.configureScripting(config.scripting);
-  g_pipeline = &pipeline;
-  struct Unpublish {
-    ~Unpublish() { g_pipeline = nullptr; }
-  } unpublish;
-  if (config.pipeline.enabled) {
-    pipeline.start();
-  } else {
-    spdlog::info("pipeline.enabled is false: webhooks are stored, not processed, here");
-  }
-  addAdminRoutes(*router, db, sealer, &tenants, config.admin_token, &config.scripting);
-  ScriptFileWatcher script_files(db, config.scripting.limits);
-  if (config.scripting.dev_reload)
-    script_files.start();
-  if (!config.admin_token) {
-    spdlog::info("no admin.token: /admin/v1 accepts tenant API keys only");
-  }
-
+  Engine engine(config);
+  Database& db = engine.database();
   checkTokenExpiry(db);  // alerts are in the log and /metrics before the first request
-  HttpServer server(config.server, router);
-  server.start();
+  engine.start();
+  HttpServer& server = engine.server();
   MetricsRegistry::global().gaugeSet("baraza_build_info", {{"version", kVersion}}, 1);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started)
                 .count();
   spdlog::info("baraza {} listening on http://{}:{} ({} threads, {} plugin(s), ready in {} ms)",
                kVersion, config.server.host, server.port(), config.server.threads,
-               plugins.plugins().size(), ms);
+               engine.plugins().plugins().size(), ms);
 
   // Token-expiry alerts: hourly until shutdown; the first check ran before "listening".
   std::mutex alert_mutex;
@@ -162,7 +99,7 @@ int serveCommand(const EngineConfig& config) {
     spdlog::default_logger()->flush();
     std::_Exit(0);
   }
-  server.stop();
+  engine.stop();
   spdlog::info("stopped");
   return 0;
 }

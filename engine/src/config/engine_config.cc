@@ -85,16 +85,22 @@ const Schema& engineSchema() {
        "Operator bearer token for /admin/v1; usually given as admin.token_env."},
       {"pipeline.enabled", KeyType::kBool, "true",
        "Process inbox events and send replies in this process (false: only accept webhooks)."},
-      {"pipeline.workers", KeyType::kInt, "4", "Threads processing inbox events."},
+      {"pipeline.workers", KeyType::kInt, "4", "Threads processing inbox events in batches."},
+      {"pipeline.batch_size", KeyType::kInt, "64",
+       "Events a worker claims and processes in one transaction."},
       {"pipeline.senders", KeyType::kInt, "8",
        "Threads sending replies: how many Graph API requests are in flight."},
+      {"pipeline.waiting_workers", KeyType::kInt, "8",
+       "Threads running strategies that wait on the network (AI providers): AI calls in "
+       "flight."},
       {"pipeline.max_attempts", KeyType::kInt, "5",
        "Attempts before an event or a send is dead-lettered."},
       {"pipeline.retry_base_ms", KeyType::kInt, "1000",
        "First retry delay; doubled per attempt with full jitter."},
       {"pipeline.retry_max_ms", KeyType::kInt, "300000", "Longest retry delay."},
-      {"pipeline.lock_ms", KeyType::kInt, "60000",
-       "A claimed event or send whose process died is taken again after this."},
+      {"pipeline.lock_ms", KeyType::kInt, "10000",
+       "A claim's lease: renewed every third of it while its work runs; the claims of a process "
+       "that died are taken again once it runs out."},
       {"pipeline.poll_ms", KeyType::kInt, "200", "How often idle workers look for due work."},
       {"pipeline.group_commit_linger_us", KeyType::kInt, "500",
        "How long the inbox writer waits for more webhooks to share a transaction."},
@@ -220,7 +226,9 @@ EngineConfig loadEngineConfig(const std::string& file) {
   PipelineConfig& p = cfg.pipeline;
   p.enabled = v["pipeline"]["enabled"];
   p.workers = static_cast<int>(ranged("pipeline", "workers", 0, 256));
+  p.batch_size = static_cast<int>(ranged("pipeline", "batch_size", 1, 1000));
   p.senders = static_cast<int>(ranged("pipeline", "senders", 0, 1024));
+  p.waiting_workers = static_cast<int>(ranged("pipeline", "waiting_workers", 1, 1024));
   p.max_attempts = static_cast<int>(ranged("pipeline", "max_attempts", 1, 100));
   p.retry_base_ms = static_cast<int>(ranged("pipeline", "retry_base_ms", 1, kHour));
   p.retry_max_ms = static_cast<int>(ranged("pipeline", "retry_max_ms", 1, 24 * kHour));

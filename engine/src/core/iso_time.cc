@@ -49,6 +49,18 @@ std::string isoNowMicros() {
   return base.substr(0, base.size() - 1) + frac;
 }
 
+std::string isoAtMicros(long long epoch_us) {
+  long long seconds = epoch_us / 1000000, micros = epoch_us % 1000000;
+  if (micros < 0) {
+    micros += 1000000;
+    --seconds;
+  }
+  std::string base = formatIsoUtc(static_cast<std::time_t>(seconds));
+  char frac[16];
+  std::snprintf(frac, sizeof(frac), ".%06lldZ", micros);
+  return base.substr(0, base.size() - 1) + frac;
+}
+
 std::string formatIsoUtc(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);

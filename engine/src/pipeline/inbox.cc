@@ -51,6 +51,30 @@ Inbox::~Inbox() {
   writer_.join();
 }
 
+int Inbox::accept(const std::string& channel, std::string_view events_json, size_t& count) {
+  nlohmann::json parsed = nlohmann::json::parse(events_json, nullptr, false);
+  if (parsed.is_object())
+    parsed = nlohmann::json::array({std::move(parsed)});
+  if (!parsed.is_array())
+    return 2;
+  count = parsed.size();
+  std::vector<InboxEvent> events;
+  events.reserve(parsed.size());
+  for (const auto& e : parsed) {
+    std::string problem;
+    auto event = inboxEventFrom(e, problem);
+    if (!event) {
+      // Kept out of the inbox but not lost from sight: logged and counted.
+      MetricsRegistry::global().counterAdd("baraza_inbox_rejected_events_total",
+                                           {{"channel", channel}});
+      spdlog::warn("inbox: an event from {} was not taken: {}", channel, problem);
+      continue;
+    }
+    events.push_back(std::move(*event));
+  }
+  return store(std::move(events)) ? 0 : 1;
+}
+
 bool Inbox::store(std::vector<InboxEvent> events) {
   if (events.empty())
     return true;
@@ -107,43 +131,22 @@ void Inbox::writerLoop() {
 }
 
 bool Inbox::commitBatch(const std::vector<std::shared_ptr<Request>>& batch) {
-  // One statement per transaction: the events travel as one JSON array, which both databases
-  // unpack themselves (json_to_recordset, json_each), so a batch costs one round trip.
-  nlohmann::json rows = nlohmann::json::array();
-  size_t events = 0;
-  for (const auto& r : batch) {
-    for (const auto& e : r->events) {
-      rows.push_back({e.channel_type, e.account_id, e.dedupe_key, e.kind, e.order_key, e.payload});
-      ++events;
-    }
-  }
-  std::string text = rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  long long now = clock_();
+  std::vector<InboxEvent> events;
+  for (const auto& r : batch)  // the callers wait only for `done` and `ok`
+    events.insert(events.end(), std::make_move_iterator(r->events.begin()),
+                  std::make_move_iterator(r->events.end()));
   try {
     TenantScope tx(db_, TenantScope::kAllTenants, true);
-    if (db_.dialect() == Dialect::kPostgresql) {
-      tx.sql() << "INSERT INTO inbox_events (channel_type, account_id, dedupe_key, kind, "
-                  "order_key, payload, next_attempt_ms, received_ms) SELECT r->>0, r->>1, "
-                  "r->>2, r->>3, r->>4, r->>5, :n, :n2 FROM json_array_elements(CAST(:rows AS "
-                  "json)) AS r ON CONFLICT (channel_type, account_id, dedupe_key) DO NOTHING",
-          soci::use(now), soci::use(now), soci::use(text);
-    } else {
-      tx.sql() << "INSERT INTO inbox_events (channel_type, account_id, dedupe_key, kind, "
-                  "order_key, payload, next_attempt_ms, received_ms) SELECT value ->> 0, value "
-                  "->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, :n, :n2 FROM "
-                  "json_each(:rows) WHERE true ON CONFLICT (channel_type, account_id, "
-                  "dedupe_key) DO NOTHING",
-          soci::use(now), soci::use(now), soci::use(text);
-    }
+    InboxStore::insert(tx, events, clock_());
     tx.commit();
     auto& m = MetricsRegistry::global();
-    m.counterAdd("baraza_inbox_events_total", {}, static_cast<double>(events));
+    m.counterAdd("baraza_inbox_events_total", {}, static_cast<double>(events.size()));
     m.counterAdd("baraza_inbox_commits_total", {});
-    m.histogramObserve("baraza_inbox_batch_events", {}, static_cast<double>(events), {});
+    m.histogramObserve("baraza_inbox_batch_events", {}, static_cast<double>(events.size()), {});
     return true;
   } catch (const std::exception& e) {
     MetricsRegistry::global().counterAdd("baraza_inbox_commit_failures_total", {});
-    spdlog::warn("inbox: a batch of {} event(s) was not stored: {}", events, e.what());
+    spdlog::warn("inbox: a batch of {} event(s) was not stored: {}", events.size(), e.what());
     return false;
   }
 }

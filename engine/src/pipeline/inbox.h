@@ -13,19 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/clock.h"
+#include "pipeline/inbox_store.h"
 #include "storage/database.h"
 
 namespace baraza {
-
-// One normalized channel event on its way into the inbox.
-struct InboxEvent {
-  std::string channel_type;  // "whatsapp"
-  std::string account_id;    // the receiving number's phone_number_id
-  std::string dedupe_key;    // unique per account: a redelivery is the same key
-  std::string kind;          // message, status, error
-  std::string order_key;     // one contact's messages keep their order
-  std::string payload;       // the event as JSON text
-};
 
 // The inbox fields of a channel's normalized event (docs/channels/whatsapp.md); nullopt with
 // `problem` set when it lacks what routing and deduplication need.
@@ -50,6 +41,10 @@ class Inbox {
 
   // Blocks until the events are committed (true) or their transaction failed (false).
   bool store(std::vector<InboxEvent> events);
+  // A channel's events (a JSON array, or one event) into the inbox: 0 once committed, 1 when
+  // the commit failed, 2 when the text is not JSON. `count` is set to how many events the text
+  // held; one that lacks what routing needs is refused alone, logged and counted.
+  int accept(const std::string& channel, std::string_view events_json, size_t& count);
   // Wakes workers waiting for new events (see waitForEvents).
   void waitForEvents(std::chrono::milliseconds at_most);
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/metrics.h"
+#include "pipeline/message_store.h"
 #include "pipeline/usage_ledger.h"
 
 namespace baraza {
@@ -47,8 +48,8 @@ LimitCheck LimitCheck::fromJson(const json& j) {
   return c;
 }
 
-LimitCheck checkLimits(soci::session& sql, const TenantConfig& tenant,
-                       const std::string& contact_id, long long now_ms) {
+LimitCheck checkLimits(TenantScope& tx, const TenantConfig& tenant, const std::string& contact_id,
+                       long long now_ms) {
   const auto& s = tenant.settings;
   LimitCheck check;
   struct Limit {
@@ -65,10 +66,10 @@ LimitCheck checkLimits(soci::session& sql, const TenantConfig& tenant,
       continue;
     UsageSlot slot{limit.per_contact ? contactScope(contact_id) : "tenant",
                    periodKey(limit.period, now_ms), "replies"};
-    if (!takeUsage(sql, tenant.id, slot.scope, slot.period, slot.name, value)) {
+    if (!takeUsage(tx, tenant.id, slot.scope, slot.period, slot.name, value)) {
       check.exceeded = limit.setting;
       check.period = limit.period;
-      releaseSlots(sql, tenant.id, check.reserved);
+      releaseSlots(tx, tenant.id, check.reserved);
       return check;
     }
     check.reserved.push_back(slot);
@@ -77,45 +78,51 @@ LimitCheck checkLimits(soci::session& sql, const TenantConfig& tenant,
   long long calls = s.value("daily_ai_call_quota", 0LL), tokens = s.value("daily_token_quota", 0LL);
   if (calls > 0) {
     UsageSlot slot{"tenant", day, "ai_quota"};
-    if (takeUsage(sql, tenant.id, slot.scope, slot.period, slot.name, calls))
+    if (takeUsage(tx, tenant.id, slot.scope, slot.period, slot.name, calls))
       check.ai_slot = slot;
     else
       check.ai_exceeded = "daily_ai_call_quota";
   }
   // Tokens are known only after a call: the quota stops the calls after the one that crossed it.
   if (check.ai_exceeded.empty() && tokens > 0 &&
-      usageValue(sql, tenant.id, "tenant", day, "tokens") >= tokens) {
+      usageValue(tx, tenant.id, "tenant", day, "tokens") >= tokens) {
     check.ai_exceeded = "daily_token_quota";
     if (check.ai_slot) {
       std::vector<UsageSlot> give_back{*check.ai_slot};
-      releaseSlots(sql, tenant.id, give_back);
+      releaseSlots(tx, tenant.id, give_back);
       check.ai_slot.reset();
     }
   }
   return check;
 }
 
-std::optional<LimitCheck> storedLimitCheck(soci::session& sql, const std::string& tenant_id,
+bool hasLimits(const json& settings) {
+  for (const char* name :
+       {"max_messages_per_user_per_day", "max_messages_per_hour", "daily_message_quota",
+        "monthly_message_quota", "daily_ai_call_quota", "daily_token_quota"}) {
+    auto it = settings.find(name);
+    if (it != settings.end() && it->is_number() && it->get<long long>() > 0)
+      return true;
+  }
+  return false;
+}
+
+std::optional<LimitCheck> storedLimitCheck(TenantScope& tx, const std::string& tenant_id,
                                            const std::string& message_id) {
-  std::string text;
-  soci::indicator ti = soci::i_null;
-  sql << "SELECT limit_check FROM messages WHERE tenant_id = :t AND id = :i", soci::use(tenant_id),
-      soci::use(message_id), soci::into(text, ti);
-  if (!sql.got_data() || ti != soci::i_ok)
+  auto text = message_store::limitCheck(tx, tenant_id, message_id);
+  if (!text)
     return std::nullopt;
-  return LimitCheck::fromJson(json::parse(text, nullptr, false));
+  return LimitCheck::fromJson(json::parse(*text, nullptr, false));
 }
 
-void storeLimitCheck(soci::session& sql, const std::string& tenant_id,
-                     const std::string& message_id, const LimitCheck& check) {
-  std::string text = check.toJson().dump();
-  sql << "UPDATE messages SET limit_check = :c WHERE tenant_id = :t AND id = :i", soci::use(text),
-      soci::use(tenant_id), soci::use(message_id);
+void storeLimitCheck(TenantScope& tx, const std::string& tenant_id, const std::string& message_id,
+                     const LimitCheck& check) {
+  message_store::storeLimitCheck(tx, tenant_id, message_id, check.toJson().dump());
 }
 
-void releaseSlots(soci::session& sql, const std::string& tenant_id, std::vector<UsageSlot>& slots) {
+void releaseSlots(TenantScope& tx, const std::string& tenant_id, std::vector<UsageSlot>& slots) {
   for (const auto& s : slots)
-    addUsage(sql, tenant_id, s.scope, s.period, s.name, -1);
+    addUsage(tx, tenant_id, s.scope, s.period, s.name, -1);
   slots.clear();
 }
 
@@ -137,11 +144,12 @@ void UsageTally::addAi(const Decision& decision) {
   }
 }
 
-void UsageTally::apply(soci::session& sql, const TenantConfig& tenant, long long now_ms) const {
+void UsageTally::collect(std::map<UsageKey, long long>& into, const TenantConfig& tenant,
+                         long long now_ms) const {
   std::string day = periodKey('d', now_ms), month = periodKey('m', now_ms);
-  for (const auto& [name, delta] : deltas_) {  // a std::map: always in name order
-    addUsage(sql, tenant.id, "tenant", day, name, delta);
-    addUsage(sql, tenant.id, "tenant", month, name, delta);
+  for (const auto& [name, delta] : deltas_) {
+    into[{tenant.id, "tenant", day, name}] += delta;
+    into[{tenant.id, "tenant", month, name}] += delta;
   }
 }
 

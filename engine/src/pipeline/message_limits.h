@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/strategy_chain.h"
+#include "pipeline/usage_ledger.h"
 #include "storage/database.h"
 #include "tenancy/tenant_directory.h"
 
@@ -34,28 +35,32 @@ struct LimitCheck {
 // quota that is set (hour, day, month), and an AI call when daily_ai_call_quota is set. A limit
 // already reached stops there: `exceeded` names it and what was taken is given back. Atomic per
 // counter, so processes sharing the database enforce one limit.
-LimitCheck checkLimits(soci::session& sql, const TenantConfig& tenant,
-                       const std::string& contact_id, long long now_ms);
+LimitCheck checkLimits(TenantScope& tx, const TenantConfig& tenant, const std::string& contact_id,
+                       long long now_ms);
+
+// Whether any limit or quota is set (a tenant with none skips the check and its statements).
+bool hasLimits(const nlohmann::json& settings);
 
 // The check stored on the inbound message by an earlier attempt (a retry after the first of two
 // transactions committed reuses its reservation instead of taking another), or nullopt.
-std::optional<LimitCheck> storedLimitCheck(soci::session& sql, const std::string& tenant_id,
+std::optional<LimitCheck> storedLimitCheck(TenantScope& tx, const std::string& tenant_id,
                                            const std::string& message_id);
-void storeLimitCheck(soci::session& sql, const std::string& tenant_id,
-                     const std::string& message_id, const LimitCheck& check);
+void storeLimitCheck(TenantScope& tx, const std::string& tenant_id, const std::string& message_id,
+                     const LimitCheck& check);
 
 // Gives back slots of a message that did not use them.
-void releaseSlots(soci::session& sql, const std::string& tenant_id, std::vector<UsageSlot>& slots);
+void releaseSlots(TenantScope& tx, const std::string& tenant_id, std::vector<UsageSlot>& slots);
 
 // Usage of one message (inbound, outbound, faq_answers, ai_calls, tokens, cost_microusd,
-// escalations), written at the end of its transaction in one order (after any release), so
-// two transactions never lock the same counters in opposite orders; published to /metrics
-// after the commit.
+// escalations), added to its batch's usage (written at the end of the batch's transaction, in
+// key order, after every release) and published to /metrics after the commit.
 class UsageTally {
  public:
   void add(const std::string& name, long long delta = 1);
   void addAi(const Decision& decision);  // ai_calls, tokens and cost of an AI answer
-  void apply(soci::session& sql, const TenantConfig& tenant, long long now_ms) const;
+  // The tenant's day and month counters of each kind.
+  void collect(std::map<UsageKey, long long>& into, const TenantConfig& tenant,
+               long long now_ms) const;
   void publish(const TenantConfig& tenant) const;
 
  private:

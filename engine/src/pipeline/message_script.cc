@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/iso_time.h"
 #include "core/metrics.h"
-#include "core/uuid.h"
 #include "tenancy/local_time.h"
 
 namespace baraza {
@@ -141,24 +139,6 @@ bool runBeforeSend(ScriptSession& script, const ScriptInput& input, ScriptServic
   }
   reply = std::move(edited);
   return true;
-}
-
-std::string recordEscalation(soci::session& sql, const std::string& tenant_id,
-                             const std::string& conversation_id, const std::string& contact_id,
-                             const std::string& message_id, const std::string& reason,
-                             const EscalationTarget& target, const std::string& source) {
-  std::string id = newUuid(), now = isoNowMicros();
-  soci::indicator ai = target.assignee.empty() ? soci::i_null : soci::i_ok;
-  sql << "INSERT INTO actions (tenant_id, id, conversation_id, contact_id, message_id, type, "
-         "details, priority, status, assignee, source, created_at) VALUES (:t, :i, :cv, :ct, :m, "
-         "'escalation', :d, :p, 'open', :a, :s, :n)",
-      soci::use(tenant_id), soci::use(id), soci::use(conversation_id), soci::use(contact_id),
-      soci::use(message_id), soci::use(reason), soci::use(target.priority),
-      soci::use(target.assignee, ai), soci::use(source), soci::use(now);
-  sql << "UPDATE conversations SET status = 'escalated' WHERE tenant_id = :t AND id = :c",
-      soci::use(tenant_id), soci::use(conversation_id);
-  MetricsRegistry::global().counterAdd("baraza_escalations_total", {{"source", source}});
-  return id;
 }
 
 }  // namespace baraza

@@ -4,7 +4,6 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
-#include "storage/database.h"
 
 #include "scripting/script_host.h"
 #include "tenancy/tenant_directory.h"
@@ -50,12 +49,5 @@ std::optional<EscalationTarget> runEscalate(ScriptSession& script, const ScriptI
 // before_send: false when it vetoes the reply; otherwise `reply` holds what to send.
 bool runBeforeSend(ScriptSession& script, const ScriptInput& input, ScriptServices& services,
                    nlohmann::json& reply);
-
-// Records an escalation as an open action and marks the conversation escalated; returns the
-// action's id.
-std::string recordEscalation(soci::session& sql, const std::string& tenant_id,
-                             const std::string& conversation_id, const std::string& contact_id,
-                             const std::string& message_id, const std::string& reason,
-                             const EscalationTarget& target, const std::string& source);
 
 }  // namespace baraza

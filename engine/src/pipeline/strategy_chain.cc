@@ -81,57 +81,104 @@ std::optional<Decision> decisionFromJson(const std::string& strategy, const json
   return d;
 }
 
-ChainResult runStrategies(const PluginHost& plugins, const std::string& chain, json input,
-                          const ChainHooks& hooks) {
-  auto& metrics = MetricsRegistry::global();
-  ChainResult result;
-  std::string text;
-  for (const auto& name : strategyNames(chain)) {
-    if (hooks.before) {
-      if (auto decision = hooks.before(name)) {
-        result.decision = std::move(decision);
-        return result;
-      }
+StrategyChain::StrategyChain(const PluginHost& plugins, const std::string& chain, std::string input,
+                             StrategyStep before)
+    : plugins_(plugins),
+      names_(strategyNames(chain)),
+      base_(std::move(input)),
+      before_(std::move(before)) {
+  while (!base_.empty() && base_.back() != '}')
+    base_.pop_back();
+  if (!base_.empty())
+    base_.pop_back();
+}
+
+const std::string& StrategyChain::inputText() {
+  if (text_.empty()) {
+    text_ = base_;
+    if (hints_.is_object()) {
+      text_ += base_.size() > 1 ? ",\"hints\":" : "\"hints\":";
+      text_ += hints_.dump(-1, ' ', false, json::error_handler_t::replace);
     }
-    const LoadedPlugin* plugin = plugins.find(name);
-    if (!plugin || !plugin->strategy || !plugin->instance) {
-      metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "absent"}});
-      continue;
-    }
-    if (text.empty())
-      text = input.dump(-1, ' ', false, json::error_handler_t::replace);
-    bool waits = (PluginHost::strategyFlags(*plugin) & BARAZA_STRATEGY_WAITS) != 0;
-    if (waits && hooks.suspend)
-      hooks.suspend();
-    std::string out(64 * 1024, '\0');
-    int rc = plugin->strategy->decide(plugin->instance, text.data(), text.size(), out.data(),
-                                      out.size());
-    out.resize(strnlen(out.data(), out.size()));
-    if (waits && hooks.resume)
-      hooks.resume();
-    if (rc == 1) {
-      metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "passed"}});
-      json hint = out.empty() ? json() : json::parse(out, nullptr, false);
-      if (hint.is_object()) {
-        if (auto ask = escalationFromJson(name, hint); ask && !result.escalate)
-          result.escalate = ask;
-        input["hints"][name] = std::move(hint);
-        text.clear();  // the next strategy sees the hint
-      }
-      continue;
-    }
-    json parsed = json::parse(out, nullptr, false);
-    auto decision = rc == 0 ? decisionFromJson(name, parsed) : std::nullopt;
-    if (!decision) {
-      metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "failed"}});
-      spdlog::warn("strategy {} failed (code {}): {}", name, rc, out.substr(0, 200));
-      continue;
-    }
-    metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "answered"}});
-    result.decision = std::move(decision);
-    return result;
+    text_ += '}';
   }
-  return result;
+  return text_;
+}
+
+bool StrategyChain::wouldWait(const LoadedPlugin& plugin) {
+  if (!(PluginHost::strategyFlags(plugin) & BARAZA_STRATEGY_WAITS))
+    return false;
+  auto will_wait = PluginHost::strategyWillWaitHook(plugin);
+  if (!will_wait)
+    return true;
+  const std::string& text = inputText();
+  return will_wait(plugin.instance, text.data(), text.size()) != 0;
+}
+
+bool StrategyChain::run(bool may_wait) {
+  while (!done_ && next_ < names_.size()) {
+    const LoadedPlugin* plugin = plugins_.find(names_[next_]);
+    if (!may_wait && plugin && plugin->strategy && plugin->instance && wouldWait(*plugin))
+      return true;  // the caller commits first and comes back for runNext()
+    done_ = step();
+  }
+  done_ = true;
+  return false;
+}
+
+void StrategyChain::runNext() {
+  if (!done_ && next_ < names_.size())
+    done_ = step();
+}
+
+bool StrategyChain::step() {
+  auto& metrics = MetricsRegistry::global();
+  const std::string& name = names_[next_++];
+  if (before_) {
+    if (auto decision = before_(name)) {
+      result_.decision = std::move(decision);
+      return true;
+    }
+  }
+  const LoadedPlugin* plugin = plugins_.find(name);
+  if (!plugin || !plugin->strategy || !plugin->instance) {
+    metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "absent"}});
+    return false;
+  }
+  const std::string& text = inputText();
+  std::string out(64 * 1024, '\0');
+  int rc =
+      plugin->strategy->decide(plugin->instance, text.data(), text.size(), out.data(), out.size());
+  out.resize(strnlen(out.data(), out.size()));
+  if (rc == 1) {
+    metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "passed"}});
+    json hint = out.empty() ? json() : json::parse(out, nullptr, false);
+    if (hint.is_object()) {
+      if (auto ask = escalationFromJson(name, hint); ask && !result_.escalate)
+        result_.escalate = ask;
+      hints_[name] = std::move(hint);
+      text_.clear();  // the next strategy sees the hint
+    }
+    return false;
+  }
+  json parsed = json::parse(out, nullptr, false);
+  auto decision = rc == 0 ? decisionFromJson(name, parsed) : std::nullopt;
+  if (!decision) {
+    metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "failed"}});
+    spdlog::warn("strategy {} failed (code {}): {}", name, rc, out.substr(0, 200));
+    return false;
+  }
+  metrics.counterAdd("baraza_strategy_runs_total", {{"strategy", name}, {"result", "answered"}});
+  result_.decision = std::move(decision);
+  return true;
+}
+
+ChainResult runStrategies(const PluginHost& plugins, const std::string& chain, json input,
+                          StrategyStep before) {
+  StrategyChain run(plugins, chain, input.dump(-1, ' ', false, json::error_handler_t::replace),
+                    std::move(before));
+  run.run(true);
+  return std::move(run.result());
 }
 
 }  // namespace baraza

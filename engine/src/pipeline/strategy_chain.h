@@ -43,24 +43,49 @@ std::vector<std::string> strategyNames(const std::string& chain);
 // faq hook answers at the "faq" step).
 using StrategyStep = std::function<std::optional<Decision>(const std::string& name)>;
 
-struct ChainHooks {
-  StrategyStep before;
-  // Around a strategy flagged BARAZA_STRATEGY_WAITS: `suspend` commits what the message has
-  // written so far, `resume` opens the transaction the rest is written in.
-  std::function<void()> suspend;
-  std::function<void()> resume;
-};
-
 struct ChainResult {
   std::optional<Decision> decision;
   std::optional<EscalationAsk> escalate;  // asked by a strategy that passed
 };
 
-// Runs the tenant's strategies in order (names of loaded strategy plugins, comma-separated as
-// in settings.strategies) until one answers. A strategy that is not loaded is skipped; one that
-// fails is logged and counted, and the next one runs. What a passing strategy writes reaches
-// the later ones as input.hints.<name>.
+// A tenant's strategies (names of loaded strategy plugins, comma-separated as in
+// settings.strategies) run in order until one answers. A strategy that is not loaded is
+// skipped; one that fails is logged and counted, and the next one runs. What a passing strategy
+// writes reaches the later ones as input.hints.<name>. A run can stop before a strategy that
+// would wait on the network (BARAZA_STRATEGY_WAITS, unless its will_wait hook says not this
+// time) and go on later, outside the message's transaction.
+class StrategyChain {
+ public:
+  // `input` is the strategies' input as JSON text (an object), built once per message.
+  StrategyChain(const PluginHost& plugins, const std::string& chain, std::string input,
+                StrategyStep before = {});
+
+  // Runs until a strategy answers or the chain ends; with `may_wait` false, stops instead
+  // before a strategy that would wait and returns true (run(true) then goes on from there).
+  bool run(bool may_wait);
+  // Runs only the next strategy, the one run(false) stopped before (it waits on the network).
+  void runNext();
+  ChainResult& result() { return result_; }
+
+ private:
+  bool wouldWait(const LoadedPlugin& plugin);
+  // Runs the strategy at next_; true when the chain is over (it answered).
+  bool step();
+  const std::string& inputText();
+
+  const PluginHost& plugins_;
+  std::vector<std::string> names_;
+  size_t next_ = 0;
+  std::string base_;      // the input without its closing brace
+  nlohmann::json hints_;  // what passing strategies left for the next ones
+  std::string text_;      // base_ + hints_ + "}", "" when hints_ changed since
+  StrategyStep before_;
+  ChainResult result_;
+  bool done_ = false;
+};
+
+// Runs a whole chain (StrategyChain::run(true)).
 ChainResult runStrategies(const PluginHost& plugins, const std::string& chain, nlohmann::json input,
-                          const ChainHooks& hooks = {});
+                          StrategyStep before = {});
 
 }  // namespace baraza

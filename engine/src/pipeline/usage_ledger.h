@@ -1,6 +1,8 @@
 #pragma once
 
+#include <map>
 #include <string>
+#include <tuple>
 
 #include "storage/database.h"
 
@@ -19,14 +21,24 @@ std::string contactScope(const std::string& contact_id);
 
 // Adds 1 unless the counter already reached `limit` (limit <= 0: no limit); true when it was
 // added. Atomic: concurrent takers past the limit all get false.
-bool takeUsage(soci::session& sql, const std::string& tenant_id, const std::string& scope,
+bool takeUsage(TenantScope& tx, const std::string& tenant_id, const std::string& scope,
                const std::string& period, const std::string& name, long long limit);
 
 // Adds `delta` (may be negative: a reservation given back).
-void addUsage(soci::session& sql, const std::string& tenant_id, const std::string& scope,
+void addUsage(TenantScope& tx, const std::string& tenant_id, const std::string& scope,
               const std::string& period, const std::string& name, long long delta);
 
-long long usageValue(soci::session& sql, const std::string& tenant_id, const std::string& scope,
+long long usageValue(TenantScope& tx, const std::string& tenant_id, const std::string& scope,
                      const std::string& period, const std::string& name);
+
+// Usage of a batch of messages, many tenants at once: appended to usage_deltas in one
+// statement, locking no counter; folded into the counters by foldUsage(). usageValue() reads
+// both.
+using UsageKey = std::tuple<std::string, std::string, std::string, std::string>;
+// (tenant, scope, period, name)
+void addUsageBatch(TenantScope& tx, const std::map<UsageKey, long long>& deltas,
+                   const std::string& batch_id);
+// Moves every committed delta into usage_counters, in its own transaction.
+void foldUsage(Database& db);
 
 }  // namespace baraza

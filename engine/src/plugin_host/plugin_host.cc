@@ -55,7 +55,7 @@ decltype(baraza_channel_vtable::fetch_media) LoadedPlugin::fetchMediaHook() cons
   return channel->fetch_media;
 }
 
-PluginHost::PluginHost(InboundSink inbound) : inbound_(std::move(inbound)) {
+PluginHost::PluginHost(Services services) : services_(std::move(services)) {
   MetricsRegistry::global().describe("baraza_inbound_events_total", "counter",
                                      "Inbound events channels handed to the engine.");
 }
@@ -265,12 +265,12 @@ std::string PluginHost::renderConfigDocs() const {
 }
 
 bool PluginHost::verifyTokenKnown(const std::string& channel, std::string_view token) const {
-  return verify_token_check_ && !token.empty() && verify_token_check_(channel, token);
+  return services_.verify_token && !token.empty() && services_.verify_token(channel, token);
 }
 
 int PluginHost::emitInbound(const std::string& channel, std::string_view event_json) {
   size_t events = 1;
-  int rc = inbound_ ? inbound_(channel, event_json, events) : 0;
+  int rc = services_.inbound ? services_.inbound(channel, event_json, events) : 0;
   MetricsRegistry::global().counterAdd(
       "baraza_inbound_events_total",
       {{"channel", channel}, {"result", rc == 0 ? "accepted" : "refused"}},
@@ -283,6 +283,15 @@ uint32_t PluginHost::strategyFlags(const LoadedPlugin& plugin) {
       plugin.strategy->struct_size < offsetof(baraza_strategy_vtable, flags) + sizeof(uint32_t))
     return 0;
   return plugin.strategy->flags;
+}
+
+decltype(baraza_strategy_vtable::will_wait) PluginHost::strategyWillWaitHook(
+    const LoadedPlugin& plugin) {
+  if (!plugin.strategy ||
+      plugin.strategy->struct_size <
+          offsetof(baraza_strategy_vtable, will_wait) + sizeof(plugin.strategy->will_wait))
+    return nullptr;
+  return plugin.strategy->will_wait;
 }
 
 }  // namespace baraza

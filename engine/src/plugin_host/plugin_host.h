@@ -85,7 +85,13 @@ class SecretError : public std::runtime_error {
 // subtrees against their own tables and creates their instances.
 class PluginHost {
  public:
-  explicit PluginHost(InboundSink inbound = nullptr);
+  // What the host offers its plugins, given once at construction.
+  struct Services {
+    InboundSink inbound;            // channels' events; none: accepted and dropped
+    VerifyTokenCheck verify_token;  // tenants' webhook verify tokens; none: no tenant token
+    TenantData tenant_data;         // strategies' reads of a tenant; none: unknown tenants
+  };
+  explicit PluginHost(Services services = {});
   ~PluginHost();
   PluginHost(const PluginHost&) = delete;
   PluginHost& operator=(const PluginHost&) = delete;
@@ -110,18 +116,17 @@ class PluginHost {
   std::string renderConfigDocs() const;
 
   int emitInbound(const std::string& channel, std::string_view event_json);
-  void setVerifyTokenCheck(VerifyTokenCheck check) { verify_token_check_ = std::move(check); }
   bool verifyTokenKnown(const std::string& channel, std::string_view token) const;
-  void setTenantData(TenantData data) { tenant_data_ = std::move(data); }
-  const TenantData& tenantData() const { return tenant_data_; }
+  const TenantData& tenantData() const { return services_.tenant_data; }
   // The strategy's BARAZA_STRATEGY_* flags (0 for plugins built before ABI 1.4).
   static uint32_t strategyFlags(const LoadedPlugin& plugin);
+  // The strategy's will_wait hook; null when it has none or was built before ABI 1.5.
+  static decltype(baraza_strategy_vtable::will_wait) strategyWillWaitHook(
+      const LoadedPlugin& plugin);
 
  private:
   void destroyAll();
-  InboundSink inbound_;
-  VerifyTokenCheck verify_token_check_;
-  TenantData tenant_data_;
+  Services services_;
   std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
 };
 

@@ -23,7 +23,7 @@ struct Reply {
 class WhatsAppPlugin : public ::testing::Test {
  protected:
   void SetUp() override {
-    host_ = std::make_unique<PluginHost>(
+    host_ = std::make_unique<PluginHost>(PluginHost::Services{
         [this](const std::string& channel, std::string_view e, size_t& events) {
           EXPECT_EQ(channel, "whatsapp");
           json batch = json::parse(e);
@@ -33,7 +33,7 @@ class WhatsAppPlugin : public ::testing::Test {
           for (const auto& event : batch)
             events_.push_back(event);
           return refuse_ ? 1 : 0;
-        });
+        }});
     plugin_ = &host_->load(baraza::test::binaryDir() + "/plugins/whatsapp.so");
     host_->createAll(loadEngineConfig(dir_.write(
         "c.yaml",

@@ -7,7 +7,7 @@
 
 #include "core/iso_time.h"
 #include "core/uuid.h"
-#include "pipeline/records.h"
+#include "pipeline/contact_store.h"
 #include "storage/migrator.h"
 #include "support/test_env.h"
 
@@ -51,7 +51,8 @@ class LeadRecords : public ::testing::TestWithParam<Dialect> {
     const std::string& tenant = tenants_.at(slug);
     std::string org = slug == "agent-c" ? other_org_ : org_;
     TenantScope tx(*db_, tenant, true);
-    std::string contact = upsertContact(tx.sql(), tenant, "whatsapp", from);
+    std::string contact =
+        contact_store::upsert(tx, tenant, "whatsapp", senderFrom(from), formatIsoUtc(at)).id;
     json event{{"from", from}, {"type", "text"}, {"text", "Bei gani?"}};
     if (!ref.is_null())
       event["referral"] = ref;

@@ -6,7 +6,7 @@
 
 #include "core/metrics.h"
 #include "core/uuid.h"
-#include "pipeline/records.h"
+#include "pipeline/contact_store.h"
 #include "storage/migrator.h"
 #include "support/test_env.h"
 
@@ -29,7 +29,8 @@ class ContactIdentity : public ::testing::TestWithParam<Dialect> {
   }
   std::string contact(const json& from) {
     TenantScope tx(*db_, tenant_, true);
-    std::string id = upsertContact(tx.sql(), tenant_, "whatsapp", from);
+    std::string id =
+        contact_store::upsert(tx, tenant_, "whatsapp", senderFrom(from), "2026-11-23T09:00:00Z").id;
     tx.commit();
     return id;
   }

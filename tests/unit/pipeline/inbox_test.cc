@@ -21,7 +21,7 @@ nlohmann::json message(const std::string& wamid, const std::string& from) {
           {"from", {{"wa_id", from}}}};
 }
 
-class InboxStore : public ::testing::TestWithParam<Dialect> {
+class InboxCommit : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
     target_ = std::make_unique<test::DialectDatabase>(GetParam());
@@ -38,7 +38,7 @@ class InboxStore : public ::testing::TestWithParam<Dialect> {
   std::unique_ptr<Database> db_;
 };
 
-TEST_P(InboxStore, ConcurrentRequestsShareTransactionsAndDuplicatesAddNothing) {
+TEST_P(InboxCommit, ConcurrentRequestsShareTransactionsAndDuplicatesAddNothing) {
   Inbox inbox(*db_, systemNowMs, {2000, 2000});
   auto& metrics = MetricsRegistry::global();
   double commits = metrics.value("baraza_inbox_commits_total", {});
@@ -66,7 +66,7 @@ TEST_P(InboxStore, ConcurrentRequestsShareTransactionsAndDuplicatesAddNothing) {
   EXPECT_LT(used, 160) << "requests waiting together shared a transaction";
 }
 
-TEST_P(InboxStore, AFailedCommitRefusesTheWholeRequest) {
+TEST_P(InboxCommit, AFailedCommitRefusesTheWholeRequest) {
   Inbox inbox(*db_, systemNowMs);
   {
     Database owner(target_->adminUrl(), 1, std::chrono::milliseconds(2000));
@@ -97,7 +97,7 @@ TEST(InboxEvent, NeedsItsRoutingFieldsAndOrdersByContact) {
   EXPECT_EQ(e->dedupe_key.rfind("error:sha256:", 0), 0u) << "errors carry no id: their hash";
 }
 
-INSTANTIATE_TEST_SUITE_P(BothDialects, InboxStore,
+INSTANTIATE_TEST_SUITE_P(BothDialects, InboxCommit,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });
 

@@ -36,8 +36,9 @@ class LimitsClock : public ::testing::TestWithParam<Dialect> {
     directory_->loadAll();
     plugins_.load(std::string(BARAZA_TEST_BINARY_DIR) + "/plugins/static_reply.so");
     plugins_.createAll(loadEngineConfig(dir_.write("c.yaml", "")));
-    pipeline_ = std::make_unique<Pipeline>(*db_, *sealer_, *directory_, plugins_, PipelineConfig{},
-                                           [this] { return now_; });
+    inbox_ = std::make_unique<Inbox>(*db_, [this] { return now_; });
+    pipeline_ = std::make_unique<Pipeline>(*db_, *inbox_, *sealer_, *directory_, plugins_, scripts_,
+                                           PipelineConfig{}, [this] { return now_; });
   }
   void receive(const std::string& from) {
     std::string id = "wamid." + newUuid();
@@ -51,7 +52,7 @@ class LimitsClock : public ::testing::TestWithParam<Dialect> {
                {"type", "text"},
                {"text", "habari"}};
     size_t count = 0;
-    ASSERT_EQ(pipeline_->accept("whatsapp", event.dump(), count), 0);
+    ASSERT_EQ(inbox_->accept("whatsapp", event.dump(), count), 0);
     ASSERT_EQ(pipeline_->processDue(8), 1);
   }
   std::vector<std::string> replies() {
@@ -71,6 +72,8 @@ class LimitsClock : public ::testing::TestWithParam<Dialect> {
   std::unique_ptr<Sealer> sealer_;
   std::unique_ptr<TenantDirectory> directory_;
   PluginHost plugins_;
+  ScriptHost scripts_{ScriptingConfig{}};
+  std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Pipeline> pipeline_;
   long long now_ = kNineFiftyNine;
 };
@@ -96,7 +99,7 @@ TEST_P(LimitsClock, ARetryReusesTheFirstAttemptsReservation) {
     tx.sql() << "DELETE FROM outbox_messages";
     tx.sql() << "DELETE FROM messages WHERE direction = 'outbound'";
     tx.sql() << "UPDATE inbox_events SET status = 'pending', next_attempt_ms = 0, "
-                "locked_until_ms = 0";
+                "locked_until_ms = 0, lease_owner = NULL";
     tx.commit();
   }
   ASSERT_EQ(pipeline_->processDue(8), 1);

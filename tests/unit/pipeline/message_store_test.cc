@@ -1,18 +1,18 @@
-// Records the pipeline keeps: a message's status only moves forward, also when two of its
+// The message store: a message's status only moves forward, also when two of its
 // statuses are applied by two transactions at once (PostgreSQL, where that can happen).
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "core/uuid.h"
-#include "pipeline/records.h"
+#include "pipeline/message_store.h"
 #include "storage/migrator.h"
 #include "support/test_env.h"
 
 namespace baraza {
 namespace {
 
-TEST(Records, ConcurrentStatusesNeverMoveAMessageBackwards) {
+TEST(MessageStore, ConcurrentStatusesNeverMoveAMessageBackwards) {
   test::DialectDatabase target(Dialect::kPostgresql);
   Database db(target.url(), 4, std::chrono::milliseconds(5000));
   Migrator(db, embeddedMigrations(Dialect::kPostgresql)).apply();
@@ -44,9 +44,12 @@ TEST(Records, ConcurrentStatusesNeverMoveAMessageBackwards) {
   delivered_tx.sql() << "SELECT status FROM messages WHERE channel_message_id = 'wamid.RACE'",
       soci::into(seen);
   ASSERT_EQ(seen, "sent");
-  ASSERT_TRUE(applyStatus(read_tx.sql(), tenant, "wamid.RACE", "read", nlohmann::json()));
+  const std::string at = "2026-11-23T09:00:00Z";
+  ASSERT_TRUE(
+      message_store::applyStatus(read_tx, tenant, "wamid.RACE", "read", nlohmann::json(), at));
   std::thread late([&] {
-    applyStatus(delivered_tx.sql(), tenant, "wamid.RACE", "delivered", nlohmann::json());
+    message_store::applyStatus(delivered_tx, tenant, "wamid.RACE", "delivered", nlohmann::json(),
+                               at);
     delivered_tx.commit();
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // delivered waits on the lock

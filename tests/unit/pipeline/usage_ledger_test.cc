@@ -43,13 +43,13 @@ class UsageLedger : public ::testing::TestWithParam<Dialect> {
   }
   bool take(const std::string& period, long long limit) {
     TenantScope tx(*db_, tenant_, true);
-    bool taken = takeUsage(tx.sql(), tenant_, "tenant", period, "replies", limit);
+    bool taken = takeUsage(tx, tenant_, "tenant", period, "replies", limit);
     tx.commit();
     return taken;
   }
   long long value(const std::string& period) {
     TenantScope tx(*db_, tenant_);
-    return usageValue(tx.sql(), tenant_, "tenant", period, "replies");
+    return usageValue(tx, tenant_, "tenant", period, "replies");
   }
   std::unique_ptr<test::DialectDatabase> target_;
   std::unique_ptr<Database> db_;
@@ -77,7 +77,7 @@ TEST_P(UsageLedger, ALimitIsReachedExactlyUnderConcurrencyAndANewPeriodStartsAfr
   // Given back, a slot can be taken again; no limit always takes.
   {
     TenantScope tx(*db_, tenant_, true);
-    addUsage(tx.sql(), tenant_, "tenant", hour, "replies", -1);
+    addUsage(tx, tenant_, "tenant", hour, "replies", -1);
     tx.commit();
   }
   EXPECT_TRUE(take(hour, 100));

@@ -155,10 +155,10 @@ class Loopback : public ::testing::Test {
  protected:
   void SetUp() override {
     host_ = std::make_unique<PluginHost>(
-        [this](const std::string& channel, std::string_view e, size_t&) {
+        PluginHost::Services{[this](const std::string& channel, std::string_view e, size_t&) {
           inbound_.emplace_back(channel, std::string(e));
           return refuse_ ? 1 : 0;
-        });
+        }});
     plugin_ = &host_->load(loopbackPlugin());
     host_->createAll(configFrom("channels:\n  loopback:\n    max_sent: 2\n"));
   }

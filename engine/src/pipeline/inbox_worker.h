@@ -1,0 +1,48 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "pipeline/lease_keeper.h"
+#include "pipeline/message_work.h"
+#include "pipeline/waiting_answers.h"
+#include "storage/database.h"
+
+namespace baraza {
+
+// Processes claimed inbox events in batches (docs/pipeline.md, "Workers"). A batch runs every
+// message's steps (message_steps.h) in one transaction, sorted by tenant (so transactions lock
+// shared counters in one order), then writes all replies, sends, usage and completions in a few
+// statements and commits once. A message whose strategy waits on the network is handed to
+// WaitingAnswers after the commit. If the batch fails, each of its events is run again alone,
+// so one bad message is retried or dead-lettered without its neighbours.
+class InboxWorker {
+ public:
+  InboxWorker(Database& db, const TenantDirectory& directory, StepParts parts, LeaseKeeper& leases,
+              WaitingAnswers& waiting, std::function<void()> wake_senders);
+
+  // Claims and processes up to `max` due events; returns how many it claimed.
+  int processDue(int max);
+
+ private:
+  struct Batch;
+  enum class Outcome { kCommitted, kFailed, kLostClaims };
+
+  void prepare(Batch& batch, const InboundEvent& event);
+  // Runs the events in one transaction; on kFailed, `failure` says why.
+  Outcome run(Batch& batch, Failure& failure);
+  void giveBack(Batch& batch);
+  void runSteps(MessageWork& work, TenantScope& tx);
+  void applyStatus(MessageWork& work, TenantScope& tx);
+  void afterCommit(Batch& batch);
+
+  Database& db_;
+  const TenantDirectory& directory_;
+  StepParts parts_;
+  LeaseKeeper& leases_;
+  WaitingAnswers& waiting_;
+  std::function<void()> wake_senders_;
+};
+
+}  // namespace baraza

@@ -1,0 +1,178 @@
+#include "pipeline/outbox_dispatcher.h"
+
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "core/iso_time.h"
+#include "core/metrics.h"
+#include "pipeline/backoff.h"
+
+namespace baraza {
+namespace {
+
+SendResult givenBack(const ClaimedSend& s, long long now) {
+  SendResult r(s, SendResult::Kind::kPaced);
+  r.at_ms = now;
+  return r;
+}
+
+}  // namespace
+
+OutboxDispatcher::OutboxDispatcher(OutboxStore& store, LeaseKeeper& leases, const Sealer& sealer,
+                                   const TenantDirectory& directory, const PluginHost& plugins,
+                                   const PipelineConfig& config, MessageClock& clock)
+    : store_(store),
+      leases_(leases),
+      sealer_(sealer),
+      directory_(directory),
+      plugins_(plugins),
+      config_(config),
+      clock_(clock),
+      pacer_(config.per_number_rate, config.pair_interval_ms),
+      dispatcher_("outbox dispatcher", 1, std::chrono::milliseconds(config.poll_ms),
+                  [this] { return dispatch(); }),
+      senders_("outbox sender", config.senders, std::chrono::milliseconds(config.poll_ms),
+               [this] { return sendNext(); }) {}
+
+OutboxDispatcher::~OutboxDispatcher() {
+  stop();
+}
+
+void OutboxDispatcher::start() {
+  if (config_.senders <= 0)
+    return;  // a process that stores and answers but leaves sending to others
+  senders_.start();
+  dispatcher_.start();
+}
+
+void OutboxDispatcher::stop() {
+  dispatcher_.stop();
+  senders_.stop();
+  {
+    // Sends never started go back to the queue at once rather than when their lease runs out.
+    std::lock_guard lock(mutex_);
+    long long now = clock_.nowMs();
+    for (const auto& s : to_send_)
+      results_.push_back(givenBack(s, now));
+    to_send_.clear();
+  }
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    record_again_ms_ = 0;
+    record(clock_.nowMs());
+    std::lock_guard lock(mutex_);
+    if (results_.empty())
+      break;
+  }
+}
+
+void OutboxDispatcher::wake() {
+  dispatcher_.wake();
+}
+
+int OutboxDispatcher::dispatch() {
+  long long now = clock_.nowMs();
+  int done = record(now);
+  size_t room;
+  {
+    std::lock_guard lock(mutex_);
+    size_t most = static_cast<size_t>(std::max(config_.senders, 1)) * 2;
+    room = in_flight_ < most ? most - in_flight_ : 0;
+  }
+  if (room == 0 || dispatcher_.stopping())
+    return done;
+  std::vector<ClaimedSend> claimed;
+  try {
+    claimed = store_.claim(static_cast<int>(room), now, now + leases_.leaseMs());
+  } catch (const std::exception& e) {
+    spdlog::warn("outbox: claiming sends failed: {}", e.what());
+    return done;
+  }
+  if (claimed.empty())
+    return done;
+  std::vector<OutboxStore::Key> keys;
+  for (const auto& s : claimed)
+    keys.emplace_back(s.tenant_id, s.id);
+  leases_.holdSends(keys);
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_ += claimed.size();
+    to_send_.insert(to_send_.end(), claimed.begin(), claimed.end());
+  }
+  senders_.wakeAll();
+  return done + static_cast<int>(claimed.size());
+}
+
+int OutboxDispatcher::record(long long now) {
+  std::vector<SendResult> results;
+  {
+    std::lock_guard lock(mutex_);
+    if (results_.empty() || now < record_again_ms_)
+      return 0;
+    results.swap(results_);
+  }
+  try {
+    store_.record(results, now, clock_.stamp());
+  } catch (const std::exception& e) {
+    // Kept in memory and recorded again; their claims stay renewed, so no one sends them twice.
+    MetricsRegistry::global().counterAdd("baraza_outbox_record_failures_total", {});
+    if (record_failures_++ == 0)
+      spdlog::warn("outbox: {} send result(s) not recorded yet, trying again: {}", results.size(),
+                   e.what());
+    std::lock_guard lock(mutex_);
+    record_again_ms_ = now + std::min(1000LL, 50LL << std::min(record_failures_, 5));
+    results_.insert(results_.begin(), std::make_move_iterator(results.begin()),
+                    std::make_move_iterator(results.end()));
+    return 0;
+  }
+  if (record_failures_ > 0)
+    spdlog::info("outbox: send results recorded again after {} failed tries", record_failures_);
+  record_failures_ = 0;
+  std::vector<OutboxStore::Key> keys;
+  for (const auto& r : results)
+    keys.emplace_back(r.send.tenant_id, r.send.id);
+  leases_.dropSends(keys);
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_ -= std::min(in_flight_, results.size());
+  }
+  bool again = std::any_of(results.begin(), results.end(), [](const SendResult& r) {
+    return r.kind == SendResult::Kind::kNewRequest;
+  });
+  if (again)
+    dispatcher_.wake();
+  return static_cast<int>(results.size());
+}
+
+void OutboxDispatcher::finished(SendResult result) {
+  {
+    std::lock_guard lock(mutex_);
+    results_.push_back(std::move(result));
+  }
+  dispatcher_.wake();
+}
+
+int OutboxDispatcher::sendNext() {
+  ClaimedSend claimed;
+  {
+    std::lock_guard lock(mutex_);
+    if (to_send_.empty())
+      return 0;
+    claimed = std::move(to_send_.front());
+    to_send_.pop_front();
+  }
+  finished(send(claimed));
+  return 1;
+}
+
+int OutboxDispatcher::sendDue(int max) {
+  long long now = clock_.nowMs();
+  auto claimed = store_.claim(max, now, now + leases_.leaseMs());
+  std::vector<SendResult> results;
+  for (const auto& s : claimed)
+    results.push_back(send(s));
+  store_.record(results, clock_.nowMs(), clock_.stamp());
+  return static_cast<int>(claimed.size());
+}
+
+}  // namespace baraza

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "pipeline/clock.h"
+#include "pipeline/lease_keeper.h"
+#include "pipeline/outbox_store.h"
+#include "pipeline/pipeline_config.h"
+#include "pipeline/send_pacer.h"
+#include "pipeline/worker_pool.h"
+#include "plugin_host/plugin_host.h"
+#include "security/sealer.h"
+#include "tenancy/tenant_directory.h"
+
+namespace baraza {
+
+// Sends what the outbox holds (docs/pipeline.md, "Outbox and senders"). One dispatcher thread
+// claims due sends in batches and records their results in batches; `senders` threads make the
+// channel calls concurrently (the WhatsApp channel keeps its connections alive). Before a send:
+// the 24-hour window (outside it the re-engagement template, or blocked_by_window), pacing per
+// number and per recipient, the tenant's sealed token. After it: the channel's message id and
+// early statuses, a retry with full-jitter backoff, or a dead letter with its reason. A result
+// that cannot be recorded (the database away) is kept and recorded again, its claim renewed
+// meanwhile: a sent reply is never sent twice unless the process dies first.
+class OutboxDispatcher {
+ public:
+  OutboxDispatcher(OutboxStore& store, LeaseKeeper& leases, const Sealer& sealer,
+                   const TenantDirectory& directory, const PluginHost& plugins,
+                   const PipelineConfig& config, MessageClock& clock);
+  ~OutboxDispatcher();
+
+  void start();
+  void stop();  // finishes the sends in flight and records them
+  void wake();
+  // One round of the dispatcher: records finished sends, claims more; returns how many rows it
+  // recorded or claimed.
+  int dispatch();
+  // For tests without threads: claims up to `max` due sends, sends them here, records them.
+  int sendDue(int max);
+
+ private:
+  int sendNext();
+  SendResult send(const ClaimedSend& claimed);
+  SendResult callChannel(const ClaimedSend& claimed, const TenantConfig& tenant,
+                         const CachedChannel& account, nlohmann::json request, bool receipt);
+  int record(long long now);
+  void finished(SendResult result);
+
+  OutboxStore& store_;
+  LeaseKeeper& leases_;
+  const Sealer& sealer_;
+  const TenantDirectory& directory_;
+  const PluginHost& plugins_;
+  const PipelineConfig& config_;
+  MessageClock& clock_;
+  SendPacer pacer_;
+  std::mutex mutex_;
+  std::deque<ClaimedSend> to_send_;
+  std::vector<SendResult> results_;
+  size_t in_flight_ = 0;  // claimed and not yet recorded
+  long long record_again_ms_ = 0;
+  int record_failures_ = 0;
+  WorkerPool dispatcher_, senders_;
+};
+
+}  // namespace baraza

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace baraza {
+
+// Threads that each run `step` over and over: `step` returns how much work it did, and a thread
+// that found none sleeps until wake() or `idle` passes. Inbox workers, the outbox's dispatcher
+// and senders, the lease keeper and the waiting answers all run on one of these.
+class WorkerPool {
+ public:
+  using Step = std::function<int()>;
+  WorkerPool(std::string name, int threads, std::chrono::milliseconds idle, Step step);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void start();
+  // Lets every thread finish the step it is in, then joins them.
+  void stop();
+  void wake();     // one sleeping thread
+  void wakeAll();  // every sleeping thread
+  bool stopping() const { return stopping_; }
+
+ private:
+  void loop();
+
+  std::string name_;
+  int threads_;
+  std::chrono::milliseconds idle_;
+  Step step_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  unsigned long long wakes_ = 0;
+  std::vector<std::thread> running_;
+};
+
+}  // namespace baraza
