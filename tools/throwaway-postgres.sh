@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # start DIR: initdb a PostgreSQL cluster into DIR on a free loopback port, start it, print its
-#            URL (postgresql://baraza@127.0.0.1:PORT/postgres).
+#            URL (postgresql://baraza@127.0.0.1:PORT/postgres). Tests run it with fsync off;
+#            BARAZA_PG_DURABLE=1 runs it as production does (fsync and synchronous commit on,
+#            the settings of ../shared/peer-bench's server) for benchmarks.
 # stop DIR:  stop it and delete DIR.
 # PostgreSQL refuses to run as root, so as root the cluster runs as the 'postgres' user.
 set -euo pipefail
@@ -24,11 +26,17 @@ case "${1:-}" in
     [[ $(id -u) -eq 0 ]] && chown postgres "$dir"
     as_owner "$bindir/initdb" -D "$dir/data" -U baraza --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
+    settings="-c fsync=off"
+    if [[ "${BARAZA_PG_DURABLE:-0}" == 1 ]]; then
+      settings="-c fsync=on -c synchronous_commit=on -c shared_buffers=512MB -c wal_buffers=16MB"
+      settings+=" -c max_wal_size=8GB -c checkpoint_timeout=30min"
+      settings+=" -c shared_preload_libraries=pg_stat_statements"  # where a benchmark's time went
+    fi
     for _ in $(seq 1 20); do
       port=$((20000 + RANDOM % 40000))
       (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && continue  # taken
       if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-           -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+           -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $settings -c max_connections=200" \
            start >/dev/null 2>&1; then
         # The engine's role in tests: neither a superuser nor BYPASSRLS, so row-level security
         # applies to it as it would in production.
