@@ -156,9 +156,11 @@ class Loopback : public ::testing::Test {
   void SetUp() override {
     host_ = std::make_unique<PluginHost>(
         PluginHost::Services{[this](const std::string& channel, std::string_view e, size_t&) {
-          inbound_.emplace_back(channel, std::string(e));
-          return refuse_ ? 1 : 0;
-        }});
+                               inbound_.emplace_back(channel, std::string(e));
+                               return refuse_ ? 1 : 0;
+                             },
+                             {},
+                             {}});
     plugin_ = &host_->load(loopbackPlugin());
     host_->createAll(configFrom("channels:\n  loopback:\n    max_sent: 2\n"));
   }

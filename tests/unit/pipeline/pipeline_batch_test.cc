@@ -1,0 +1,206 @@
+// The pipeline in process, one batch at a time (no threads): a message that fails alone in its
+// batch, the order of one contact's messages, a dead process's lease taken back, and a chain
+// that will not wait answering in one transaction.
+#include <gtest/gtest.h>
+
+#include "core/metrics.h"
+#include "core/uuid.h"
+#include "pipeline/pipeline.h"
+#include "storage/migrator.h"
+#include "support/test_env.h"
+#include "tenancy/tenant_file.h"
+#include "tenancy/tenant_import.h"
+
+namespace baraza {
+namespace {
+
+using nlohmann::json;
+
+constexpr long long kStart = 1795427998000LL;  // 2026-11-23 09:59:58 UTC
+constexpr long long kLeaseMs = 10000;
+
+std::string tenantYaml(const std::string& slug, const std::string& number,
+                       const std::string& settings) {
+  return "slug: " + slug + "\nname: " + slug + "\nchannels:\n  - phone_number_id: \"" + number +
+         "\"\n    access_token: EAAG-token-" + slug + "\nsettings:\n" + settings;
+}
+
+class PipelineBatch : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    target_ = std::make_unique<test::DialectDatabase>(GetParam());
+    db_ = std::make_unique<Database>(target_->url(), 4, std::chrono::milliseconds(5000));
+    Migrator(*db_, embeddedMigrations(GetParam())).apply();
+    sealer_ = std::make_unique<Sealer>(KeyRing::loadOrCreate(dir_.file("master.key")));
+    addTenant(
+        tenantYaml("duka", "5551000", "  strategies: static_reply\n  static_reply: \"Asante!\"\n"));
+    // Both would call an AI provider; soko has AI off, so its chain never waits.
+    std::string ai = "  strategies: ai_chain,static_reply\n  static_reply: \"Later.\"\n";
+    addTenant(tenantYaml("soko", "5552000", ai + "  ai_responses: false\n"));
+    addTenant(tenantYaml("mboga", "5553000", ai));
+    directory_ = std::make_unique<TenantDirectory>(*db_);
+    directory_->loadAll();
+    std::string dir = std::string(BARAZA_TEST_BINARY_DIR) + "/plugins/";
+    plugins_.load(dir + "static_reply.so");
+    plugins_.load(dir + "ai_chain.so");
+    // A provider that refuses at once: a waiting answer falls through to static_reply.
+    plugins_.createAll(loadEngineConfig(
+        dir_.write("c.yaml",
+                   "strategies:\n  ai_chain:\n    providers:\n      - name: openai\n"
+                   "        base_url: http://127.0.0.1:1/v1\n        model: m\n"
+                   "        api_key: sk-test-shared\n        timeout_ms: 500\n")));
+    inbox_ = std::make_unique<Inbox>(*db_, [this] { return now_; });
+    PipelineConfig config;
+    config.lock_ms = kLeaseMs;
+    pipeline_ = std::make_unique<Pipeline>(*db_, *inbox_, *sealer_, *directory_, plugins_, scripts_,
+                                           config, [this] { return now_; });
+  }
+  void addTenant(const std::string& yaml) {
+    importTenant(*db_, *sealer_, readTenantFile(dir_.write(newUuid() + ".yaml", yaml)), "test");
+  }
+  // Queues one text message; returns its wamid.
+  std::string receive(const std::string& from, const std::string& text,
+                      const std::string& number = "5551000") {
+    std::string id = "wamid." + newUuid();
+    json event{{"channel", "whatsapp"},
+               {"kind", "message"},
+               {"account", {{"phone_number_id", number}}},
+               {"id", id},
+               {"dedupe_key", "message:" + id},
+               {"timestamp", std::to_string(now_ / 1000)},
+               {"from", {{"wa_id", from}}},
+               {"type", "text"},
+               {"text", text}};
+    size_t count = 0;
+    EXPECT_EQ(inbox_->accept("whatsapp", event.dump(), count), 0);
+    return id;
+  }
+  long long count(const std::string& sql) {
+    TenantScope tx(*db_, TenantScope::kAllTenants);
+    long long n = 0;
+    tx.sql() << sql, soci::into(n);
+    return n;
+  }
+  std::string text(const std::string& sql) {
+    TenantScope tx(*db_, TenantScope::kAllTenants);
+    std::string s;
+    soci::indicator ind;
+    tx.sql() << sql, soci::into(s, ind);
+    return ind == soci::i_ok ? s : "";
+  }
+  void exec(const std::string& script) {
+    auto lease = db_->lease();
+    Database::execScript(**lease, GetParam(), script);
+  }
+  // A message whose text is "boom" cannot be stored, as a constraint or a full disk would refuse.
+  void refuseBoom() {
+    if (GetParam() == Dialect::kSqlite) {
+      exec(
+          "CREATE TRIGGER refuse_boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' "
+          "BEGIN SELECT RAISE(ABORT, 'boom refused'); END;");
+    } else {
+      exec(
+          "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "IF NEW.body = 'boom' THEN RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; "
+          "END $$;\nCREATE TRIGGER refuse_boom BEFORE INSERT ON messages FOR EACH ROW "
+          "EXECUTE FUNCTION refuse_boom();");
+    }
+  }
+  static double metric(const std::string& name) {
+    return MetricsRegistry::global().value(name, {});
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<test::DialectDatabase> target_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<Sealer> sealer_;
+  std::unique_ptr<TenantDirectory> directory_;
+  PluginHost plugins_;
+  ScriptHost scripts_{ScriptingConfig{}};
+  std::unique_ptr<Inbox> inbox_;
+  std::unique_ptr<Pipeline> pipeline_;
+  long long now_ = kStart;
+};
+
+TEST_P(PipelineBatch, OneBadMessageFailsAloneAndItsNeighboursAreAnswered) {
+  refuseBoom();
+  for (int i = 1; i <= 3; ++i)
+    receive("25471100000" + std::to_string(i), "habari");
+  std::string bad = receive("254711000009", "boom");
+  std::string after_bad = receive("254711000009", "habari tena");  // waits behind it
+  double splits = metric("baraza_inbox_batch_splits_total");
+
+  EXPECT_EQ(pipeline_->processDue(16), 4);  // one per contact: the fifth waits for its turn
+  EXPECT_EQ(metric("baraza_inbox_batch_splits_total"), splits + 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events WHERE status = 'done'"), 3);
+  // The bad one is retried later, alone, with its error; its contact's next message waits.
+  EXPECT_EQ(text("SELECT status FROM inbox_events WHERE dedupe_key = 'message:" + bad + "'"),
+            "pending");
+  EXPECT_EQ(count("SELECT attempts FROM inbox_events WHERE dedupe_key = 'message:" + bad + "'"), 1);
+  EXPECT_NE(text("SELECT last_error FROM inbox_events WHERE dedupe_key = 'message:" + bad + "'")
+                .find("boom refused"),
+            std::string::npos);
+  EXPECT_EQ(
+      count("SELECT attempts FROM inbox_events WHERE dedupe_key = 'message:" + after_bad + "'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE body = 'habari tena'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE body = 'boom'"), 0);
+
+  // Fixed, the retry answers it, and then its contact's next message in order.
+  exec(GetParam() == Dialect::kSqlite ? "DROP TRIGGER refuse_boom;"
+                                      : "DROP TRIGGER refuse_boom ON messages;");
+  now_ += 60000;
+  EXPECT_EQ(pipeline_->processDue(16), 1);
+  EXPECT_EQ(pipeline_->processDue(16), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events WHERE status = 'done'"), 5);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'"), 5);
+  EXPECT_LT(text("SELECT created_at FROM messages WHERE body = 'boom'"),
+            text("SELECT created_at FROM messages WHERE body = 'habari tena'"));
+}
+
+TEST_P(PipelineBatch, ADeadProcesssLeaseIsTakenBackAndCounted) {
+  receive("254711000001", "habari");
+  // Another process claimed it and died.
+  InboxStore dead(*db_, "dead-process");
+  ASSERT_EQ(dead.claim(8, now_, now_ + kLeaseMs).size(), 1u);
+  EXPECT_EQ(pipeline_->processDue(8), 0);
+
+  MessageClock clock([this] { return now_; });
+  InboxStore inbox(*db_, pipeline_->owner());
+  OutboxStore outbox(*db_, pipeline_->owner());
+  LeaseKeeper keeper(inbox, outbox, clock, kLeaseMs);
+  double reclaims = metric("baraza_inbox_reclaims_total");
+  now_ += kLeaseMs - 1000;
+  EXPECT_EQ(keeper.tick(), 0);  // not yet expired
+  now_ += 1001;                 // the keeper looks once a second
+  EXPECT_EQ(keeper.tick(), 1);
+  EXPECT_EQ(metric("baraza_inbox_reclaims_total"), reclaims + 1);
+  EXPECT_EQ(pipeline_->processDue(8), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages"), 1);
+  // The dead process cannot finish what is no longer its own.
+  TenantScope tx(*db_, TenantScope::kAllTenants, true);
+  long long id = count("SELECT id FROM inbox_events");
+  EXPECT_TRUE(dead.finish(tx, {{id, "done", ""}}, now_).empty());
+}
+
+TEST_P(PipelineBatch, AChainThatWillNotWaitAnswersInOneTransaction) {
+  double waits = metric("baraza_strategy_waits_total");
+  receive("254711000001", "bei gani?", "5552000");  // soko: AI off
+  EXPECT_EQ(pipeline_->processDue(8), 1);
+  EXPECT_EQ(metric("baraza_strategy_waits_total"), waits);
+  EXPECT_EQ(text("SELECT body FROM messages WHERE direction = 'outbound'"), "Later.");
+
+  // mboga has AI on: its chain waits (and, the provider refusing, falls through).
+  receive("254711000002", "bei gani?", "5553000");
+  EXPECT_EQ(pipeline_->processDue(8), 1);
+  EXPECT_EQ(metric("baraza_strategy_waits_total"), waits + 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'"), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, PipelineBatch,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
+
+}  // namespace
+}  // namespace baraza
