@@ -1,6 +1,8 @@
 // Pipeline v2's promises about failure, on the real engine process: a kill -9 under load loses
-// nothing acknowledged and the restarted engine answers it within 15 s, repeating at most the
-// sends that were in flight; a reply whose result cannot be recorded is not sent again.
+// nothing acknowledged and the restarted engine answers it within 15 s (the dead process's mark
+// is gone, so it does not wait out the 10 s leases), repeating at most the sends that were in
+// flight; a reply whose result cannot be recorded is not sent again.
+#include <iostream>
 #include <map>
 #include <regex>
 
@@ -77,7 +79,16 @@ TEST_P(PipelineRecovery, AKill9UnderLoadLosesNothingAndTheRestartAnswersWithin15
   load.join();
   engine_.reset();
   ASSERT_TRUE(busy);
+  // Requests written before the kill still reach the mock, which answers one at a time.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   size_t sent_before = repliesByRecipient().size();
+  // In flight at the kill: replies the Graph API received whose result was not recorded yet
+  // (still being sent, or sent and waiting for the dispatcher's next batched record). Only those
+  // may go out twice.
+  long long recorded = count(
+      "SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent' AND request NOT LIKE "
+      "'%mark_read%'");
+  long long in_flight = static_cast<long long>(sent_before) - recorded;
 
   auto restarted = std::chrono::steady_clock::now();
   start(production);
@@ -103,14 +114,20 @@ TEST_P(PipelineRecovery, AKill9UnderLoadLosesNothingAndTheRestartAnswersWithin15
                                      "'sent'")
                               << "\n"
                               << engine_->log();
+  std::cout << acked.size() - sent_before << " acknowledged messages left unanswered by the kill "
+            << "were answered " << seconds << " s after the restart\n";
   EXPECT_LT(seconds, 15.0) << "every acknowledged message answered " << seconds
-                           << " s after the restart";
+                           << " s after the restart\n"
+                           << engine_->log();
   EXPECT_LT(sent_before, acked.size()) << "the kill left nothing to answer: not a test";
+  // Taken back because the dead process's mark was gone, not because its leases ran out.
+  EXPECT_NE(engine_->log().find("is gone; its"), std::string::npos) << engine_->log();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   int duplicates = 0;
   for (const auto& [to, n] : repliesByRecipient())
     duplicates += n - 1;
-  EXPECT_LE(duplicates, 4) << "at most the sends in flight at the kill (4 senders)";
+  EXPECT_LE(duplicates, in_flight) << "at most the sends in flight at the kill (" << sent_before
+                                   << " received by the Graph API, " << recorded << " recorded)";
   EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events WHERE status <> 'done'"), 0);
   EXPECT_GE(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"),
             static_cast<long long>(acked.size()));

@@ -101,6 +101,11 @@ const Schema& engineSchema() {
       {"pipeline.lock_ms", KeyType::kInt, "10000",
        "A claim's lease: renewed every third of it while its work runs; the claims of a process "
        "that died are taken again once it runs out."},
+      {"pipeline.reclaim_from_the_gone", KeyType::kBool, "true",
+       "Each process marks itself alive (a PostgreSQL advisory lock on a connection of its own, "
+       "or an flock beside the SQLite file); the claims of a process whose mark is gone are taken "
+       "again within a second, not when their leases run out. Turn off behind a pooler that "
+       "does not keep sessions (PgBouncer in transaction mode)."},
       {"pipeline.poll_ms", KeyType::kInt, "200", "How often idle workers look for due work."},
       {"pipeline.group_commit_linger_us", KeyType::kInt, "500",
        "How long the inbox writer waits for more webhooks to share a transaction."},
@@ -233,6 +238,7 @@ EngineConfig loadEngineConfig(const std::string& file) {
   p.retry_base_ms = static_cast<int>(ranged("pipeline", "retry_base_ms", 1, kHour));
   p.retry_max_ms = static_cast<int>(ranged("pipeline", "retry_max_ms", 1, 24 * kHour));
   p.lock_ms = static_cast<int>(ranged("pipeline", "lock_ms", 100, kHour));
+  p.reclaim_from_the_gone = v["pipeline"]["reclaim_from_the_gone"];
   p.poll_ms = static_cast<int>(ranged("pipeline", "poll_ms", 1, 60000));
   p.group_commit_linger_us =
       static_cast<int>(ranged("pipeline", "group_commit_linger_us", 0, 100000));

@@ -67,6 +67,18 @@ const Statement kReturn{
     "id IN (SELECT value FROM json_each($1)) AND status = 'processing' AND locked_until_ms < $2",
     true};
 
+const Statement kOwners{
+    "inbox_lease_owners",
+    "SELECT DISTINCT lease_owner FROM inbox_events WHERE status = 'processing' AND lease_owner "
+    "IS NOT NULL AND lease_owner <> $1",
+    ""};
+
+const Statement kReturnOwned{
+    "inbox_return_owned",
+    "UPDATE inbox_events SET status = 'pending', locked_until_ms = 0, lease_owner = NULL WHERE "
+    "status = 'processing' AND lease_owner = $1 RETURNING id",
+    ""};
+
 const Statement kFinish{
     "inbox_finish",
     "UPDATE inbox_events SET status = v.status, tenant_slug = v.slug, done_ms = $1, last_error "
@@ -177,6 +189,22 @@ std::vector<std::pair<long long, std::string>> InboxStore::reapExpired(long long
   tx.run(kReturn, Params().text(idList(ids)).integer(now_ms));
   tx.commit();
   return out;
+}
+
+std::vector<std::string> InboxStore::otherOwners() {
+  TenantScope tx(db_, TenantScope::kAllTenants, false, TenantScope::Plans::kIndexed);
+  Rows r = tx.run(kOwners, Params().text(owner_));
+  std::vector<std::string> owners;
+  for (size_t i = 0; i < r.size(); ++i)
+    owners.push_back(r.text(i, 0));
+  return owners;
+}
+
+std::vector<long long> InboxStore::reclaimFrom(const std::string& owner) {
+  TenantScope tx(db_, TenantScope::kAllTenants, true, TenantScope::Plans::kIndexed);
+  auto ids = idsOf(tx.run(kReturnOwned, Params().text(owner)));
+  tx.commit();
+  return ids;
 }
 
 std::vector<long long> InboxStore::finish(TenantScope& tx, const std::vector<FinishedEvent>& events,

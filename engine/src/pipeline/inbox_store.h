@@ -45,6 +45,10 @@ class InboxStore {
   std::vector<long long> renew(const std::vector<long long>& ids, long long until);
   // Returns expired leases to 'pending'; returns each event's id and the owner it had.
   std::vector<std::pair<long long, std::string>> reapExpired(long long now_ms);
+  // The owners other than this process that hold leases now.
+  std::vector<std::string> otherOwners();
+  // Returns every lease `owner` holds to 'pending' (its process is gone); returns their ids.
+  std::vector<long long> reclaimFrom(const std::string& owner);
 
   // Finishes events inside the caller's transaction; returns the ids that were still this
   // process's (a missing one was reclaimed by another: the caller must not commit its work).

@@ -9,8 +9,8 @@
 namespace baraza {
 
 LeaseKeeper::LeaseKeeper(InboxStore& inbox, OutboxStore& outbox, MessageClock& clock,
-                         long long lease_ms)
-    : inbox_(inbox), outbox_(outbox), clock_(clock), lease_ms_(lease_ms) {
+                         long long lease_ms, OwnerLiveness* liveness)
+    : inbox_(inbox), outbox_(outbox), clock_(clock), lease_ms_(lease_ms), liveness_(liveness) {
   // Ticks often enough for both jobs: renewals every third of a lease, reaping every second.
   auto period = std::chrono::milliseconds(std::clamp(lease_ms_ / 6, 10LL, 500LL));
   thread_ = std::make_unique<WorkerPool>("lease keeper", 1, period, [this] {
@@ -24,6 +24,8 @@ LeaseKeeper::~LeaseKeeper() {
 }
 
 void LeaseKeeper::start() {
+  if (liveness_)
+    liveness_->announce();  // before this process claims anything
   thread_->start();
 }
 
@@ -89,7 +91,34 @@ void LeaseKeeper::renew(long long now) {
   outbox_.renew(sends, until);
 }
 
+int LeaseKeeper::reclaimFromTheGone() {
+  if (!liveness_ || !liveness_->announce())
+    return 0;  // unmarked, this process cannot tell the others' state from its own outage
+  std::set<std::string> owners;
+  for (auto& owner : inbox_.otherOwners())
+    owners.insert(std::move(owner));
+  for (auto& owner : outbox_.otherOwners())
+    owners.insert(std::move(owner));
+  auto& metrics = MetricsRegistry::global();
+  int reclaimed = 0;
+  for (const auto& owner : owners) {
+    if (!liveness_->isGone(owner))
+      continue;
+    auto events = inbox_.reclaimFrom(owner);
+    auto sends = outbox_.reclaimFrom(owner);
+    spdlog::warn("leases: process {} is gone; its {} events and {} sends are taken again", owner,
+                 events.size(), sends.size());
+    if (!events.empty())
+      metrics.counterAdd("baraza_inbox_reclaims_total", {}, static_cast<double>(events.size()));
+    if (!sends.empty())
+      metrics.counterAdd("baraza_outbox_reclaims_total", {}, static_cast<double>(sends.size()));
+    reclaimed += static_cast<int>(events.size() + sends.size());
+  }
+  return reclaimed;
+}
+
 int LeaseKeeper::reap(long long now) {
+  int gone = reclaimFromTheGone();
   auto& metrics = MetricsRegistry::global();
   auto events = inbox_.reapExpired(now);
   for (const auto& [id, owner] : events) {
@@ -105,7 +134,7 @@ int LeaseKeeper::reap(long long now) {
   }
   if (!sends.empty())
     metrics.counterAdd("baraza_outbox_reclaims_total", {}, static_cast<double>(sends.size()));
-  return static_cast<int>(events.size() + sends.size());
+  return gone + static_cast<int>(events.size() + sends.size());
 }
 
 }  // namespace baraza

@@ -8,6 +8,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/inbox_store.h"
 #include "pipeline/outbox_store.h"
+#include "pipeline/owner_liveness.h"
 #include "pipeline/worker_pool.h"
 
 namespace baraza {
@@ -15,12 +16,17 @@ namespace baraza {
 // Keeps this process's claims alive and takes back a dead process's (docs/pipeline.md,
 // "Leases"). Every third of a lease it renews every event and send this process holds, in one
 // statement each, so a claim stays short however long its work runs (an AI call included); and
-// every second it returns to 'pending' the claims whose lease ran out, whoever held them, so a
-// killed engine's work is taken again within a lease (10 s by default). Each such re-claim is
-// logged and counted (baraza_inbox_reclaims_total, baraza_outbox_reclaims_total).
+// every second it returns to 'pending' the claims of processes that are gone (OwnerLiveness:
+// a killed engine's work is taken again within a second of another one running) and the
+// claims whose lease ran out, whoever held them (a process that stalled, or whose death cannot
+// be told: within a lease, 10 s by default). Each such re-claim is logged and counted
+// (baraza_inbox_reclaims_total, baraza_outbox_reclaims_total).
 class LeaseKeeper {
  public:
-  LeaseKeeper(InboxStore& inbox, OutboxStore& outbox, MessageClock& clock, long long lease_ms);
+  // `liveness` (may be null) tells when another lease holder's process is gone: its claims are
+  // then taken back at once rather than when their leases run out.
+  LeaseKeeper(InboxStore& inbox, OutboxStore& outbox, MessageClock& clock, long long lease_ms,
+              OwnerLiveness* liveness = nullptr);
   ~LeaseKeeper();
 
   void start();
@@ -38,11 +44,13 @@ class LeaseKeeper {
  private:
   void renew(long long now);
   int reap(long long now);
+  int reclaimFromTheGone();
 
   InboxStore& inbox_;
   OutboxStore& outbox_;
   MessageClock& clock_;
   long long lease_ms_;
+  OwnerLiveness* liveness_;
   std::mutex mutex_;
   std::set<long long> events_;
   std::set<OutboxStore::Key> sends_;

@@ -69,6 +69,18 @@ const Statement kReturn{
     ""};
 
 // What was sent is recorded as sent whoever holds the lease now: it went.
+const Statement kOwners{
+    "outbox_lease_owners",
+    "SELECT DISTINCT lease_owner FROM outbox_messages WHERE status = 'sending' AND lease_owner "
+    "IS NOT NULL AND lease_owner <> $1",
+    ""};
+
+const Statement kReturnOwned{
+    "outbox_return_owned",
+    "UPDATE outbox_messages SET status = 'pending', locked_until_ms = 0, lease_owner = NULL "
+    "WHERE status = 'sending' AND lease_owner = $1 RETURNING tenant_id, id",
+    ""};
+
 const Statement kSent{
     "outbox_sent",
     "UPDATE outbox_messages SET status = 'sent', sent_ms = $1, locked_until_ms = 0, lease_owner "
@@ -195,6 +207,25 @@ std::vector<std::pair<OutboxStore::Key, std::string>> OutboxStore::reapExpired(l
   tx.runMany(kReturn, batch);
   tx.commit();
   return out;
+}
+
+std::vector<std::string> OutboxStore::otherOwners() {
+  TenantScope tx(db_, TenantScope::kAllTenants, false, TenantScope::Plans::kIndexed);
+  Rows r = tx.run(kOwners, Params().text(owner_));
+  std::vector<std::string> owners;
+  for (size_t i = 0; i < r.size(); ++i)
+    owners.push_back(r.text(i, 0));
+  return owners;
+}
+
+std::vector<OutboxStore::Key> OutboxStore::reclaimFrom(const std::string& owner) {
+  TenantScope tx(db_, TenantScope::kAllTenants, true, TenantScope::Plans::kIndexed);
+  Rows r = tx.run(kReturnOwned, Params().text(owner));
+  tx.commit();
+  std::vector<Key> keys;
+  for (size_t i = 0; i < r.size(); ++i)
+    keys.emplace_back(r.text(i, 0), r.text(i, 1));
+  return keys;
 }
 
 void OutboxStore::record(const std::vector<SendResult>& results, long long now_ms,

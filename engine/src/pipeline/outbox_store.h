@@ -65,6 +65,10 @@ class OutboxStore {
   std::vector<Key> renew(const std::vector<Key>& keys, long long until);
   // Returns expired leases to 'pending'; returns each send's key and the owner it had.
   std::vector<std::pair<Key, std::string>> reapExpired(long long now_ms);
+  // The owners other than this process that hold leases now.
+  std::vector<std::string> otherOwners();
+  // Returns every lease `owner` holds to 'pending' (its process is gone); returns their keys.
+  std::vector<Key> reclaimFrom(const std::string& owner);
 
   // Records what became of sends, in one transaction; `stamp` is the message clock's time.
   void record(const std::vector<SendResult>& results, long long now_ms, const std::string& stamp);

@@ -14,10 +14,12 @@ Pipeline::Pipeline(Database& db, Inbox& inbox, const Sealer& sealer,
       inbox_(inbox),
       config_(std::move(config)),
       clock_(std::move(clock)),
-      owner_(newUuid()),
+      owner_((config_.reclaim_from_the_gone ? OwnerLiveness::kMarkedPrefix : "") + newUuid()),
+      liveness_(db.url(), owner_),
       inbox_store_(db, owner_),
       outbox_store_(db, owner_),
-      leases_(inbox_store_, outbox_store_, clock_, config_.lock_ms),
+      leases_(inbox_store_, outbox_store_, clock_, config_.lock_ms,
+              config_.reclaim_from_the_gone ? &liveness_ : nullptr),
       parts_{plugins, scripts, config_, clock_, inbox_store_, tenant_inputs_},
       dispatcher_(outbox_store_, leases_, sealer, directory, plugins, config_, clock_),
       waiting_(db, parts_, leases_, config_.waiting_workers, [this] { dispatcher_.wake(); }),
@@ -50,6 +52,7 @@ void Pipeline::stop() {
   waiting_.stop();
   dispatcher_.stop();
   leases_.stop();
+  liveness_.withdraw();
 }
 
 int Pipeline::workerStep() {

@@ -58,6 +58,7 @@ class Pipeline {
   PipelineConfig config_;
   MessageClock clock_;
   std::string owner_;
+  OwnerLiveness liveness_;
   InboxStore inbox_store_;
   OutboxStore outbox_store_;
   LeaseKeeper leases_;

@@ -7,15 +7,16 @@ namespace baraza {
 // The pipeline's knobs (the pipeline.* keys of docs/configuration.md).
 struct PipelineConfig {
   bool enabled = true;
-  int workers = 4;            // threads processing inbox events in batches
-  int batch_size = 64;        // events a worker claims and processes in one transaction
-  int senders = 8;            // threads making channel sends: sends in flight
-  int waiting_workers = 8;    // threads running strategies that wait on the network (AI)
-  int max_attempts = 5;       // then an event or a send is dead-lettered
-  int retry_base_ms = 1000;   // backoff base, doubled per attempt, full jitter
-  int retry_max_ms = 300000;  // backoff ceiling
-  int lock_ms = 10000;        // a claim's lease, renewed while its work runs
-  int poll_ms = 200;          // how often idle workers look for due work
+  int workers = 4;                    // threads processing inbox events in batches
+  int batch_size = 64;                // events a worker claims and processes in one transaction
+  int senders = 8;                    // threads making channel sends: sends in flight
+  int waiting_workers = 8;            // threads running strategies that wait on the network (AI)
+  int max_attempts = 5;               // then an event or a send is dead-lettered
+  int retry_base_ms = 1000;           // backoff base, doubled per attempt, full jitter
+  int retry_max_ms = 300000;          // backoff ceiling
+  int lock_ms = 10000;                // a claim's lease, renewed while its work runs
+  bool reclaim_from_the_gone = true;  // take a dead process's claims back before its leases end
+  int poll_ms = 200;                  // how often idle workers look for due work
   int group_commit_linger_us = 500;
   int per_number_rate = 80;     // sends per second per phone number (Meta's default)
   int pair_interval_ms = 1000;  // minimum gap between two sends to one recipient

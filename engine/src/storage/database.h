@@ -56,6 +56,7 @@ class Database {
   ~Database();
 
   Dialect dialect() const { return url_.dialect; }
+  const DatabaseUrl& url() const { return url_; }
   const std::string& displayUrl() const { return display_url_; }
 
   // A session borrowed from the pool, given back when the lease dies.
