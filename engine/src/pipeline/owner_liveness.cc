@@ -100,6 +100,7 @@ class LockFileMark : public OwnerLiveness::Mark {
       return false;
     }
     fd_ = fd;
+    sweep(owner);
     return true;
   }
 
@@ -128,6 +129,16 @@ class LockFileMark : public OwnerLiveness::Mark {
 
  private:
   std::string pathOf(const std::string& owner) const { return (dir_ / owner).string(); }
+
+  // The marks of processes that died holding no claim are never looked at: cleared at start.
+  void sweep(const std::string& self) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name != self)
+        isGone(name);  // unlinks the file of a gone process
+    }
+  }
 
   std::filesystem::path dir_;
   int fd_ = -1;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -72,6 +73,17 @@ TEST_P(OwnerLivenessTest, ALiveProcessStandsAndAKilledOneIsGoneAtOnce) {
   EXPECT_FALSE(observer.isGone("marked-observer"));  // never itself
   kill9(child);
   EXPECT_TRUE(goneWithin2s(observer, "marked-engine-1"));
+  if (GetParam() == Dialect::kSqlite) {
+    // A process that died holding nothing leaves a mark nobody looks at: the next start clears it.
+    pid_t idle = startMarkedProcess("marked-idle");
+    kill9(idle);
+    auto marks = std::filesystem::path(url_.sqlite_path + ".owners");
+    EXPECT_TRUE(std::filesystem::exists(marks / "marked-idle"));
+    OwnerLiveness next(url_, "marked-next");
+    ASSERT_TRUE(next.announce());
+    EXPECT_FALSE(std::filesystem::exists(marks / "marked-idle"));
+    EXPECT_TRUE(std::filesystem::exists(marks / "marked-observer")) << "a live mark stays";
+  }
 }
 
 TEST_P(OwnerLivenessTest, ACleanStopWithdrawsTheMarkAndAnotherCheckerAgrees) {
