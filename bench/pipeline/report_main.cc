@@ -25,11 +25,12 @@ int main(int argc, char** argv) {
   {
     baraza::TenantScope tx(db, baraza::TenantScope::kAllTenants);
     soci::rowset<soci::row> rows =
-        (tx.sql().prepare << "SELECT dedupe_key, received_ms FROM inbox_events WHERE kind = "
-                             "'message'");
+        (tx.sql().prepare << "SELECT dedupe_key, CAST(received_ms AS TEXT) FROM inbox_events WHERE "
+                             "kind = 'message'");
     for (const auto& r : rows) {
       std::string key = r.get<std::string>(0);  // message:<wamid>
-      long long at = baraza::rowInt(r, 1);
+      // As text: SOCI's SQLite backend reads an INTEGER column as a 32-bit int.
+      long long at = std::stoll(r.get<std::string>(1));
       stored[key.substr(key.find(':') + 1)] = at;
       first = first == 0 ? at : std::min(first, at);
     }

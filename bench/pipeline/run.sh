@@ -69,6 +69,11 @@ pipeline:
   batch_size: ${BATCH:-64}
 YAML
 build/baraza tenant import --config "$work/config.yaml" "$work"/tenant-*.yaml > /dev/null
+# PGSETUP="SQL": run as the superuser on the migrated database before the load (an experiment
+# with a setting or a storage parameter before it becomes a migration).
+if [[ "$dialect" == postgresql && -n "${PGSETUP:-}" ]]; then
+  psql -q "${admin_url%/postgres}/bench" -c "$PGSETUP"
+fi
 
 ${ENGINE_WRAP:-} build/baraza serve --config "$work/config.yaml" 2> "$work/engine.log" &
 engine=$!
@@ -83,7 +88,8 @@ done
 
 if [[ "$dialect" == postgresql ]]; then
   psql -qtA "${admin_url%/postgres}/bench" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
-    -c "SELECT pg_stat_reset()" -c "SELECT pg_stat_statements_reset()" > /dev/null
+    -c "SELECT pg_stat_reset()" -c "SELECT pg_stat_statements_reset()" \
+    -c "SELECT pg_stat_reset_shared('wal')" > /dev/null
 fi
 echo "== $dialect: wrk -t$threads -c$connections -d${duration}s, rate ${rate:-max}/s"
 WEBHOOKS="$work/webhooks.tsv" THREADS=$threads RATE=$rate CONNECTIONS=$connections \
@@ -127,6 +133,7 @@ if [[ "$dialect" == postgresql && "${PGSTATS:-0}" == 1 ]]; then
   # Where PostgreSQL's work went: rows read per table and index, transactions.
   psql -q "${admin_url%/postgres}/bench" \
     -c "SELECT xact_commit, xact_rollback, deadlocks, tup_returned, tup_fetched FROM pg_stat_database WHERE datname = 'bench'" \
+    -c "SELECT wal_records, wal_fpi, pg_size_pretty(wal_bytes) AS wal, wal_sync FROM pg_stat_wal" \
     -c "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd FROM pg_stat_user_tables ORDER BY seq_tup_read + idx_tup_fetch DESC LIMIT 10" \
     -c "SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes ORDER BY idx_tup_read DESC LIMIT 10" \
     -c "SELECT calls, round(total_exec_time) AS ms, round(total_exec_time * 1000 / calls) AS us_per_call, shared_blks_hit / calls AS blocks_per_call, left(query, 90) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
