@@ -28,6 +28,9 @@ DatabaseUrl parseDatabaseUrl(const std::string& url);
 
 // An integer column of a row, whatever type the backend reports it as: SQLite gives
 // expression columns (CASE, COUNT) no declared type, so SOCI may call them strings or longs.
+// SOCI's SQLite backend fetches a column declared INTEGER (the queue tables' *_ms columns) as a
+// 32-bit int, losing values past 2^31 before this sees them: read those as
+// CAST(... AS TEXT), or through prepared statements (storage/prepared.h), which keep 64 bits.
 long long rowInt(const soci::row& row, std::size_t column);
 
 class StorageError : public std::runtime_error {

@@ -77,6 +77,19 @@ TEST_P(Prepared, AFailureInABatchNamesTheStatementAndTheConnectionStaysUsable) {
   EXPECT_EQ(count(), 1);
 }
 
+// SOCI's rows (the admin API's reads) carry values past 2^31 from BIGINT columns and
+// expressions on both dialects (not from SQLite columns declared INTEGER: see rowInt).
+TEST_P(Prepared, RowIntReadsSixtyFourBitValues) {
+  TenantScope tx(*db_, TenantScope::kAllTenants, true);
+  tx.run(kInsert, Params().text("ms").integer(1795000000123LL).text("x"));
+  soci::row row;
+  tx.sql() << "SELECT v, v + 0, COUNT(*) FROM prepared_probe WHERE k = 'ms' GROUP BY v",
+      soci::into(row);
+  EXPECT_EQ(rowInt(row, 0), 1795000000123LL);
+  EXPECT_EQ(rowInt(row, 1), 1795000000123LL);
+  EXPECT_EQ(rowInt(row, 2), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, Prepared,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });
