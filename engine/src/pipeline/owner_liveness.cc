@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <set>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <spdlog/spdlog.h>
@@ -107,12 +108,17 @@ class LockFileMark : public OwnerLiveness::Mark {
   bool isGone(const std::string& owner) override {
     if (owner.find('/') != std::string::npos || owner.empty() || owner[0] == '.')
       return false;  // not an id this engine makes
+    if (gone_.count(owner))
+      return true;  // its mark was cleared by this process
     int fd = ::open(pathOf(owner).c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-      return false;                                   // never marked: only its lease tells
-    bool gone = ::flock(fd, LOCK_EX | LOCK_NB) == 0;  // the kernel dropped its holder's lock
-    if (gone)
+      return false;  // never marked (or cleared by another process): only its lease tells
+    // The kernel dropped its holder's lock with the holder.
+    bool gone = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (gone) {
       ::unlink(pathOf(owner).c_str());
+      gone_.insert(owner);  // its claims may still be waiting for the reaper's next round
+    }
     ::close(fd);
     return gone;
   }
@@ -142,6 +148,7 @@ class LockFileMark : public OwnerLiveness::Mark {
 
   std::filesystem::path dir_;
   int fd_ = -1;
+  std::set<std::string> gone_;  // one name per dead process seen: a handful
 };
 
 }  // namespace

@@ -82,6 +82,8 @@ TEST_P(OwnerLivenessTest, ALiveProcessStandsAndAKilledOneIsGoneAtOnce) {
     OwnerLiveness next(url_, "marked-next");
     ASSERT_TRUE(next.announce());
     EXPECT_FALSE(std::filesystem::exists(marks / "marked-idle"));
+    // Cleared, it is still known for gone: a claim it held is taken back at the next round.
+    EXPECT_TRUE(next.isGone("marked-idle"));
     EXPECT_TRUE(std::filesystem::exists(marks / "marked-observer")) << "a live mark stays";
   }
 }
