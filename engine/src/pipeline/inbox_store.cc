@@ -193,11 +193,7 @@ std::vector<std::pair<long long, std::string>> InboxStore::reapExpired(long long
 
 std::vector<std::string> InboxStore::otherOwners() {
   TenantScope tx(db_, TenantScope::kAllTenants, false, TenantScope::Plans::kIndexed);
-  Rows r = tx.run(kOwners, Params().text(owner_));
-  std::vector<std::string> owners;
-  for (size_t i = 0; i < r.size(); ++i)
-    owners.push_back(r.text(i, 0));
-  return owners;
+  return tx.run(kOwners, Params().text(owner_)).texts(0);
 }
 
 std::vector<long long> InboxStore::reclaimFrom(const std::string& owner) {

@@ -211,11 +211,7 @@ std::vector<std::pair<OutboxStore::Key, std::string>> OutboxStore::reapExpired(l
 
 std::vector<std::string> OutboxStore::otherOwners() {
   TenantScope tx(db_, TenantScope::kAllTenants, false, TenantScope::Plans::kIndexed);
-  Rows r = tx.run(kOwners, Params().text(owner_));
-  std::vector<std::string> owners;
-  for (size_t i = 0; i < r.size(); ++i)
-    owners.push_back(r.text(i, 0));
-  return owners;
+  return tx.run(kOwners, Params().text(owner_)).texts(0);
 }
 
 std::vector<OutboxStore::Key> OutboxStore::reclaimFrom(const std::string& owner) {

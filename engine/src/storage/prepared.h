@@ -54,6 +54,13 @@ class Rows {
   // The column's text; "" for NULL.
   const std::string& text(size_t row, size_t column) const { return cells_[row][column].first; }
   long long integer(size_t row, size_t column) const;
+  // One column's texts, row by row.
+  std::vector<std::string> texts(size_t column) const {
+    std::vector<std::string> out;
+    for (const auto& row : cells_)
+      out.push_back(row[column].first);
+    return out;
+  }
   long long affected() const { return affected_; }
 
   void addRow(std::vector<std::pair<std::string, bool>> row) { cells_.push_back(std::move(row)); }
