@@ -146,11 +146,9 @@ void UsageTally::addAi(const Decision& decision) {
 
 void UsageTally::collect(std::map<UsageKey, long long>& into, const TenantConfig& tenant,
                          long long now_ms) const {
-  std::string day = periodKey('d', now_ms), month = periodKey('m', now_ms);
-  for (const auto& [name, delta] : deltas_) {
+  std::string day = periodKey('d', now_ms);  // the fold counts it for the month too
+  for (const auto& [name, delta] : deltas_)
     into[{tenant.id, "tenant", day, name}] += delta;
-    into[{tenant.id, "tenant", month, name}] += delta;
-  }
 }
 
 void UsageTally::publish(const TenantConfig& tenant) const {

@@ -58,7 +58,7 @@ class UsageTally {
  public:
   void add(const std::string& name, long long delta = 1);
   void addAi(const Decision& decision);  // ai_calls, tokens and cost of an AI answer
-  // The tenant's day and month counters of each kind.
+  // The tenant's day count of each kind (the fold adds it to the month's counter too).
   void collect(std::map<UsageKey, long long>& into, const TenantConfig& tenant,
                long long now_ms) const;
   void publish(const TenantConfig& tenant) const;

@@ -1,6 +1,9 @@
 #include "pipeline/usage_ledger.h"
 
+#include <algorithm>
+#include <array>
 #include <ctime>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -23,38 +26,60 @@ const Statement kAdd{
     "+ excluded.value",
     ""};
 
-// The counter plus what batches appended since the last fold.
+// The counts a batch row carries, in its column order; other names go to their counter at once.
+constexpr const char* kDeltaNames[] = {"inbound", "outbound",      "faq_answers", "ai_calls",
+                                       "tokens",  "cost_microusd", "escalations"};
+
+// The counter plus what batches appended since the last fold: rows of the period's day, or of
+// any day of the period's month.
 const Statement kValue{
     "usage_value",
     "SELECT COALESCE((SELECT value FROM usage_counters WHERE tenant_id = $1 AND scope = $2 AND "
-    "period = $3 AND name = $4), 0) + COALESCE((SELECT SUM(value) FROM usage_deltas WHERE "
-    "tenant_id = $1 AND scope = $2 AND period = $3 AND name = $4), 0)",
+    "period = $3 AND name = $4), 0) + COALESCE((SELECT SUM(CASE $4 WHEN 'inbound' THEN inbound "
+    "WHEN 'outbound' THEN outbound WHEN 'faq_answers' THEN faq_answers WHEN 'ai_calls' THEN "
+    "ai_calls WHEN 'tokens' THEN tokens WHEN 'cost_microusd' THEN cost_microusd WHEN "
+    "'escalations' THEN escalations ELSE 0 END) FROM usage_deltas WHERE tenant_id = $1 AND $2 = "
+    "'tenant' AND (day = $3 OR 'm:' || substr(day, 3, 7) = $3)), 0)",
     ""};
 
 const Statement kAppend{
     "usage_append",
-    "INSERT INTO usage_deltas (tenant_id, batch_id, scope, period, name, value) SELECT "
-    "(r->>0)::uuid, $1, r->>1, r->>2, r->>3, (r->>4)::bigint FROM json_array_elements($2::json) "
-    "AS r",
-    "INSERT INTO usage_deltas (tenant_id, batch_id, scope, period, name, value) SELECT value ->> "
-    "0, $1, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each($2)"};
+    "INSERT INTO usage_deltas (tenant_id, batch_id, day, inbound, outbound, faq_answers, ai_calls, "
+    "tokens, cost_microusd, escalations) SELECT (r->>0)::uuid, $1, r->>1, (r->>2)::bigint, "
+    "(r->>3)::bigint, (r->>4)::bigint, (r->>5)::bigint, (r->>6)::bigint, (r->>7)::bigint, "
+    "(r->>8)::bigint FROM json_array_elements($2::json) AS r",
+    "INSERT INTO usage_deltas (tenant_id, batch_id, day, inbound, outbound, faq_answers, ai_calls, "
+    "tokens, cost_microusd, escalations) SELECT value ->> 0, $1, value ->> 1, value ->> 2, value "
+    "->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each($2)"};
+
+// Each delta row's counts, one per name, for its day and for its month, summed per counter.
+const std::string kCount =
+    "SUM(CASE n.name WHEN 'inbound' THEN inbound WHEN 'outbound' THEN outbound WHEN "
+    "'faq_answers' THEN faq_answers WHEN 'ai_calls' THEN ai_calls WHEN 'tokens' THEN tokens WHEN "
+    "'cost_microusd' THEN cost_microusd ELSE escalations END)";
+const std::string kPeriod = "CASE p.m WHEN 0 THEN day ELSE 'm:' || substr(day, 3, 7) END";
+const std::string kNames =
+    " CROSS JOIN (SELECT 0 AS m UNION ALL SELECT 1) p CROSS JOIN (SELECT 'inbound' AS name UNION "
+    "ALL SELECT 'outbound' UNION ALL SELECT 'faq_answers' UNION ALL SELECT 'ai_calls' UNION ALL "
+    "SELECT 'tokens' UNION ALL SELECT 'cost_microusd' UNION ALL SELECT 'escalations') n ";
+const std::string kInsertCounters =
+    "INSERT INTO usage_counters (tenant_id, scope, period, name, value) SELECT tenant_id, "
+    "'tenant', " +
+    kPeriod + " AS period, n.name, " + kCount + " FROM ";
+const std::string kGroupAndAdd =
+    " GROUP BY tenant_id, period, n.name HAVING " + kCount +
+    " <> 0 ORDER BY tenant_id, period, n.name ON CONFLICT (tenant_id, scope, period, name) DO "
+    "UPDATE SET value = usage_counters.value + excluded.value";
 
 // What was appended and committed, moved into the counters in one statement (PostgreSQL: rows
 // appended meanwhile and not yet committed are not deleted, so they wait for the next fold),
-// or two under SQLite's write lock.
+// or two under SQLite's write lock. Deltas of a tenant deleted meanwhile are dropped.
 const Statement kFold{
     "usage_fold",
-    "WITH d AS (DELETE FROM usage_deltas RETURNING tenant_id, scope, period, name, value) INSERT "
-    "INTO usage_counters (tenant_id, scope, period, name, value) SELECT tenant_id, scope, "
-    "period, name, SUM(value) FROM d WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.id = "
-    "d.tenant_id) GROUP BY tenant_id, scope, period, name ORDER BY "
-    "tenant_id, scope, period, name ON CONFLICT (tenant_id, scope, period, name) DO UPDATE SET "
-    "value = usage_counters.value + excluded.value",
-    "INSERT INTO usage_counters (tenant_id, scope, period, name, value) SELECT tenant_id, scope, "
-    "period, name, SUM(value) FROM usage_deltas WHERE tenant_id IN (SELECT id FROM tenants) "
-    "GROUP BY tenant_id, scope, period, name ON "
-    "CONFLICT (tenant_id, scope, period, name) DO UPDATE SET value = usage_counters.value + "
-    "excluded.value"};
+    "WITH d AS (DELETE FROM usage_deltas RETURNING *) " + kInsertCounters + "d" + kNames +
+        "WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.id = d.tenant_id)" + kGroupAndAdd,
+    kInsertCounters + "usage_deltas d" + kNames + "WHERE d.tenant_id IN (SELECT id FROM tenants)" +
+        kGroupAndAdd};
 const Statement kFoldDone{"usage_fold_done", "DELETE FROM usage_deltas", ""};
 
 }  // namespace
@@ -101,14 +126,33 @@ long long usageValue(TenantScope& tx, const std::string& tenant_id, const std::s
 
 void addUsageBatch(TenantScope& tx, const std::map<UsageKey, long long>& deltas,
                    const std::string& batch_id) {
-  nlohmann::json rows = nlohmann::json::array();
+  constexpr size_t kCounts = std::size(kDeltaNames);
+  std::map<std::pair<std::string, std::string>, std::array<long long, kCounts>> rows;
   for (const auto& [key, delta] : deltas) {
-    if (delta != 0)
-      rows.push_back(
-          {std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), delta});
+    const auto& [tenant, scope, period, name] = key;
+    auto column = std::find_if(std::begin(kDeltaNames), std::end(kDeltaNames),
+                               [&](const char* n) { return name == n; });
+    if (delta == 0)
+      continue;
+    if (scope != "tenant" || period.rfind("d:", 0) != 0 || column == std::end(kDeltaNames)) {
+      addUsage(tx, tenant, scope, period, name, delta);  // not a batch row's: its counter
+      continue;
+    }
+    auto [row, fresh] = rows.try_emplace({tenant, period});
+    if (fresh)
+      row->second.fill(0);
+    row->second[static_cast<size_t>(column - std::begin(kDeltaNames))] += delta;
   }
-  if (!rows.empty())
-    tx.run(kAppend, Params().text(batch_id).text(rows.dump()));
+  if (rows.empty())
+    return;
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& [key, counts] : rows) {
+    nlohmann::json row{key.first, key.second};
+    for (long long c : counts)
+      row.push_back(c);
+    array.push_back(std::move(row));
+  }
+  tx.run(kAppend, Params().text(batch_id).text(array.dump()));
 }
 
 void foldUsage(Database& db) {

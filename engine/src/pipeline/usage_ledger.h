@@ -31,13 +31,14 @@ void addUsage(TenantScope& tx, const std::string& tenant_id, const std::string& 
 long long usageValue(TenantScope& tx, const std::string& tenant_id, const std::string& scope,
                      const std::string& period, const std::string& name);
 
-// Usage of a batch of messages, many tenants at once: appended to usage_deltas in one
-// statement, locking no counter; folded into the counters by foldUsage(). usageValue() reads
-// both.
+// Usage of a batch of messages, many tenants at once: the tenant-scope day counts of the
+// names usage_deltas has columns for become one row per tenant and day, appended in one
+// statement and locking no counter; foldUsage() adds each to its day's and its month's counter,
+// and usageValue() reads both. Any other key is added to its counter at once.
 using UsageKey = std::tuple<std::string, std::string, std::string, std::string>;
 // (tenant, scope, period, name)
 void addUsageBatch(TenantScope& tx, const std::map<UsageKey, long long>& deltas,
-                   const std::string& batch_id);
+                   const std::string& batch_id);  // unique to the batch
 // Moves every committed delta into usage_counters, in its own transaction.
 void foldUsage(Database& db);
 
