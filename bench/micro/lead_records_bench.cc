@@ -62,10 +62,11 @@ void recordOne(Fixture& f, long long n, bool with_lead) {
   ConversationRow c = conversation_store::touch(tx, f.tenant, contact.id, f.account, at,
                                                 formatIsoUtc(1795427999 + n + 86400),
                                                 formatIsoUtc(0), contact.created);
-  auto message = message_store::insertInbound(tx, f.tenant, c.id, contact.id, e, at);
+  std::vector<message_store::InboundRow> message{{f.tenant, c.id, contact.id, &e, at, ""}};
+  message_store::insertInbound(tx, message);
   if (with_lead) {
     recordLeadContact(tx.sql(), Dialect::kSqlite,
-                      {f.org, f.tenant, contact.id, c.id, message.id, c.created, at, event});
+                      {f.org, f.tenant, contact.id, c.id, message[0].id, c.created, at, event});
   }
   tx.commit();
 }

@@ -7,13 +7,23 @@ namespace {
 
 using nlohmann::json;
 
+// Many tenants' messages in one statement. `payload` is the stored event itself (a JSON object
+// in the array, not a string in it), so nothing is escaped twice.
 const Statement kInsertInbound{
     "message_insert_inbound",
     "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
-    "channel_message_id, message_type, body, payload, status, created_at, updated_at) VALUES "
-    "($1, $2, $3, $4, 'inbound', $5, $6, $7, $8, 'received', $9, $9) ON CONFLICT (tenant_id, "
-    "direction, channel_message_id) DO NOTHING RETURNING id",
-    ""};
+    "channel_message_id, message_type, body, payload, status, created_at, updated_at) SELECT "
+    "v.tenant_id, v.id, v.conversation_id, v.contact_id, 'inbound', v.channel_message_id, v.type, "
+    "v.body, v.payload, 'received', v.at, v.at FROM json_to_recordset($1::json) AS v(tenant_id "
+    "uuid, id uuid, conversation_id uuid, contact_id uuid, channel_message_id text, type text, "
+    "body text, payload jsonb, at timestamptz) ON CONFLICT (tenant_id, direction, "
+    "channel_message_id) DO NOTHING RETURNING id",
+    "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
+    "channel_message_id, message_type, body, payload, status, created_at, updated_at) SELECT "
+    "value ->> 'tenant_id', value ->> 'id', value ->> 'conversation_id', value ->> 'contact_id', "
+    "'inbound', value ->> 'channel_message_id', value ->> 'type', value ->> 'body', value ->> "
+    "'payload', 'received', value ->> 'at', value ->> 'at' FROM json_each($1) WHERE true ON "
+    "CONFLICT (tenant_id, direction, channel_message_id) DO NOTHING RETURNING id"};
 
 const Statement kFindInbound{"message_find_inbound",
                              "SELECT id FROM messages WHERE tenant_id = $1 AND direction = "
@@ -118,21 +128,29 @@ json nullable(const std::optional<T>& v) {
 
 }  // namespace
 
-PreparedStatements::Call insertInboundCall(const std::string& tenant_id,
-                                           const std::string& conversation_id,
-                                           const std::string& contact_id, const InboundEvent& event,
-                                           const std::string& stamp, std::string& id) {
-  id = newUuid();
-  return {&kInsertInbound, Params()
-                               .text(tenant_id)
-                               .text(id)
-                               .text(conversation_id)
-                               .text(contact_id)
-                               .text(event.id)
-                               .text(event.type)
-                               .textOrNull(event.text)
-                               .text(event.payload)
-                               .text(stamp)};
+std::set<std::string> insertInbound(TenantScope& tx, std::vector<InboundRow>& rows) {
+  if (rows.empty())
+    return {};
+  auto quoted = [](const std::string& s) {
+    return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  std::string array = "[";
+  for (auto& row : rows) {
+    row.id = newUuid();
+    const InboundEvent& e = *row.event;
+    if (array.size() > 1)
+      array += ',';
+    array += R"({"tenant_id":)" + quoted(row.tenant_id) + R"(,"id":)" + quoted(row.id) +
+             R"(,"conversation_id":)" + quoted(row.conversation_id) + R"(,"contact_id":)" +
+             quoted(row.contact_id) + R"(,"channel_message_id":)" + quoted(e.id) + R"(,"type":)" +
+             quoted(e.type) + R"(,"body":)" +
+             (e.text.empty() ? std::string("null") : quoted(e.text)) + R"(,"at":)" +
+             quoted(row.stamp) + R"(,"payload":)" + e.payload + "}";
+  }
+  array += ']';
+  Rows inserted = tx.run(kInsertInbound, Params().text(array));
+  auto ids = inserted.texts(0);
+  return {ids.begin(), ids.end()};
 }
 
 PreparedStatements::Call findInboundCall(const std::string& tenant_id, const InboundEvent& event) {
@@ -141,17 +159,6 @@ PreparedStatements::Call findInboundCall(const std::string& tenant_id, const Inb
 
 std::string firstId(const Rows& rows) {
   return rows.empty() ? std::string() : rows.text(0, 0);
-}
-
-Inserted insertInbound(TenantScope& tx, const std::string& tenant_id,
-                       const std::string& conversation_id, const std::string& contact_id,
-                       const InboundEvent& event, const std::string& stamp) {
-  std::string id;
-  auto insert = insertInboundCall(tenant_id, conversation_id, contact_id, event, stamp, id);
-  if (!firstId(tx.run(*insert.statement, insert.params)).empty())
-    return {id, true};
-  auto find = findInboundCall(tenant_id, event);
-  return {firstId(tx.run(*find.statement, find.params)), false};
 }
 
 void insertOutbound(TenantScope& tx, const std::vector<OutboundMessage>& messages) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,21 +34,19 @@ struct HistoryLine {
 // message was known) on the message path.
 namespace message_store {
 
-struct Inserted {
-  std::string id;
-  bool is_new = false;  // false: stored before (a redelivery, or a step redone after a crash)
+// An inbound message to store: its event and the rows it joins.
+struct InboundRow {
+  std::string tenant_id, conversation_id, contact_id;
+  const InboundEvent* event = nullptr;  // its payload must be a JSON object (parsePayload)
+  std::string stamp;                    // created_at and updated_at
+  std::string id;                       // set by insertInbound(): the new row's id
 };
-// Stores an inbound message from its event.
-Inserted insertInbound(TenantScope& tx, const std::string& tenant_id,
-                       const std::string& conversation_id, const std::string& contact_id,
-                       const InboundEvent& event, const std::string& stamp);
+// Stores the messages of any tenants in one statement (run it acting for all tenants) and
+// returns the ids of those stored now; a message stored before (a redelivery, or a step redone
+// after a crash) keeps its row and is not among them: find it with findInboundCall().
+std::set<std::string> insertInbound(TenantScope& tx, std::vector<InboundRow>& rows);
 
-// insertInbound() as statements to run with others: the insert (read with insertedId(): ""
-// when the message was stored before) and the look for the message stored before.
-PreparedStatements::Call insertInboundCall(const std::string& tenant_id,
-                                           const std::string& conversation_id,
-                                           const std::string& contact_id, const InboundEvent& event,
-                                           const std::string& stamp, std::string& id);
+// The look for a message stored before, to run with others; read it with firstId().
 PreparedStatements::Call findInboundCall(const std::string& tenant_id, const InboundEvent& event);
 std::string firstId(const Rows& rows);
 

@@ -152,18 +152,24 @@ void recordConversations(std::vector<MessageWork*>& works, TenantScope& tx,
   open.run([](MessageWork&, const Rows&) {});
 }
 
-// Each inbound message; one stored before (a redelivery, or a step redone) is found instead.
+// Each inbound message, all in one statement; one stored before (a redelivery, or a step
+// redone) is found instead.
 void recordInbound(std::vector<MessageWork*>& works, TenantScope& tx, StepParts& parts) {
-  Round insert(tx), find(tx);
+  std::vector<message_store::InboundRow> rows;
   for (MessageWork* w : works) {
-    insert.add(w, message_store::insertInboundCall(w->tenant->id, w->conversation.id, w->contact_id,
-                                                   w->event, parts.clock.stamp(), w->message_id));
+    rows.push_back(
+        {w->tenant->id, w->conversation.id, w->contact_id, &w->event, parts.clock.stamp(), ""});
   }
-  insert.run([&](MessageWork& w, const Rows& rows) {
-    w.is_new = !message_store::firstId(rows).empty();
+  tx.actFor(TenantScope::kAllTenants);  // the rows span tenants
+  std::set<std::string> stored = message_store::insertInbound(tx, rows);
+  Round find(tx);
+  for (size_t i = 0; i < works.size(); ++i) {
+    MessageWork& w = *works[i];
+    w.is_new = stored.count(rows[i].id) > 0;
+    w.message_id = rows[i].id;
     if (!w.is_new)
       find.add(&w, message_store::findInboundCall(w.tenant->id, w.event));
-  });
+  }
   find.run([](MessageWork& w, const Rows& rows) { w.message_id = message_store::firstId(rows); });
 }
 
