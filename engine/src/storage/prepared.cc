@@ -20,6 +20,27 @@ Params& Params::textOrNull(std::string_view value) {
   return value.empty() ? null() : text(value);
 }
 
+Params& Params::textArray(const std::vector<std::optional<std::string>>& items) {
+  std::string literal = "{";
+  for (const auto& item : items) {
+    if (literal.size() > 1)
+      literal += ',';
+    if (!item) {
+      literal += "NULL";
+      continue;
+    }
+    literal += '"';
+    for (char c : *item) {
+      if (c == '"' || c == '\\')
+        literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  literal += '}';
+  return text(literal);
+}
+
 Params& Params::integer(long long value) {
   values_.push_back(std::to_string(value));
   nulls_.push_back(0);

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,10 @@ class Params {
   Params& textOrNull(std::string_view value);  // "" is NULL
   Params& integer(long long value);
   Params& null();
+  // A PostgreSQL array literal of texts ({"a","b\"c",NULL}), for `unnest($n::type[])`: a
+  // batch's column as one parameter, parsed far faster than the same rows in a JSON document.
+  // std::nullopt elements are NULL.
+  Params& textArray(const std::vector<std::optional<std::string>>& items);
 
   size_t size() const { return values_.size(); }
   const std::string& value(size_t i) const { return values_[i]; }

@@ -90,6 +90,27 @@ TEST_P(Prepared, RowIntReadsSixtyFourBitValues) {
   EXPECT_EQ(rowInt(row, 2), 1);
 }
 
+// A text array parameter carries any text, NULLs and an empty array intact through unnest.
+TEST(PreparedArrays, TextArraysRoundTripThroughUnnest) {
+  test::DialectDatabase target(Dialect::kPostgresql);
+  Database db(target.url(), 1, std::chrono::milliseconds(10000));
+  const Statement unnest{
+      "array_probe", "SELECT v, n FROM unnest($1::text[]) WITH ORDINALITY AS u(v, n) ORDER BY n",
+      ""};
+  std::vector<std::optional<std::string>> items = {
+      "plain", "with \"quotes\"", "back\\slash\\", "{braces},comma", "", std::nullopt,
+      "NULL",  " spaced ",        "Habari, 😀 ✓",   "line\nbreak"};
+  TenantScope tx(db, TenantScope::kAllTenants);
+  Rows rows = tx.run(unnest, Params().textArray(items));
+  ASSERT_EQ(rows.size(), items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    EXPECT_EQ(rows.isNull(i, 0), !items[i].has_value()) << i;
+    if (items[i])
+      EXPECT_EQ(rows.text(i, 0), *items[i]) << i;
+  }
+  EXPECT_TRUE(tx.run(unnest, Params().textArray({})).empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, Prepared,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });
