@@ -50,7 +50,7 @@ class Pipeline {
 
  private:
   int workerStep();
-  // Once a second: usage deltas folded into the counters; every fifth, the tables' upkeep.
+  // Once a second; every fifth round usage deltas are folded, and the tables kept.
   int upkeep();
 
   Database& db_;

@@ -3,9 +3,13 @@
 // that will not wait answering in one transaction.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/metrics.h"
 #include "core/uuid.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/usage_ledger.h"
 #include "storage/migrator.h"
 #include "support/test_env.h"
 #include "tenancy/tenant_file.h"
@@ -196,6 +200,44 @@ TEST_P(PipelineBatch, AChainThatWillNotWaitAnswersInOneTransaction) {
   EXPECT_EQ(pipeline_->processDue(8), 1);
   EXPECT_EQ(metric("baraza_strategy_waits_total"), waits + 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'"), 2);
+}
+
+// A fold the database refuses is logged and counted; the deltas wait, still counted by readers,
+// and are folded once the database takes them.
+TEST_P(PipelineBatch, AUsageFoldThatFailsIsCountedAndLosesNothing) {
+  receive("254711000001", "habari");
+  ASSERT_EQ(pipeline_->processDue(8), 1);
+  ASSERT_GT(count("SELECT COUNT(*) FROM usage_deltas"), 0);
+  if (GetParam() == Dialect::kSqlite) {
+    exec(
+        "CREATE TRIGGER refuse_fold BEFORE INSERT ON usage_counters BEGIN SELECT "
+        "RAISE(ABORT, 'fold refused'); END;");
+  } else {
+    exec(
+        "CREATE FUNCTION refuse_fold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
+        "EXCEPTION 'fold refused'; END $$;\nCREATE TRIGGER refuse_fold BEFORE INSERT ON "
+        "usage_counters FOR EACH ROW EXECUTE FUNCTION refuse_fold();");
+  }
+  double failures = metric("baraza_usage_fold_failures_total");
+  pipeline_->start();  // the upkeep thread folds at once
+  for (int i = 0; i < 100 && metric("baraza_usage_fold_failures_total") == failures; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  pipeline_->stop();
+  EXPECT_EQ(metric("baraza_usage_fold_failures_total"), failures + 1);
+  std::string day = periodKey('d', now_), month = periodKey('m', now_);
+  std::string tenant = text("SELECT id FROM tenants WHERE slug = 'duka'");
+  auto inbound = [&](const std::string& period) {
+    TenantScope tx(*db_, tenant);
+    return usageValue(tx, tenant, "tenant", period, "inbound");
+  };
+  EXPECT_EQ(inbound(day), 1);
+  EXPECT_EQ(inbound(month), 1);
+  exec("DROP TRIGGER refuse_fold" +
+       std::string(GetParam() == Dialect::kSqlite ? "" : " ON usage_counters"));
+  foldUsage(*db_);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM usage_deltas"), 0);
+  EXPECT_EQ(inbound(day), 1);
+  EXPECT_EQ(inbound(month), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, PipelineBatch,
