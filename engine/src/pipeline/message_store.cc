@@ -39,14 +39,16 @@ const Statement kInsertOutbound{
     "body, payload, status, ai_processed, ai_model, knowledge_entry_id, strategy, processing_ms, "
     "in_reply_to, created_at, updated_at, knowledge_score, ai_provider, ai_latency_ms, "
     "ai_prompt_tokens, ai_completion_tokens, fallback) SELECT v.tenant_id, v.id, "
-    "v.conversation_id, v.contact_id, 'outbound', v.type, v.body, v.payload, 'queued', v.ai_model "
-    "IS NOT NULL, v.ai_model, v.knowledge_entry_id, v.strategy, v.processing_ms, v.in_reply_to, "
-    "v.at, v.at, v.score, v.ai_provider, v.ai_latency_ms, v.ai_prompt_tokens, "
-    "v.ai_completion_tokens, v.fallback FROM json_to_recordset($1::json) AS v(tenant_id uuid, id "
-    "uuid, conversation_id uuid, contact_id uuid, type text, body text, payload jsonb, ai_model "
-    "text, knowledge_entry_id uuid, strategy text, processing_ms bigint, in_reply_to uuid, at "
-    "timestamptz, score real, ai_provider text, ai_latency_ms bigint, ai_prompt_tokens bigint, "
-    "ai_completion_tokens bigint, fallback boolean)",
+    "v.conversation_id, v.contact_id, 'outbound', v.type, v.body, CAST(v.payload AS jsonb), "
+    "'queued', v.ai_model IS NOT NULL, v.ai_model, v.knowledge_entry_id, v.strategy, "
+    "v.processing_ms, v.in_reply_to, v.at, v.at, v.score, v.ai_provider, v.ai_latency_ms, "
+    "v.ai_prompt_tokens, v.ai_completion_tokens, v.fallback FROM unnest($1::uuid[], $2::uuid[], "
+    "$3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::uuid[], "
+    "$10::text[], $11::bigint[], $12::uuid[], $13::timestamptz[], $14::real[], $15::text[], "
+    "$16::bigint[], $17::bigint[], $18::bigint[], $19::boolean[]) AS v(tenant_id, id, "
+    "conversation_id, contact_id, type, body, payload, ai_model, knowledge_entry_id, strategy, "
+    "processing_ms, in_reply_to, at, score, ai_provider, ai_latency_ms, ai_prompt_tokens, "
+    "ai_completion_tokens, fallback)",
     "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, message_type, "
     "body, payload, status, ai_processed, ai_model, knowledge_entry_id, strategy, processing_ms, "
     "in_reply_to, created_at, updated_at, knowledge_score, ai_provider, ai_latency_ms, "
@@ -133,26 +135,37 @@ json nullable(const std::optional<T>& v) {
 
 namespace {
 
+std::optional<std::string> orNull(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+template <class T>
+std::optional<std::string> orNull(const std::optional<T>& v) {
+  return v ? std::optional<std::string>(json(*v).dump()) : std::nullopt;
+}
+
 Params inboundArrays(const std::vector<InboundRow>& rows) {
-  std::vector<std::optional<std::string>> tenant, id, conversation, contact, wamid, type, body,
-      payload, at;
+  ColumnArrays columns;
   for (const auto& row : rows) {
     const InboundEvent& e = *row.event;
-    tenant.push_back(row.tenant_id);
-    id.push_back(row.id);
-    conversation.push_back(row.conversation_id);
-    contact.push_back(row.contact_id);
-    wamid.push_back(e.id);
-    type.push_back(e.type);
-    body.push_back(e.text.empty() ? std::nullopt : std::optional<std::string>(e.text));
-    payload.push_back(e.payload);
-    at.push_back(row.stamp);
+    columns.addRow({row.tenant_id, row.id, row.conversation_id, row.contact_id, e.id, e.type,
+                    orNull(e.text), e.payload, row.stamp});
   }
-  Params params;
-  for (const auto* column :
-       {&tenant, &id, &conversation, &contact, &wamid, &type, &body, &payload, &at})
-    params.textArray(*column);
-  return params;
+  return columns.params();
+}
+
+Params outboundArrays(const std::vector<OutboundMessage>& messages) {
+  ColumnArrays columns;
+  for (const auto& m : messages) {
+    columns.addRow({m.tenant_id, m.id, m.conversation_id, m.contact_id, m.message_type, m.body,
+                    m.request.dump(-1, ' ', false, json::error_handler_t::replace),
+                    orNull(m.ai_model), orNull(m.knowledge_entry_id), m.strategy,
+                    std::to_string(m.processing_ms), orNull(m.in_reply_to), m.stamp,
+                    orNull(m.knowledge_score), orNull(m.ai_provider), orNull(m.ai_latency_ms),
+                    orNull(m.ai_prompt_tokens), orNull(m.ai_completion_tokens),
+                    m.fallback ? "true" : "false"});
+  }
+  return columns.params();
 }
 
 Params inboundJson(const std::vector<InboundRow>& rows) {
@@ -198,6 +211,10 @@ std::string firstId(const Rows& rows) {
 void insertOutbound(TenantScope& tx, const std::vector<OutboundMessage>& messages) {
   if (messages.empty())
     return;
+  if (tx.dialect() == Dialect::kPostgresql) {
+    tx.run(kInsertOutbound, outboundArrays(messages));
+    return;
+  }
   json rows = json::array();
   for (const auto& m : messages) {
     rows.push_back({{"tenant_id", m.tenant_id},

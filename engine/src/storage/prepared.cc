@@ -1,5 +1,7 @@
 #include "storage/prepared.h"
 
+#include <stdexcept>
+
 #include <cctype>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -39,6 +41,22 @@ Params& Params::textArray(const std::vector<std::optional<std::string>>& items) 
   }
   literal += '}';
   return text(literal);
+}
+
+void ColumnArrays::addRow(std::vector<std::optional<std::string>> row) {
+  if (columns_.empty())
+    columns_.resize(row.size());
+  if (row.size() != columns_.size())
+    throw std::logic_error("ColumnArrays: rows of different widths");
+  for (size_t c = 0; c < row.size(); ++c)
+    columns_[c].push_back(std::move(row[c]));
+}
+
+Params ColumnArrays::params() const {
+  Params params;
+  for (const auto& column : columns_)
+    params.textArray(column);
+  return params;
 }
 
 Params& Params::integer(long long value) {

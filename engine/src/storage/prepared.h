@@ -50,6 +50,17 @@ class Params {
   std::vector<char> nulls_, integers_;
 };
 
+// A batch's rows as one PostgreSQL text array per column, for `unnest($1::uuid[], $2::text[],
+// ...)`: every row must have the same number of values; std::nullopt is NULL.
+class ColumnArrays {
+ public:
+  void addRow(std::vector<std::optional<std::string>> row);
+  Params params() const;  // the columns, in order
+
+ private:
+  std::vector<std::vector<std::optional<std::string>>> columns_;
+};
+
 // What one execution returned: its rows, every column as text, and how many rows it changed.
 class Rows {
  public:

@@ -109,6 +109,19 @@ TEST(PreparedArrays, TextArraysRoundTripThroughUnnest) {
       EXPECT_EQ(rows.text(i, 0), *items[i]) << i;
   }
   EXPECT_TRUE(tx.run(unnest, Params().textArray({})).empty());
+
+  // Rows become columns, unnested back into the same rows.
+  const Statement pairs{"array_pairs",
+                        "SELECT a, b FROM unnest($1::text[], $2::bigint[]) AS u(a, b)", ""};
+  ColumnArrays columns;
+  columns.addRow({"one", "1"});
+  columns.addRow({std::nullopt, "2"});
+  Rows back = tx.run(pairs, columns.params());
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back.text(0, 0), "one");
+  EXPECT_TRUE(back.isNull(1, 0));
+  EXPECT_EQ(back.integer(1, 1), 2);
+  EXPECT_THROW(columns.addRow({"three"}), std::logic_error);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, Prepared,
