@@ -1,5 +1,7 @@
 #include "pipeline/message_store.h"
 
+#include <cmath>
+
 #include "core/uuid.h"
 
 namespace baraza::message_store {
@@ -139,9 +141,13 @@ std::optional<std::string> orNull(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-template <class T>
-std::optional<std::string> orNull(const std::optional<T>& v) {
-  return v ? std::optional<std::string>(json(*v).dump()) : std::nullopt;
+std::optional<std::string> orNull(const std::optional<long long>& v) {
+  return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
+}
+
+// A score that is not a number is stored as none, as the JSON path stores it.
+std::optional<std::string> orNull(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? std::optional<std::string>(json(*v).dump()) : std::nullopt;
 }
 
 Params inboundArrays(const std::vector<InboundRow>& rows) {
