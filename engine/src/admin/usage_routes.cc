@@ -10,9 +10,6 @@
 namespace baraza::admin {
 namespace {
 
-constexpr const char* kUsageNames[] = {"inbound", "outbound",      "faq_answers", "ai_calls",
-                                       "tokens",  "cost_microusd", "escalations"};
-
 // "2026-11-23" (or "2026-11" for a month) as the epoch ms of its first instant, UTC.
 std::optional<long long> periodStart(const std::string& at, bool month) {
   int y = 0, m = 0, d = 1;
@@ -74,7 +71,7 @@ HttpResponse showUsage(AdminRequest& r) {
   TenantScope tx(r.deps.db, r.tenant->id);
   soci::session& sql = tx.sql();
   json usage{{"period", key.substr(2)}, {"kind", period}};
-  for (const char* name : kUsageNames)
+  for (const char* name : kUsageCounts)
     usage[name] = usageValue(tx, r.tenant->id, "tenant", key, name);
   usage["estimated_cost_usd"] = static_cast<double>(usage["cost_microusd"].get<long long>()) / 1e6;
   usage.erase("cost_microusd");

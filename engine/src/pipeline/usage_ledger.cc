@@ -26,20 +26,23 @@ const Statement kAdd{
     "+ excluded.value",
     ""};
 
-// The counts a batch row carries, in its column order; other names go to their counter at once.
-constexpr const char* kDeltaNames[] = {"inbound", "outbound",      "faq_answers", "ai_calls",
-                                       "tokens",  "cost_microusd", "escalations"};
+// The delta column of the count named by `name` (an SQL expression), or 0 for another name.
+std::string countColumn(const std::string& name) {
+  std::string sql = "CASE " + name;
+  for (const char* count : kUsageCounts)
+    sql += std::string(" WHEN '") + count + "' THEN " + count;
+  return sql + " ELSE 0 END";
+}
 
 // The counter plus what batches appended since the last fold: rows of the period's day, or of
 // any day of the period's month.
 const Statement kValue{
     "usage_value",
     "SELECT COALESCE((SELECT value FROM usage_counters WHERE tenant_id = $1 AND scope = $2 AND "
-    "period = $3 AND name = $4), 0) + COALESCE((SELECT SUM(CASE $4 WHEN 'inbound' THEN inbound "
-    "WHEN 'outbound' THEN outbound WHEN 'faq_answers' THEN faq_answers WHEN 'ai_calls' THEN "
-    "ai_calls WHEN 'tokens' THEN tokens WHEN 'cost_microusd' THEN cost_microusd WHEN "
-    "'escalations' THEN escalations ELSE 0 END) FROM usage_deltas WHERE tenant_id = $1 AND $2 = "
-    "'tenant' AND (day = $3 OR 'm:' || substr(day, 3, 7) = $3)), 0)",
+    "period = $3 AND name = $4), 0) + COALESCE((SELECT SUM(" +
+        countColumn("$4") +
+        ") FROM usage_deltas WHERE tenant_id = $1 AND $2 = 'tenant' AND (day = $3 OR 'm:' || "
+        "substr(day, 3, 7) = $3)), 0)",
     ""};
 
 const Statement kAppend{
@@ -53,15 +56,15 @@ const Statement kAppend{
     "->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each($2)"};
 
 // Each delta row's counts, one per name, for its day and for its month, summed per counter.
-const std::string kCount =
-    "SUM(CASE n.name WHEN 'inbound' THEN inbound WHEN 'outbound' THEN outbound WHEN "
-    "'faq_answers' THEN faq_answers WHEN 'ai_calls' THEN ai_calls WHEN 'tokens' THEN tokens WHEN "
-    "'cost_microusd' THEN cost_microusd ELSE escalations END)";
+const std::string kCount = "SUM(" + countColumn("n.name") + ")";
 const std::string kPeriod = "CASE p.m WHEN 0 THEN day ELSE 'm:' || substr(day, 3, 7) END";
-const std::string kNames =
-    " CROSS JOIN (SELECT 0 AS m UNION ALL SELECT 1) p CROSS JOIN (SELECT 'inbound' AS name UNION "
-    "ALL SELECT 'outbound' UNION ALL SELECT 'faq_answers' UNION ALL SELECT 'ai_calls' UNION ALL "
-    "SELECT 'tokens' UNION ALL SELECT 'cost_microusd' UNION ALL SELECT 'escalations') n ";
+std::string namesTable() {
+  std::string sql;
+  for (const char* count : kUsageCounts)
+    sql += (sql.empty() ? "SELECT '" : " UNION ALL SELECT '") + std::string(count) + "' AS name";
+  return " CROSS JOIN (SELECT 0 AS m UNION ALL SELECT 1) p CROSS JOIN (" + sql + ") n ";
+}
+const std::string kNames = namesTable();
 const std::string kInsertCounters =
     "INSERT INTO usage_counters (tenant_id, scope, period, name, value) SELECT tenant_id, "
     "'tenant', " +
@@ -126,22 +129,22 @@ long long usageValue(TenantScope& tx, const std::string& tenant_id, const std::s
 
 void addUsageBatch(TenantScope& tx, const std::map<UsageKey, long long>& deltas,
                    const std::string& batch_id) {
-  constexpr size_t kCounts = std::size(kDeltaNames);
+  constexpr size_t kCounts = std::size(kUsageCounts);
   std::map<std::pair<std::string, std::string>, std::array<long long, kCounts>> rows;
   for (const auto& [key, delta] : deltas) {
     const auto& [tenant, scope, period, name] = key;
-    auto column = std::find_if(std::begin(kDeltaNames), std::end(kDeltaNames),
+    auto column = std::find_if(std::begin(kUsageCounts), std::end(kUsageCounts),
                                [&](const char* n) { return name == n; });
     if (delta == 0)
       continue;
-    if (scope != "tenant" || period.rfind("d:", 0) != 0 || column == std::end(kDeltaNames)) {
+    if (scope != "tenant" || period.rfind("d:", 0) != 0 || column == std::end(kUsageCounts)) {
       addUsage(tx, tenant, scope, period, name, delta);  // not a batch row's: its counter
       continue;
     }
     auto [row, fresh] = rows.try_emplace({tenant, period});
     if (fresh)
       row->second.fill(0);
-    row->second[static_cast<size_t>(column - std::begin(kDeltaNames))] += delta;
+    row->second[static_cast<size_t>(column - std::begin(kUsageCounts))] += delta;
   }
   if (rows.empty())
     return;

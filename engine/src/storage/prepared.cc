@@ -1,8 +1,7 @@
 #include "storage/prepared.h"
 
-#include <stdexcept>
-
 #include <cctype>
+#include <stdexcept>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>

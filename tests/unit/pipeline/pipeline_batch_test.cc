@@ -96,19 +96,23 @@ class PipelineBatch : public ::testing::TestWithParam<Dialect> {
     auto lease = db_->lease();
     Database::execScript(**lease, GetParam(), script);
   }
-  // A message whose text is "boom" cannot be stored, as a constraint or a full disk would refuse.
-  void refuseBoom() {
+  // Rows of `table` for which `when` (SQL over NEW) holds cannot be inserted, as a constraint or
+  // a full disk would refuse them; allowInserts() lifts it.
+  void refuseInserts(const std::string& table, const std::string& when) {
+    std::string name = "refuse_" + table;
     if (GetParam() == Dialect::kSqlite) {
-      exec(
-          "CREATE TRIGGER refuse_boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' "
-          "BEGIN SELECT RAISE(ABORT, 'boom refused'); END;");
+      exec("CREATE TRIGGER " + name + " BEFORE INSERT ON " + table + " WHEN " + when +
+           " BEGIN SELECT RAISE(ABORT, '" + name + "'); END;");
     } else {
-      exec(
-          "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-          "IF NEW.body = 'boom' THEN RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; "
-          "END $$;\nCREATE TRIGGER refuse_boom BEFORE INSERT ON messages FOR EACH ROW "
-          "EXECUTE FUNCTION refuse_boom();");
+      exec("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF " +
+           when + " THEN RAISE EXCEPTION '" + name + "'; END IF; RETURN NEW; END $$;\n" +
+           "CREATE TRIGGER " + name + " BEFORE INSERT ON " + table +
+           " FOR EACH ROW EXECUTE FUNCTION " + name + "();");
     }
+  }
+  void allowInserts(const std::string& table) {
+    exec("DROP TRIGGER refuse_" + table +
+         (GetParam() == Dialect::kSqlite ? std::string() : " ON " + table));
   }
   static double metric(const std::string& name) {
     return MetricsRegistry::global().value(name, {});
@@ -127,7 +131,7 @@ class PipelineBatch : public ::testing::TestWithParam<Dialect> {
 };
 
 TEST_P(PipelineBatch, OneBadMessageFailsAloneAndItsNeighboursAreAnswered) {
-  refuseBoom();
+  refuseInserts("messages", "NEW.body = 'boom'");
   for (int i = 1; i <= 3; ++i)
     receive("25471100000" + std::to_string(i), "habari");
   std::string bad = receive("254711000009", "boom");
@@ -144,7 +148,7 @@ TEST_P(PipelineBatch, OneBadMessageFailsAloneAndItsNeighboursAreAnswered) {
             "pending");
   EXPECT_EQ(count("SELECT attempts FROM inbox_events WHERE dedupe_key = 'message:" + bad + "'"), 1);
   EXPECT_NE(text("SELECT last_error FROM inbox_events WHERE dedupe_key = 'message:" + bad + "'")
-                .find("boom refused"),
+                .find("refuse_messages"),
             std::string::npos);
   EXPECT_EQ(
       count("SELECT attempts FROM inbox_events WHERE dedupe_key = 'message:" + after_bad + "'"), 0);
@@ -152,8 +156,7 @@ TEST_P(PipelineBatch, OneBadMessageFailsAloneAndItsNeighboursAreAnswered) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE body = 'boom'"), 0);
 
   // Fixed, the retry answers it, and then its contact's next message in order.
-  exec(GetParam() == Dialect::kSqlite ? "DROP TRIGGER refuse_boom;"
-                                      : "DROP TRIGGER refuse_boom ON messages;");
+  allowInserts("messages");
   now_ += 60000;
   EXPECT_EQ(pipeline_->processDue(16), 1);
   EXPECT_EQ(pipeline_->processDue(16), 1);
@@ -208,16 +211,7 @@ TEST_P(PipelineBatch, AUsageFoldThatFailsIsCountedAndLosesNothing) {
   receive("254711000001", "habari");
   ASSERT_EQ(pipeline_->processDue(8), 1);
   ASSERT_GT(count("SELECT COUNT(*) FROM usage_deltas"), 0);
-  if (GetParam() == Dialect::kSqlite) {
-    exec(
-        "CREATE TRIGGER refuse_fold BEFORE INSERT ON usage_counters BEGIN SELECT "
-        "RAISE(ABORT, 'fold refused'); END;");
-  } else {
-    exec(
-        "CREATE FUNCTION refuse_fold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
-        "EXCEPTION 'fold refused'; END $$;\nCREATE TRIGGER refuse_fold BEFORE INSERT ON "
-        "usage_counters FOR EACH ROW EXECUTE FUNCTION refuse_fold();");
-  }
+  refuseInserts("usage_counters", "1 = 1");
   double failures = metric("baraza_usage_fold_failures_total");
   pipeline_->start();  // the upkeep thread folds at once
   for (int i = 0; i < 100 && metric("baraza_usage_fold_failures_total") == failures; ++i)
@@ -232,8 +226,7 @@ TEST_P(PipelineBatch, AUsageFoldThatFailsIsCountedAndLosesNothing) {
   };
   EXPECT_EQ(inbound(day), 1);
   EXPECT_EQ(inbound(month), 1);
-  exec("DROP TRIGGER refuse_fold" +
-       std::string(GetParam() == Dialect::kSqlite ? "" : " ON usage_counters"));
+  allowInserts("usage_counters");
   foldUsage(*db_);
   EXPECT_EQ(count("SELECT COUNT(*) FROM usage_deltas"), 0);
   EXPECT_EQ(inbound(day), 1);
