@@ -1,6 +1,7 @@
 #include "pipeline/inbox_store.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -79,13 +80,15 @@ const Statement kReturnOwned{
     "status = 'processing' AND lease_owner = $1 RETURNING id",
     ""};
 
+// The batch as arrays on PostgreSQL: the planner knows their length (each call is planned
+// anew) and rescans of them cost nothing. A JSON document here was parsed again for every
+// leased row the planner chose to loop over: 16,000 rows compared and 60 ms a call under load.
 const Statement kFinish{
     "inbox_finish",
     "UPDATE inbox_events SET status = v.status, tenant_slug = v.slug, done_ms = $1, last_error "
-    "= NULL, locked_until_ms = 0, lease_owner = NULL FROM (SELECT CAST(r->>0 AS BIGINT) AS id, "
-    "r->>1 AS status, r->>2 AS slug FROM json_array_elements($2::json) AS r) AS v WHERE "
-    "inbox_events.id = v.id AND inbox_events.lease_owner = $3 AND inbox_events.status = "
-    "'processing' RETURNING inbox_events.id",
+    "= NULL, locked_until_ms = 0, lease_owner = NULL FROM unnest($2::bigint[], $3::text[], "
+    "$4::text[]) AS v(id, status, slug) WHERE inbox_events.id = v.id AND inbox_events.lease_owner "
+    "= $5 AND inbox_events.status = 'processing' RETURNING inbox_events.id",
     "UPDATE inbox_events SET status = v.status, tenant_slug = v.slug, done_ms = $1, last_error "
     "= NULL, locked_until_ms = 0, lease_owner = NULL FROM (SELECT value ->> 0 AS id, value ->> 1 "
     "AS status, value ->> 2 AS slug FROM json_each($2)) AS v WHERE inbox_events.id = v.id AND "
@@ -207,6 +210,17 @@ std::vector<long long> InboxStore::finish(TenantScope& tx, const std::vector<Fin
                                           long long now_ms) {
   if (events.empty())
     return {};
+  if (tx.dialect() == Dialect::kPostgresql) {
+    std::vector<std::optional<std::string>> ids, statuses, slugs;
+    for (const auto& e : events) {
+      ids.emplace_back(std::to_string(e.id));
+      statuses.emplace_back(e.status);
+      slugs.push_back(e.tenant_slug.empty() ? std::nullopt : std::optional(e.tenant_slug));
+    }
+    return idsOf(tx.run(
+        kFinish,
+        Params().integer(now_ms).textArray(ids).textArray(statuses).textArray(slugs).text(owner_)));
+  }
   json rows = json::array();
   for (const auto& e : events)
     rows.push_back({e.id, e.status, e.tenant_slug.empty() ? json() : json(e.tenant_slug)});
