@@ -330,6 +330,9 @@ TEST_P(Pipeline, APoisonEventIsDeadLetteredAndReplayedOnceFixed) {
                 "order_key, payload, next_attempt_ms, received_ms) VALUES ('whatsapp', :a, "
                 "'message:wamid.POISON', 'message', 'poison', 'not json', :n, :n2)",
         soci::use(kNumber), soci::use(now), soci::use(now);
+    tx.sql() << "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms) SELECT id, "
+                "order_key, next_attempt_ms FROM inbox_events WHERE dedupe_key = "
+                "'message:wamid.POISON'";
     tx.commit();
   }
   ASSERT_TRUE(eventually([&] {

@@ -23,11 +23,18 @@ HttpResponse listInbox(AdminRequest& r) {
     after = std::atoll((*cursor)[0].c_str());
   long long fetch = limit + 1;
   TenantScope tx(r.deps.db, TenantScope::kAllTenants);
+  // Unfinished events are in the queue (inbox_work), which says whether one is being worked on
+  // and how often it was tried; finished ones are in inbox_events alone.
+  bool queued = status == "pending" || status == "processing";
+  std::string from = queued ? "inbox_events e JOIN inbox_work w ON w.event_id = e.id WHERE "
+                              "w.status = :s"
+                            : "inbox_events e WHERE e.status = :s";
   soci::rowset<soci::row> rows =
-      (tx.sql().prepare
-           << "SELECT id, channel_type, account_id, kind, dedupe_key, attempts, "
-              "COALESCE(last_error, ''), COALESCE(tenant_slug, ''), CAST(received_ms AS TEXT) "
-              "FROM inbox_events WHERE status = :s AND id > :a ORDER BY id LIMIT :n",
+      (tx.sql().prepare << "SELECT e.id, e.channel_type, e.account_id, e.kind, e.dedupe_key, " +
+                               std::string(queued ? "w" : "e") +
+                               ".attempts, COALESCE(e.last_error, ''), COALESCE(e.tenant_slug, "
+                               "''), CAST(e.received_ms AS TEXT) FROM " +
+                               from + " AND e.id > :a ORDER BY e.id LIMIT :n",
        soci::use(status), soci::use(after), soci::use(fetch));
   json list = json::array();
   bool more = false;
@@ -66,8 +73,9 @@ HttpResponse replayEvent(AdminRequest& r) {
     return notFound("no inbox event " + r.params[0]);
   if (status != "dead" && status != "unrouted")
     return jsonError(409, "conflict", "event " + r.params[0] + " is " + status + ", not dead");
-  sql << "UPDATE inbox_events SET status = 'pending', attempts = 0, next_attempt_ms = :n, "
-         "locked_until_ms = 0, lease_owner = NULL WHERE id = :i",
+  sql << "UPDATE inbox_events SET status = 'pending', attempts = 0 WHERE id = :i", soci::use(id);
+  sql << "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms) SELECT id, order_key, :n "
+         "FROM inbox_events WHERE id = :i",
       soci::use(now), soci::use(id);
   writeOperatorAudit(sql, r.caller.actor, "replay", "inbox_event", r.params[0],
                      {{"status", "pending"}}, {{"status", status}, {"kind", kind}});
@@ -84,23 +92,24 @@ HttpResponse pipelineStats(AdminRequest& r) {
     // Only the unfinished work, read through the queues' own small indexes: cheap enough to
     // poll under load.
     long long pending = 0, processing = 0, to_send = 0, sending = 0;
-    sql << "SELECT (SELECT COUNT(*) FROM inbox_events WHERE status = 'pending'), (SELECT "
-           "COUNT(*) FROM inbox_events WHERE status = 'processing'), (SELECT COUNT(*) FROM "
+    sql << "SELECT (SELECT COUNT(*) FROM inbox_work WHERE status = 'pending'), (SELECT "
+           "COUNT(*) FROM inbox_work WHERE status = 'processing'), (SELECT COUNT(*) FROM "
            "outbox_messages WHERE status = 'pending'), (SELECT COUNT(*) FROM outbox_messages "
            "WHERE status = 'sending')",
         soci::into(pending), soci::into(processing), soci::into(to_send), soci::into(sending);
     return jsonReply(200, {{"inbox", {{"pending", pending}, {"processing", processing}}},
                            {"outbox", {{"pending", to_send}, {"sending", sending}}}});
   }
-  auto byStatus = [&](const std::string& table) {
-    json out = json::object();
+  auto byStatus = [&](const std::string& from, json out = json::object()) {
     soci::rowset<soci::row> rows =
-        (sql.prepare << "SELECT status, COUNT(*) FROM " + table + " GROUP BY status");
+        (sql.prepare << "SELECT status, COUNT(*) FROM " + from + " GROUP BY status");
     for (const auto& row : rows)
       out[row.get<std::string>(0)] = rowInt(row, 1);
     return out;
   };
-  json inbox = byStatus("inbox_events"), outbox = byStatus("outbox_messages");
+  // An unfinished event is 'pending' in inbox_events; the queue says which are being worked on.
+  json inbox = byStatus("inbox_work", byStatus("inbox_events WHERE status <> 'pending'"));
+  json outbox = byStatus("outbox_messages");
   long long inbound = 0, distinct_inbound = 0, outbound = 0, replied = 0;
   sql << "SELECT COUNT(*), COUNT(DISTINCT channel_message_id) FROM messages WHERE direction = "
          "'inbound'",

@@ -1,6 +1,7 @@
 #include "pipeline/inbox_store.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -10,123 +11,175 @@ namespace {
 
 using nlohmann::json;
 
+// Stored events, then their queue rows. A redelivered event (same channel, account and dedupe
+// key) is skipped, and so gets no queue row.
 const Statement kInsert{
     "inbox_insert",
     "INSERT INTO inbox_events (channel_type, account_id, dedupe_key, kind, order_key, payload, "
     "next_attempt_ms, received_ms) SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, $1, $1 FROM "
     "json_array_elements($2::json) AS r ON CONFLICT (channel_type, account_id, dedupe_key) DO "
-    "NOTHING",
+    "NOTHING RETURNING id, order_key",
     "INSERT INTO inbox_events (channel_type, account_id, dedupe_key, kind, order_key, payload, "
     "next_attempt_ms, received_ms) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, "
     "value ->> 4, value ->> 5, $1, $1 FROM json_each($2) WHERE true ON CONFLICT (channel_type, "
-    "account_id, dedupe_key) DO NOTHING"};
+    "account_id, dedupe_key) DO NOTHING RETURNING id, order_key"};
+
+const Statement kQueue{
+    "inbox_queue",
+    "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms) SELECT v.id, v.order_key, $1 "
+    "FROM unnest($2::bigint[], $3::text[]) AS v(id, order_key)",
+    "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms) SELECT value ->> 0, value ->> "
+    "1, $1 FROM json_each($2)"};
 
 // Due events that are the first unfinished event of their contact: one contact's messages are
 // processed one at a time, in order. The test is a lookup of the contact's first unfinished id
-// (inbox_events_order), not an anti-join the planner could turn into a scan of every unfinished
-// event per claim. Claimed rows leave inbox_events_due, so the scan reads due work only.
+// (inbox_work_order), not an anti-join the planner could turn into a scan of every unfinished
+// event per claim. Claimed rows leave inbox_work_due, so the scan reads due work only.
 const Statement kClaim{
     "inbox_claim",
-    "UPDATE inbox_events SET status = 'processing', attempts = attempts + 1, locked_until_ms = "
-    "$1, lease_owner = $2 WHERE id IN (SELECT e.id FROM inbox_events e WHERE e.status = "
-    "'pending' AND e.next_attempt_ms <= $3 AND e.id = (SELECT MIN(p.id) FROM inbox_events p "
-    "WHERE p.order_key = e.order_key AND p.status IN ('pending', 'processing')) ORDER BY "
-    "e.next_attempt_ms, e.id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id, kind, account_id, "
-    "payload, attempts, order_key, received_ms",
-    "UPDATE inbox_events SET status = 'processing', attempts = attempts + 1, locked_until_ms = "
-    "$1, lease_owner = $2 WHERE id IN (SELECT e.id FROM inbox_events e WHERE e.status = "
-    "'pending' AND e.next_attempt_ms <= $3 AND e.id = (SELECT MIN(p.id) FROM inbox_events p "
-    "WHERE p.order_key = e.order_key AND p.status IN ('pending', 'processing')) ORDER BY "
-    "e.next_attempt_ms, e.id LIMIT $4) RETURNING id, kind, account_id, payload, attempts, "
-    "order_key, received_ms"};
+    "UPDATE inbox_work SET status = 'processing', attempts = attempts + 1, locked_until_ms = $1, "
+    "lease_owner = $2 WHERE event_id IN (SELECT w.event_id FROM inbox_work w WHERE w.status = "
+    "'pending' AND w.next_attempt_ms <= $3 AND w.event_id = (SELECT MIN(p.event_id) FROM "
+    "inbox_work p WHERE p.order_key = w.order_key) ORDER BY w.next_attempt_ms, w.event_id LIMIT "
+    "$4 FOR UPDATE SKIP LOCKED) RETURNING event_id, attempts, order_key",
+    "UPDATE inbox_work SET status = 'processing', attempts = attempts + 1, locked_until_ms = $1, "
+    "lease_owner = $2 WHERE event_id IN (SELECT w.event_id FROM inbox_work w WHERE w.status = "
+    "'pending' AND w.next_attempt_ms <= $3 AND w.event_id = (SELECT MIN(p.event_id) FROM "
+    "inbox_work p WHERE p.order_key = w.order_key) ORDER BY w.next_attempt_ms, w.event_id LIMIT "
+    "$4) RETURNING event_id, attempts, order_key"};
+
+const Statement kClaimed{
+    "inbox_claimed_events",
+    "SELECT id, kind, account_id, payload, received_ms FROM inbox_events WHERE id = "
+    "ANY($1::bigint[])",
+    "SELECT id, kind, account_id, payload, received_ms FROM inbox_events WHERE id IN (SELECT "
+    "value FROM json_each($1))"};
 
 // A row a batch's transaction is finishing right now is skipped, not waited for: renewals never
 // wait on the work they keep alive (and so never deadlock with it); it is renewed next time if
 // it is still held.
 const Statement kRenew{
     "inbox_renew",
-    "UPDATE inbox_events SET locked_until_ms = $1 WHERE id IN (SELECT id FROM inbox_events WHERE "
-    "id IN (SELECT CAST(json_array_elements_text($2::json) AS BIGINT)) AND lease_owner = $3 AND "
-    "status = 'processing' FOR UPDATE SKIP LOCKED) RETURNING id",
-    "UPDATE inbox_events SET locked_until_ms = $1 WHERE id IN (SELECT value FROM json_each($2)) "
-    "AND lease_owner = $3 AND status = 'processing' RETURNING id",
-    true};
+    "UPDATE inbox_work SET locked_until_ms = $1 WHERE event_id IN (SELECT event_id FROM "
+    "inbox_work WHERE event_id = ANY($2::bigint[]) AND lease_owner = $3 AND status = "
+    "'processing' FOR UPDATE SKIP LOCKED) RETURNING event_id",
+    "UPDATE inbox_work SET locked_until_ms = $1 WHERE event_id IN (SELECT value FROM "
+    "json_each($2)) AND lease_owner = $3 AND status = 'processing' RETURNING event_id"};
 
 const Statement kExpired{
     "inbox_expired",
-    "SELECT id, COALESCE(lease_owner, '') FROM inbox_events WHERE status = 'processing' AND "
+    "SELECT event_id, COALESCE(lease_owner, '') FROM inbox_work WHERE status = 'processing' AND "
     "locked_until_ms < $1 ORDER BY locked_until_ms LIMIT 1000 FOR UPDATE SKIP LOCKED",
-    "SELECT id, COALESCE(lease_owner, '') FROM inbox_events WHERE status = 'processing' AND "
+    "SELECT event_id, COALESCE(lease_owner, '') FROM inbox_work WHERE status = 'processing' AND "
     "locked_until_ms < $1 ORDER BY locked_until_ms LIMIT 1000"};
 
 const Statement kReturn{
     "inbox_return_expired",
-    "UPDATE inbox_events SET status = 'pending', locked_until_ms = 0, lease_owner = NULL WHERE "
-    "id IN (SELECT CAST(json_array_elements_text($1::json) AS BIGINT)) AND status = "
-    "'processing' AND locked_until_ms < $2",
-    "UPDATE inbox_events SET status = 'pending', locked_until_ms = 0, lease_owner = NULL WHERE "
-    "id IN (SELECT value FROM json_each($1)) AND status = 'processing' AND locked_until_ms < $2",
-    true};
+    "UPDATE inbox_work SET status = 'pending', locked_until_ms = 0, lease_owner = NULL WHERE "
+    "event_id = ANY($1::bigint[]) AND status = 'processing' AND locked_until_ms < $2",
+    "UPDATE inbox_work SET status = 'pending', locked_until_ms = 0, lease_owner = NULL WHERE "
+    "event_id IN (SELECT value FROM json_each($1)) AND status = 'processing' AND "
+    "locked_until_ms < $2"};
 
 const Statement kOwners{
     "inbox_lease_owners",
-    "SELECT DISTINCT lease_owner FROM inbox_events WHERE status = 'processing' AND lease_owner "
-    "IS NOT NULL AND lease_owner <> $1",
+    "SELECT DISTINCT lease_owner FROM inbox_work WHERE status = 'processing' AND lease_owner IS "
+    "NOT NULL AND lease_owner <> $1",
     ""};
 
 const Statement kReturnOwned{
     "inbox_return_owned",
-    "UPDATE inbox_events SET status = 'pending', locked_until_ms = 0, lease_owner = NULL WHERE "
-    "status = 'processing' AND lease_owner = $1 RETURNING id",
+    "UPDATE inbox_work SET status = 'pending', locked_until_ms = 0, lease_owner = NULL WHERE "
+    "status = 'processing' AND lease_owner = $1 RETURNING event_id",
     ""};
 
-// The batch as arrays on PostgreSQL: the planner knows their length (each call is planned
-// anew) and rescans of them cost nothing. A JSON document here was parsed again for every
-// leased row the planner chose to loop over: 16,000 rows compared and 60 ms a call under load.
-const Statement kFinish{
-    "inbox_finish",
-    "UPDATE inbox_events SET status = v.status, tenant_slug = v.slug, done_ms = $1, last_error "
-    "= NULL, locked_until_ms = 0, lease_owner = NULL FROM unnest($2::bigint[], $3::text[], "
-    "$4::text[]) AS v(id, status, slug) WHERE inbox_events.id = v.id AND inbox_events.lease_owner "
-    "= $5 AND inbox_events.status = 'processing' RETURNING inbox_events.id",
-    "UPDATE inbox_events SET status = v.status, tenant_slug = v.slug, done_ms = $1, last_error "
-    "= NULL, locked_until_ms = 0, lease_owner = NULL FROM (SELECT value ->> 0 AS id, value ->> 1 "
-    "AS status, value ->> 2 AS slug FROM json_each($2)) AS v WHERE inbox_events.id = v.id AND "
-    "inbox_events.lease_owner = $3 AND inbox_events.status = 'processing' RETURNING "
-    "inbox_events.id",
+// A finish takes the batch's queue rows still leased by this process, then marks their events
+// with their status, tenant and attempts. The batch travels as arrays on PostgreSQL: a JSON
+// document was parsed again for every leased row the planner chose to loop over (16,000 rows
+// compared and 60 ms a call under load).
+const Statement kTakeLeased{
+    "inbox_take_leased",
+    "DELETE FROM inbox_work WHERE event_id = ANY($1::bigint[]) AND lease_owner = $2 AND status "
+    "= 'processing' RETURNING event_id, attempts",
+    "DELETE FROM inbox_work WHERE event_id IN (SELECT value FROM json_each($1)) AND lease_owner "
+    "= $2 AND status = 'processing' RETURNING event_id, attempts"};
+
+const Statement kMarkFinished{
+    "inbox_mark_finished",
+    "UPDATE inbox_events SET status = v.status, tenant_slug = v.slug, attempts = v.attempts, "
+    "done_ms = $1, last_error = NULL FROM unnest($2::bigint[], $3::text[], $4::text[], "
+    "$5::integer[]) AS v(id, status, slug, attempts) WHERE inbox_events.id = v.id",
+    "UPDATE inbox_events SET status = v.status, tenant_slug = v.slug, attempts = v.attempts, "
+    "done_ms = $1, last_error = NULL FROM (SELECT value ->> 0 AS id, value ->> 1 AS status, "
+    "value ->> 2 AS slug, value ->> 3 AS attempts FROM json_each($2)) AS v WHERE "
+    "inbox_events.id = v.id",
     true};
 
 const Statement kPostpone{
     "inbox_postpone",
-    "UPDATE inbox_events SET status = 'pending', next_attempt_ms = $1, attempts = attempts - 1, "
-    "locked_until_ms = 0, lease_owner = NULL WHERE id = $2 AND lease_owner = $3 AND status = "
-    "'processing'",
+    "UPDATE inbox_work SET status = 'pending', next_attempt_ms = $1, attempts = attempts - 1, "
+    "locked_until_ms = 0, lease_owner = NULL WHERE event_id = $2 AND lease_owner = $3 AND "
+    "status = 'processing'",
     ""};
 
-const Statement kFail{
-    "inbox_fail",
-    "UPDATE inbox_events SET status = $1, next_attempt_ms = $2, locked_until_ms = 0, "
-    "lease_owner = NULL, last_error = $3 WHERE id = $4 AND lease_owner = $5 AND status = "
-    "'processing'",
+const Statement kRetryLater{
+    "inbox_retry_later",
+    "UPDATE inbox_work SET status = 'pending', next_attempt_ms = $1, locked_until_ms = 0, "
+    "lease_owner = NULL WHERE event_id = $2 AND lease_owner = $3 AND status = 'processing' "
+    "RETURNING attempts",
     ""};
+
+const Statement kDrop{"inbox_drop",
+                      "DELETE FROM inbox_work WHERE event_id = $1 AND lease_owner = $2 AND "
+                      "status = 'processing' RETURNING attempts",
+                      ""};
+
+const Statement kMarkFailed{
+    "inbox_mark_failed",
+    "UPDATE inbox_events SET status = $1, attempts = $2, last_error = $3 WHERE id = $4", ""};
 
 const Statement kRelease{
     "inbox_release",
-    "UPDATE inbox_events SET status = 'pending', attempts = attempts - 1, locked_until_ms = 0, "
-    "lease_owner = NULL WHERE id IN (SELECT CAST(json_array_elements_text($1::json) AS BIGINT)) "
-    "AND lease_owner = $2 AND status = 'processing'",
-    "UPDATE inbox_events SET status = 'pending', attempts = attempts - 1, locked_until_ms = 0, "
-    "lease_owner = NULL WHERE id IN (SELECT value FROM json_each($1)) AND lease_owner = $2 AND "
-    "status = 'processing'",
-    true};
+    "UPDATE inbox_work SET status = 'pending', attempts = attempts - 1, locked_until_ms = 0, "
+    "lease_owner = NULL WHERE event_id = ANY($1::bigint[]) AND lease_owner = $2 AND status = "
+    "'processing'",
+    "UPDATE inbox_work SET status = 'pending', attempts = attempts - 1, locked_until_ms = 0, "
+    "lease_owner = NULL WHERE event_id IN (SELECT value FROM json_each($1)) AND lease_owner = $2 "
+    "AND status = 'processing'"};
 
 const Statement kLater{"inbox_later_events",
-                       "SELECT COUNT(*) FROM inbox_events WHERE order_key = $1 AND id > $2 AND "
-                       "status IN ('pending', 'processing')",
+                       "SELECT COUNT(*) FROM inbox_work WHERE order_key = $1 AND event_id > $2",
                        ""};
 
-std::string idList(const std::vector<long long>& ids) {
-  return json(ids).dump();
+// A batch's column as one parameter: a PostgreSQL array, or a JSON array for SQLite's
+// json_each (which reads several columns from one array of arrays, see `rowsParams`).
+using Column = std::vector<std::optional<std::string>>;
+
+Params& idsParam(Params& p, Dialect dialect, const std::vector<long long>& ids) {
+  if (dialect == Dialect::kPostgresql) {
+    Column items;
+    for (long long id : ids)
+      items.emplace_back(std::to_string(id));
+    return p.textArray(items);
+  }
+  return p.text(json(ids).dump());
+}
+
+// Rows of several columns: one array each on PostgreSQL, one JSON array of rows on SQLite.
+Params& rowsParams(Params& p, Dialect dialect, const std::vector<Column>& columns) {
+  if (dialect == Dialect::kPostgresql) {
+    for (const auto& c : columns)
+      p.textArray(c);
+    return p;
+  }
+  json rows = json::array();
+  for (size_t i = 0; !columns.empty() && i < columns[0].size(); ++i) {
+    json row = json::array();
+    for (const auto& c : columns)
+      row.push_back(c[i] ? json(*c[i]) : json());
+    rows.push_back(std::move(row));
+  }
+  return p.text(rows.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::vector<long long> idsOf(const Rows& rows) {
@@ -140,28 +193,51 @@ std::vector<long long> idsOf(const Rows& rows) {
 
 void InboxStore::insert(TenantScope& tx, const std::vector<InboxEvent>& events, long long now_ms) {
   // The events travel as one JSON array, which both databases unpack themselves: a batch costs
-  // one round trip.
+  // one round trip, and its queue rows one more.
   json rows = json::array();
   for (const auto& e : events)
     rows.push_back({e.channel_type, e.account_id, e.dedupe_key, e.kind, e.order_key, e.payload});
-  tx.run(kInsert,
-         Params().integer(now_ms).text(rows.dump(-1, ' ', false, json::error_handler_t::replace)));
+  Rows stored = tx.run(kInsert, Params().integer(now_ms).text(
+                                    rows.dump(-1, ' ', false, json::error_handler_t::replace)));
+  if (stored.empty())
+    return;
+  Column ids, order_keys;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    ids.emplace_back(stored.text(i, 0));
+    order_keys.emplace_back(stored.text(i, 1));
+  }
+  Params queue;
+  queue.integer(now_ms);
+  tx.run(kQueue, rowsParams(queue, tx.dialect(), {ids, order_keys}));
 }
 
 std::vector<InboundEvent> InboxStore::claim(int max, long long now_ms, long long lease_until) {
   TenantScope tx(db_, TenantScope::kAllTenants, true, TenantScope::Plans::kIndexed);
-  Rows r = tx.run(kClaim, Params().integer(lease_until).text(owner_).integer(now_ms).integer(max));
-  tx.commit();
+  Rows work =
+      tx.run(kClaim, Params().integer(lease_until).text(owner_).integer(now_ms).integer(max));
   std::vector<InboundEvent> events;
-  for (size_t i = 0; i < r.size(); ++i) {
+  if (work.empty())
+    return events;
+  std::vector<long long> ids = idsOf(work);
+  Params p;
+  Rows stored = tx.run(kClaimed, idsParam(p, tx.dialect(), ids));
+  tx.commit();
+  std::map<long long, size_t> row_of;
+  for (size_t i = 0; i < stored.size(); ++i)
+    row_of[stored.integer(i, 0)] = i;
+  for (size_t i = 0; i < work.size(); ++i) {
+    auto found = row_of.find(work.integer(i, 0));
+    if (found == row_of.end())
+      continue;  // a queue row without its event: cannot happen while both are written together
+    size_t row = found->second;
     InboundEvent e;
-    e.inbox_id = r.integer(i, 0);
-    e.kind = r.text(i, 1);
-    e.account_id = r.text(i, 2);
-    e.payload = r.text(i, 3);
-    e.attempts = static_cast<int>(r.integer(i, 4));
-    e.order_key = r.text(i, 5);
-    e.received_ms = r.integer(i, 6);
+    e.inbox_id = work.integer(i, 0);
+    e.attempts = static_cast<int>(work.integer(i, 1));
+    e.order_key = work.text(i, 2);
+    e.kind = stored.text(row, 1);
+    e.account_id = stored.text(row, 2);
+    e.payload = stored.text(row, 3);
+    e.received_ms = stored.integer(row, 4);
     events.push_back(std::move(e));
   }
   std::sort(events.begin(), events.end(),
@@ -173,7 +249,9 @@ std::vector<long long> InboxStore::renew(const std::vector<long long>& ids, long
   if (ids.empty())
     return {};
   TenantScope tx(db_, TenantScope::kAllTenants, true, TenantScope::Plans::kIndexed);
-  Rows r = tx.run(kRenew, Params().integer(until).text(idList(ids)).text(owner_));
+  Params p;
+  p.integer(until);
+  Rows r = tx.run(kRenew, idsParam(p, tx.dialect(), ids).text(owner_));
   tx.commit();
   return idsOf(r);
 }
@@ -184,12 +262,10 @@ std::vector<std::pair<long long, std::string>> InboxStore::reapExpired(long long
   std::vector<std::pair<long long, std::string>> out;
   if (expired.empty())
     return out;
-  std::vector<long long> ids;
-  for (size_t i = 0; i < expired.size(); ++i) {
-    ids.push_back(expired.integer(i, 0));
+  for (size_t i = 0; i < expired.size(); ++i)
     out.emplace_back(expired.integer(i, 0), expired.text(i, 1));
-  }
-  tx.run(kReturn, Params().text(idList(ids)).integer(now_ms));
+  Params p;
+  tx.run(kReturn, idsParam(p, tx.dialect(), idsOf(expired)).integer(now_ms));
   tx.commit();
   return out;
 }
@@ -210,21 +286,30 @@ std::vector<long long> InboxStore::finish(TenantScope& tx, const std::vector<Fin
                                           long long now_ms) {
   if (events.empty())
     return {};
-  if (tx.dialect() == Dialect::kPostgresql) {
-    std::vector<std::optional<std::string>> ids, statuses, slugs;
-    for (const auto& e : events) {
-      ids.emplace_back(std::to_string(e.id));
-      statuses.emplace_back(e.status);
-      slugs.push_back(e.tenant_slug.empty() ? std::nullopt : std::optional(e.tenant_slug));
-    }
-    return idsOf(tx.run(
-        kFinish,
-        Params().integer(now_ms).textArray(ids).textArray(statuses).textArray(slugs).text(owner_)));
-  }
-  json rows = json::array();
+  std::vector<long long> ids;
   for (const auto& e : events)
-    rows.push_back({e.id, e.status, e.tenant_slug.empty() ? json() : json(e.tenant_slug)});
-  return idsOf(tx.run(kFinish, Params().integer(now_ms).text(rows.dump()).text(owner_)));
+    ids.push_back(e.id);
+  Params take;
+  Rows held = tx.run(kTakeLeased, idsParam(take, tx.dialect(), ids).text(owner_));
+  std::map<long long, std::string> attempts;
+  for (size_t i = 0; i < held.size(); ++i)
+    attempts[held.integer(i, 0)] = held.text(i, 1);
+  Column mark_ids, statuses, slugs, tries;
+  for (const auto& e : events) {
+    auto found = attempts.find(e.id);
+    if (found == attempts.end())
+      continue;
+    mark_ids.emplace_back(std::to_string(e.id));
+    statuses.emplace_back(e.status);
+    slugs.push_back(e.tenant_slug.empty() ? std::nullopt : std::optional(e.tenant_slug));
+    tries.emplace_back(found->second);
+  }
+  if (!mark_ids.empty()) {
+    Params mark;
+    mark.integer(now_ms);
+    tx.run(kMarkFinished, rowsParams(mark, tx.dialect(), {mark_ids, statuses, slugs, tries}));
+  }
+  return idsOf(held);
 }
 
 bool InboxStore::postpone(TenantScope& tx, long long id, long long at_ms) {
@@ -233,12 +318,17 @@ bool InboxStore::postpone(TenantScope& tx, long long id, long long at_ms) {
 
 void InboxStore::fail(long long id, bool dead, long long next_ms, const std::string& error) {
   TenantScope tx(db_, TenantScope::kAllTenants, true, TenantScope::Plans::kIndexed);
-  tx.run(kFail, Params()
-                    .text(dead ? "dead" : "pending")
-                    .integer(next_ms)
-                    .text(error.substr(0, 1000))
-                    .integer(id)
-                    .text(owner_));
+  // A dead event leaves the queue; a retried one waits in it. Either way its event row shows the
+  // attempts and the error.
+  Rows work = dead ? tx.run(kDrop, Params().integer(id).text(owner_))
+                   : tx.run(kRetryLater, Params().integer(next_ms).integer(id).text(owner_));
+  if (work.empty())
+    return;  // no longer this process's: another took it after this one stalled
+  tx.run(kMarkFailed, Params()
+                          .text(dead ? "dead" : "pending")
+                          .integer(work.integer(0, 0))
+                          .text(error.substr(0, 1000))
+                          .integer(id));
   tx.commit();
 }
 
@@ -246,7 +336,8 @@ void InboxStore::release(const std::vector<long long>& ids) {
   if (ids.empty())
     return;
   TenantScope tx(db_, TenantScope::kAllTenants, true, TenantScope::Plans::kIndexed);
-  tx.run(kRelease, Params().text(idList(ids)).text(owner_));
+  Params p;
+  tx.run(kRelease, idsParam(p, tx.dialect(), ids).text(owner_));
   tx.commit();
 }
 

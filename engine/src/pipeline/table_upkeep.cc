@@ -11,10 +11,10 @@ namespace {
 const Statement kStale{
     "upkeep_stale_tables",
     "SELECT s.relname, CASE WHEN c.reltuples < 0 OR s.n_live_tup > 2 * c.reltuples + 1000 THEN "
-    "1 ELSE 0 END, CASE WHEN s.relname = 'outbox_messages' AND "
+    "1 ELSE 0 END, CASE WHEN s.relname IN ('outbox_messages', 'inbox_work') AND "
     "s.n_dead_tup > 5000 AND s.n_dead_tup > s.n_live_tup / 10 THEN 1 ELSE 0 END FROM "
     "pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN "
-    "('inbox_events', 'outbox_messages', 'messages', 'contacts', 'conversations', "
+    "('inbox_events', 'inbox_work', 'outbox_messages', 'messages', 'contacts', 'conversations', "
     "'usage_counters', 'actions', 'pending_statuses') AND s.n_live_tup + s.n_dead_tup > 1000",
     ""};
 

@@ -1,9 +1,11 @@
 #include "pipeline/inbox.h"
+#include "pipeline/inbox_store.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 #include "core/metrics.h"
 #include "storage/migrator.h"
@@ -62,6 +64,8 @@ TEST_P(InboxCommit, ConcurrentRequestsShareTransactionsAndDuplicatesAddNothing) 
     s.join();
   EXPECT_EQ(ok, 160);
   EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events"), 160) << "320 stored, 160 distinct";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_work WHERE status = 'pending'"), 160)
+      << "each stored event queued once";
   double used = metrics.value("baraza_inbox_commits_total", {}) - commits;
   EXPECT_LT(used, 160) << "requests waiting together shared a transaction";
 }
@@ -77,6 +81,63 @@ TEST_P(InboxCommit, AFailedCommitRefusesTheWholeRequest) {
   std::string problem;
   auto e = inboxEventFrom(message("w1", "c1"), problem);
   EXPECT_FALSE(inbox.store({*e})) << "the webhook gets a 503 and Meta delivers again";
+}
+
+// Migration 0012 moves the queue into inbox_work: unfinished events keep their place and their
+// attempts, a lease held across the upgrade is returned, finished ones stay out of the queue.
+TEST_P(InboxCommit, TheMigrationToAQueueTableKeepsUnfinishedEvents) {
+  auto fresh = std::make_unique<test::DialectDatabase>(GetParam());
+  Database db(fresh->url(), 2, std::chrono::milliseconds(10000));
+  auto all = embeddedMigrations(GetParam());
+  std::vector<Migration> before;
+  for (const auto& m : all) {
+    if (m.version <= 11)
+      before.push_back(m);
+  }
+  ASSERT_LT(before.size(), all.size());
+  Migrator(db, before).apply();
+  {
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    // (dedupe key, status, attempts, lease owner)
+    for (auto [key, status, attempts, owner] : {std::tuple{"message:a", "pending", 2, ""},
+                                                {"message:b", "processing", 1, "gone"},
+                                                {"message:c", "done", 1, ""},
+                                                {"message:d", "dead", 5, ""}}) {
+      std::string k = key, st = status, o = owner, payload = message(key + 8, "c").dump();
+      tx.sql() << "INSERT INTO inbox_events (channel_type, account_id, dedupe_key, kind, "
+                  "order_key, payload, status, attempts, next_attempt_ms, locked_until_ms, "
+                  "lease_owner, received_ms) VALUES ('whatsapp', '119', :k, 'message', :o, :p, "
+                  ":s, :a, 0, 99, NULLIF(:w, ''), 1)",
+          soci::use(k), soci::use(k), soci::use(payload), soci::use(st), soci::use(attempts),
+          soci::use(o);
+    }
+    tx.commit();
+  }
+  Migrator(db, all).apply();
+  auto number = [&](const std::string& sql) {
+    TenantScope tx(db, TenantScope::kAllTenants);
+    long long n = 0;
+    tx.sql() << sql, soci::into(n);
+    return n;
+  };
+  EXPECT_EQ(number("SELECT COUNT(*) FROM inbox_work WHERE status = 'pending'"), 2);
+  EXPECT_EQ(number("SELECT COUNT(*) FROM inbox_events WHERE status = 'pending'"), 2);
+  EXPECT_EQ(number("SELECT COUNT(*) FROM inbox_events WHERE status IN ('done', 'dead')"), 2);
+
+  InboxStore store(db, "after-upgrade");
+  auto claimed = store.claim(10, 1000, 60000);
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].attempts, 3) << "message:a was tried twice before";
+  EXPECT_EQ(claimed[1].attempts, 2) << "message:b once, its lease returned";
+  EXPECT_EQ(nlohmann::json::parse(claimed[1].payload)["id"], "b");
+  TenantScope tx(db, TenantScope::kAllTenants, true);
+  auto finished = store.finish(tx, {{claimed[0].inbox_id, "done", "t"}}, 2000);
+  tx.commit();
+  EXPECT_EQ(finished, std::vector<long long>{claimed[0].inbox_id});
+  EXPECT_EQ(number("SELECT attempts FROM inbox_events WHERE dedupe_key = 'message:a' AND "
+                   "status = 'done'"),
+            3);
+  EXPECT_EQ(number("SELECT COUNT(*) FROM inbox_work"), 1) << "the finished event left the queue";
 }
 
 TEST(InboxEvent, NeedsItsRoutingFieldsAndOrdersByContact) {

@@ -98,8 +98,9 @@ TEST_P(LimitsClock, ARetryReusesTheFirstAttemptsReservation) {
     TenantScope tx(*db_, TenantScope::kAllTenants, true);
     tx.sql() << "DELETE FROM outbox_messages";
     tx.sql() << "DELETE FROM messages WHERE direction = 'outbound'";
-    tx.sql() << "UPDATE inbox_events SET status = 'pending', next_attempt_ms = 0, "
-                "locked_until_ms = 0, lease_owner = NULL";
+    tx.sql() << "UPDATE inbox_events SET status = 'pending'";
+    tx.sql() << "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms) SELECT id, "
+                "order_key, 0 FROM inbox_events";
     tx.commit();
   }
   ASSERT_EQ(pipeline_->processDue(8), 1);
