@@ -35,6 +35,9 @@ int InboxWorker::processDue(int max) {
   std::vector<InboundEvent> claimed = parts_.inbox.claim(max, now, now + leases_.leaseMs());
   if (claimed.empty())
     return 0;
+  auto& metrics = MetricsRegistry::global();
+  metrics.counterAdd("baraza_inbox_claims_total", {});
+  metrics.counterAdd("baraza_inbox_claimed_events_total", {}, static_cast<double>(claimed.size()));
   std::vector<long long> ids;
   for (const auto& e : claimed)
     ids.push_back(e.inbox_id);

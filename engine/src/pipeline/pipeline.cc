@@ -59,6 +59,11 @@ void Pipeline::stop() {
 
 int Pipeline::workerStep() {
   int done = worker_.processDue(config_.batch_size);
+  // A partial batch emptied the queue. Claiming again at once would take the next event or two
+  // as they arrive, each batch a transaction of its own; a short pause lets them gather (under a
+  // steady load: ~15% less PostgreSQL CPU per reply, see bench/README.md).
+  if (done > 0 && done < config_.batch_size && config_.batch_linger_ms > 0)
+    workers_.pause(std::chrono::milliseconds(config_.batch_linger_ms));
   if (done > 0 || workers_.stopping())
     return done;
   long long now = clock_.nowMs(), last = last_eviction_ms_;

@@ -43,6 +43,11 @@ void WorkerPool::wakeAll() {
   wake_.notify_all();
 }
 
+void WorkerPool::pause(std::chrono::milliseconds pause) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, pause, [&] { return stopping_.load(); });
+}
+
 void WorkerPool::loop() {
   while (!stopping_) {
     unsigned long long seen;

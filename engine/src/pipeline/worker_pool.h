@@ -27,6 +27,8 @@ class WorkerPool {
   void stop();
   void wake();     // one sleeping thread
   void wakeAll();  // every sleeping thread
+  // Called from a step: waits `pause` (wakes do not end it), or less if the pool stops.
+  void pause(std::chrono::milliseconds pause);
   bool stopping() const { return stopping_; }
 
  private:

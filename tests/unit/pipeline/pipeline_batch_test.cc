@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "core/metrics.h"
@@ -54,10 +55,22 @@ class PipelineBatch : public ::testing::TestWithParam<Dialect> {
                    "        base_url: http://127.0.0.1:1/v1\n        model: m\n"
                    "        api_key: sk-test-shared\n        timeout_ms: 500\n")));
     inbox_ = std::make_unique<Inbox>(*db_, [this] { return now_; });
-    PipelineConfig config;
+    usePipeline(PipelineConfig{});
+  }
+  void usePipeline(PipelineConfig config) {
     config.lock_ms = kLeaseMs;
+    pipeline_.reset();
     pipeline_ = std::make_unique<Pipeline>(*db_, *inbox_, *sealer_, *directory_, plugins_, scripts_,
                                            config, [this] { return now_; });
+  }
+  // Polls `done` for up to ten seconds (the pipeline's own threads do the work).
+  static bool eventually(const std::function<bool()>& done) {
+    for (int i = 0; i < 200; ++i) {
+      if (done())
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return done();
   }
   void addTenant(const std::string& yaml) {
     importTenant(*db_, *sealer_, readTenantFile(dir_.write(newUuid() + ".yaml", yaml)), "test");
@@ -231,6 +244,33 @@ TEST_P(PipelineBatch, AUsageFoldThatFailsIsCountedAndLosesNothing) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM usage_deltas"), 0);
   EXPECT_EQ(inbound(day), 1);
   EXPECT_EQ(inbound(month), 1);
+}
+
+// After a batch that emptied the queue its worker pauses (pipeline.batch_linger_ms), so the
+// messages that arrive meanwhile are claimed together: one transaction for them, not one each.
+TEST_P(PipelineBatch, AWorkerPausesAfterAPartialBatchSoItsNextIsFuller) {
+  PipelineConfig config;
+  config.workers = 1;
+  config.senders = 0;
+  config.batch_linger_ms = 1000;
+  usePipeline(config);
+  double claims = metric("baraza_inbox_claims_total");
+  double claimed = metric("baraza_inbox_claimed_events_total");
+  auto replies = [&] {
+    return count("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'");
+  };
+  pipeline_->start();
+  receive("254711000001", "habari");
+  ASSERT_TRUE(eventually([&] { return replies() == 1; }));
+  for (int i = 2; i <= 6; ++i) {  // one by one: an idle worker would take each as it came
+    receive("25471100000" + std::to_string(i), "habari");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(eventually([&] { return replies() == 6; }));
+  pipeline_->stop();
+  EXPECT_EQ(metric("baraza_inbox_claims_total"), claims + 2)
+      << "the first message alone, then the five that came while its worker paused";
+  EXPECT_EQ(metric("baraza_inbox_claimed_events_total"), claimed + 6);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, PipelineBatch,
