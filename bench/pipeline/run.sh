@@ -10,8 +10,8 @@
 #        [CONNECTIONS=32]
 # PostgreSQL runs as production does: fsync and synchronous commit on, the engine connected as
 # a role without superuser (row-level security in force). Needs a build with tests and
-# benchmarks (build/) and wrk. Env: WORKERS, SENDERS, BATCH, HTTP_THREADS, POOL, CUSTOMERS,
-# DRAIN_LIMIT_S, KEEP=1 (leave the work folder for a look).
+# benchmarks (build/) and wrk. Env: WORKERS, SENDERS, BATCH, LINGER_MS, HTTP_THREADS, POOL,
+# CUSTOMERS, DRAIN_LIMIT_S, KEEP=1 (leave the work folder for a look).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dialect=${1:-sqlite}
@@ -67,6 +67,7 @@ pipeline:
   workers: ${WORKERS:-4}
   senders: ${SENDERS:-16}
   batch_size: ${BATCH:-64}
+  batch_linger_ms: ${LINGER_MS:-50}
 YAML
 build/baraza tenant import --config "$work/config.yaml" "$work"/tenant-*.yaml > /dev/null
 # PGSETUP="SQL": run as the superuser on the migrated database before the load (an experiment
