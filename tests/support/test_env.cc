@@ -10,6 +10,8 @@
 
 #include <libpq-fe.h>
 
+#include "storage/migrator.h"
+
 namespace baraza::test {
 namespace {
 
@@ -157,6 +159,15 @@ ScopedEnv::~ScopedEnv() {
   } else {
     unsetenv(name_.c_str());
   }
+}
+
+void migrateThrough(Database& db, Dialect dialect, int version) {
+  std::vector<Migration> through;
+  for (auto& m : embeddedMigrations(dialect)) {
+    if (m.version <= version)
+      through.push_back(std::move(m));
+  }
+  Migrator(db, through).apply();
 }
 
 }  // namespace baraza::test

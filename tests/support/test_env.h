@@ -73,6 +73,10 @@ class DialectDatabase {
   std::string url_;
 };
 
+// Applies the embedded migrations up to and including `version`: a database as an older engine
+// left it, for a test of what a later migration does to its rows.
+void migrateThrough(Database& db, Dialect dialect, int version);
+
 // Environment variable set for the object's lifetime.
 class ScopedEnv {
  public:
