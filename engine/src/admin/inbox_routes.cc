@@ -75,7 +75,7 @@ HttpResponse replayEvent(AdminRequest& r) {
     return jsonError(409, "conflict", "event " + r.params[0] + " is " + status + ", not dead");
   sql << "UPDATE inbox_events SET status = 'pending', attempts = 0 WHERE id = :i", soci::use(id);
   sql << "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms) SELECT id, order_key, :n "
-         "FROM inbox_events WHERE id = :i",
+         "FROM inbox_events WHERE id = :i ON CONFLICT (event_id) DO NOTHING",
       soci::use(now), soci::use(id);
   writeOperatorAudit(sql, r.caller.actor, "replay", "inbox_event", r.params[0],
                      {{"status", "pending"}}, {{"status", status}, {"kind", kind}});

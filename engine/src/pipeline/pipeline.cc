@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
-
 #include "core/uuid.h"
 #include "pipeline/usage_ledger.h"
 

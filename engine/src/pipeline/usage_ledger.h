@@ -31,15 +31,15 @@ void addUsage(TenantScope& tx, const std::string& tenant_id, const std::string& 
 long long usageValue(TenantScope& tx, const std::string& tenant_id, const std::string& scope,
                      const std::string& period, const std::string& name);
 
-// Usage of a batch of messages, many tenants at once: the tenant-scope day counts of the
-// names usage_deltas has columns for become one row per tenant and day, appended in one
-// statement and locking no counter; foldUsage() adds each to its day's and its month's counter,
-// and usageValue() reads both. Any other key is added to its counter at once.
 // The counts a message's usage is made of (docs/limits.md), in usage_deltas' column order: the
 // usage API reports these, and a batch row carries each as a column.
 inline constexpr const char* kUsageCounts[] = {
     "inbound", "outbound", "faq_answers", "ai_calls", "tokens", "cost_microusd", "escalations"};
 
+// Usage of a batch of messages, many tenants at once: the tenant-scope day counts of the
+// names usage_deltas has columns for become one row per tenant and day, appended in one
+// statement and locking no counter; foldUsage() adds each to its day's and its month's counter,
+// and usageValue() reads both. Any other key is added to its counter at once.
 using UsageKey = std::tuple<std::string, std::string, std::string, std::string>;
 // (tenant, scope, period, name)
 void addUsageBatch(TenantScope& tx, const std::map<UsageKey, long long>& deltas,

@@ -18,7 +18,11 @@ void WorkerPool::start() {
 }
 
 void WorkerPool::stop() {
-  stopping_ = true;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stopped_.notify_all();
   wakeAll();
   for (auto& t : running_) {
     if (t.joinable())
@@ -45,7 +49,7 @@ void WorkerPool::wakeAll() {
 
 void WorkerPool::pause(std::chrono::milliseconds pause) {
   std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, pause, [&] { return stopping_.load(); });
+  stopped_.wait_for(lock, pause, [&] { return stopping_.load(); });
 }
 
 void WorkerPool::loop() {

@@ -27,7 +27,8 @@ class WorkerPool {
   void stop();
   void wake();     // one sleeping thread
   void wakeAll();  // every sleeping thread
-  // Called from a step: waits `pause` (wakes do not end it), or less if the pool stops.
+  // Called from a step: waits `pause`, or less if the pool stops. Wakes neither end it nor are
+  // taken by it (they stay for the threads that sleep for want of work).
   void pause(std::chrono::milliseconds pause);
   bool stopping() const { return stopping_; }
 
@@ -41,6 +42,7 @@ class WorkerPool {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable stopped_;  // ends pauses
   unsigned long long wakes_ = 0;
   std::vector<std::thread> running_;
 };
