@@ -327,6 +327,38 @@ TEST_P(AdminRoutes, KnowledgeExportsAndImportsAsCsvAndJson) {
   EXPECT_EQ(audit[0]["before"]["entries"], 10);
 }
 
+// A question or answer a customer could have typed opens as text in a spreadsheet, and the
+// export imports back unchanged.
+TEST_P(AdminRoutes, KnowledgeCsvCellsNeverStartAFormula) {
+  std::string base = "/admin/v1/tenants/kassangas/knowledge";
+  json entry = {{"question", "=HYPERLINK(\"http://evil.example\",\"Click\")"},
+                {"answer", "@SUM(1+1)"},
+                {"keywords", {"-2+3", "'=quoted"}},
+                {"category", "+cmd"}};
+  send("POST", base, entry, 201);
+  auto csv = call("GET", base + "/export?format=csv", kOperator);
+  ASSERT_EQ(csv.status, 200);
+  for (const char* start : {"\"=", "\"+", "\"-", "\"@"})
+    EXPECT_EQ(csv.body.find(start), std::string::npos) << start << " in " << csv.body;
+  EXPECT_NE(csv.body.find("\"'=HYPERLINK("), std::string::npos) << csv.body;
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + kOperator},
+                                             {"Content-Type", "text/csv"}};
+  json before = get(base + "/export")["entries"];
+  auto again =
+      httpRequest(engine_->port(), "POST", base + "/import?mode=replace", csv.body, headers);
+  ASSERT_EQ(again.status, 200) << again.body;
+  json after = get(base + "/export")["entries"];
+  for (auto* list : {&before, &after}) {
+    for (auto& e : *list)
+      e.erase("updated_at");
+  }
+  EXPECT_EQ(after, before);
+  json found = get(base + "?q=HYPERLINK")["entries"];
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]["question"], entry["question"]);
+  EXPECT_EQ(found[0]["keywords"], entry["keywords"]);
+}
+
 TEST_P(AdminRoutes, PostsHonourIdempotencyKeys) {
   std::map<std::string, std::string> headers{{"Authorization", "Bearer " + kOperator},
                                              {"Idempotency-Key", "create-key-1"}};

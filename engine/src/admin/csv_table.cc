@@ -20,6 +20,15 @@ void onRowEnd(int, void* reader) {
   r->row.clear();
 }
 
+bool startsAFormula(char c) {
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+// Whether `text` would lose a leading apostrophe on its way back in.
+bool startsEscaped(const std::string& text) {
+  return text.size() > 1 && text[0] == '\'' && (startsAFormula(text[1]) || text[1] == '\'');
+}
+
 }  // namespace
 
 std::optional<CsvRows> parseCsv(std::string_view text, std::string& error) {
@@ -52,6 +61,16 @@ std::string csvLine(const std::vector<std::string>& fields) {
     line += quoted;
   }
   return line + "\r\n";
+}
+
+std::string spreadsheetSafeCell(const std::string& text) {
+  if (text.empty() || !(startsAFormula(text[0]) || startsEscaped(text)))
+    return text;
+  return "'" + text;
+}
+
+std::string cellFromSpreadsheet(const std::string& cell) {
+  return startsEscaped(cell) ? cell.substr(1) : cell;
 }
 
 }  // namespace baraza::admin

@@ -214,7 +214,9 @@ HttpResponse exportKnowledge(AdminRequest& r) {
     std::string keywords;
     for (const auto& k : e["keywords"])
       keywords += (keywords.empty() ? "" : ";") + k.get<std::string>();
-    csv.body += csvLine({e["type"], e["question"], e["answer"], keywords, e["category"],
+    auto text = [](const json& v) { return spreadsheetSafeCell(v.get<std::string>()); };
+    csv.body += csvLine({text(e["type"]), text(e["question"]), text(e["answer"]),
+                         spreadsheetSafeCell(keywords), text(e["category"]),
                          std::to_string(e["priority"].get<long long>()),
                          json(e["confidence"]).dump(), e["active"] ? "true" : "false"});
   }
@@ -254,7 +256,7 @@ std::optional<json> csvEntries(const std::string& text, std::optional<HttpRespon
     json e = json::object();
     for (size_t c = 0; c < header.size(); ++c) {
       const std::string& name = header[c];
-      const std::string& v = fields[c];
+      const std::string v = cellFromSpreadsheet(fields[c]);
       if (name == "keywords") {
         json list = json::array();
         size_t start = 0;
