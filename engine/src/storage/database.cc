@@ -1,6 +1,7 @@
 #include "storage/database.h"
 
 #include <filesystem>
+#include <map>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -23,11 +24,18 @@ std::string libpqKeywords(const std::string& url) {
     throw ConfigError("database.url: libpq cannot parse " + maskUrlPassword(url) +
                       " (check the percent-encoding of special characters)");
   }
-  bool has_timeout = false;
+  // Defaults an operator's URL may override. Without a connect timeout, a health check against
+  // a host that drops packets blocks for minutes; without keepalives and a TCP user timeout, a
+  // connection whose peer vanished without a reset (a black-holed route, a dead NAT entry)
+  // blocks its caller until the kernel gives up, about 15 minutes later.
+  std::map<std::string, std::string> defaults = {
+      {"connect_timeout", "5"},      {"keepalives", "1"},       {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"}, {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"}};
   std::string out;
   for (PQconninfoOption* o = options; o->keyword; ++o) {
     if (!o->val)
       continue;
+    defaults.erase(o->keyword);
     std::string value;
     for (const char* c = o->val; *c; ++c) {
       if (*c == '\\' || *c == '\'')
@@ -37,9 +45,8 @@ std::string libpqKeywords(const std::string& url) {
     out += std::string(out.empty() ? "" : " ") + o->keyword + "='" + value + "'";
   }
   PQconninfoFree(options);
-  // Without a timeout, a health check against a host that drops packets blocks for minutes.
-  if (!has_timeout)
-    out += " connect_timeout='5'";
+  for (const auto& [keyword, value] : defaults)
+    out += " " + keyword + "='" + value + "'";
   return out;
 }
 
@@ -77,9 +84,11 @@ DatabaseUrl parseDatabaseUrl(const std::string& url) {
           "database.url: sqlite://:memory: gives each pooled connection its own "
           "empty database; use a file");
     }
-    // Quotes protect paths with spaces inside SOCI's key=value connect string.
+    // Quotes protect paths with spaces inside SOCI's key=value connect string. synchronous=full:
+    // in WAL mode `normal` syncs only at checkpoints, so a power cut can roll back commits the
+    // engine already acknowledged (a webhook answered 200); `full` syncs the WAL on each commit.
     std::string quoted = "\"" + path + "\"";
-    return {Dialect::kSqlite, "db=" + quoted + " timeout=5 synchronous=normal", path};
+    return {Dialect::kSqlite, "db=" + quoted + " timeout=5 synchronous=full", path};
   }
   if (startsWith(url, "postgresql://") || startsWith(url, "postgres://")) {
     return {Dialect::kPostgresql, libpqKeywords(url), ""};

@@ -163,6 +163,38 @@ TEST(DatabaseUrl, ParsesBothDialectsAndRefusesOthers) {
   EXPECT_THROW(parseDatabaseUrl("sqlite://:memory:"), ConfigError);
 }
 
+// Defect 4 of issue 17: with `synchronous=normal` a power cut could roll back a webhook already
+// answered 200. Every pooled connection syncs each commit.
+TEST(DatabaseOpen, SqliteSyncsEveryCommitOnEveryConnection) {
+  test::TempDir dir;
+  Database db("sqlite://" + (dir.path() / "durable.db").string(), 3,
+              std::chrono::milliseconds(1000));
+  std::vector<Database::Lease> leases;
+  for (int i = 0; i < 3; ++i) {
+    auto lease = db.lease();
+    ASSERT_TRUE(lease);
+    int level = -1;
+    **lease << "pragma synchronous", soci::into(level);
+    EXPECT_EQ(level, 2) << "connection " << i << ": 2 is FULL";
+    leases.push_back(std::move(*lease));
+  }
+}
+
+// A peer that vanished without a reset must not hold a connection for the kernel's ~15 minutes;
+// what the operator's URL sets wins, once.
+TEST(DatabaseUrl, PostgresqlGetsKeepalivesAndTimeoutsUnlessTheUrlSetsThem) {
+  std::string plain = parseDatabaseUrl("postgresql://u@h/db").connect_string;
+  for (const char* option :
+       {"connect_timeout='5'", "keepalives='1'", "keepalives_idle='30'", "keepalives_interval='10'",
+        "keepalives_count='3'", "tcp_user_timeout='30000'"})
+    EXPECT_NE(plain.find(option), std::string::npos) << option << " in " << plain;
+  std::string own = parseDatabaseUrl("postgresql://u@h/db?connect_timeout=9&tcp_user_timeout=1000")
+                        .connect_string;
+  EXPECT_NE(own.find("connect_timeout='9'"), std::string::npos) << own;
+  EXPECT_EQ(own.find("connect_timeout='5'"), std::string::npos) << own;
+  EXPECT_EQ(own.find("tcp_user_timeout='30000'"), std::string::npos) << own;
+}
+
 TEST(DatabaseOpen, UnreachableServerIsAnErrorWithTheUrlMasked) {
   try {
     Database db("postgresql://u:hunter2-pw@127.0.0.1:1/x", 1, std::chrono::milliseconds(100));
