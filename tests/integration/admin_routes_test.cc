@@ -427,6 +427,24 @@ TEST_P(AdminRoutes, OrganizationsGroupTenantsAndKeysSeeOnlyTheirOwn) {
   EXPECT_EQ(call("GET", "/admin/v1/audit", key).status, 403);
 }
 
+// A tenant the operator deactivated stays so: its own key may rename it but not switch it back
+// on (nor off: the switch is the operator's).
+TEST_P(AdminRoutes, OnlyTheOperatorActivatesOrDeactivatesATenant) {
+  std::string base = "/admin/v1/tenants/mama-mboga";
+  std::string key = newKey("mama-mboga");
+  EXPECT_EQ(send("PATCH", base, {{"active", false}}, 403, key)["error"], "forbidden");
+  EXPECT_EQ(get(base)["active"], true);
+  send("PATCH", base, {{"active", false}}, 200);
+  auto refused = send("PATCH", base, {{"active", true}}, 403, key);
+  EXPECT_EQ(refused["error"], "forbidden");
+  EXPECT_NE(refused["details"].get<std::string>().find("operator"), std::string::npos);
+  EXPECT_EQ(get(base)["active"], false) << "a refused change changes nothing";
+  EXPECT_EQ(
+      send("PATCH", base, {{"name", "Mama Mboga Ltd"}, {"active", false}}, 200, key)["active"],
+      false);
+  EXPECT_EQ(send("PATCH", base, {{"active", true}}, 200)["active"], true);
+}
+
 TEST_P(AdminRoutes, TheAuditLogPagesNewestFirst) {
   for (int i = 0; i < 5; ++i)
     send("PATCH", "/admin/v1/tenants/kassangas/settings", {{"max_messages_per_hour", i}}, 200);

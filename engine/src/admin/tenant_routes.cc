@@ -136,6 +136,10 @@ HttpResponse changeTenant(AdminRequest& r) {
     return invalidField("name", "1 to 200 characters");
   if (f.has("organization") && !r.caller.is_operator)
     return forbidden("only the operator token moves a tenant between organizations");
+  // Deactivating is the operator's decision (a business that stopped paying, a number under
+  // abuse review): a key of the tenant itself, or of its organization, may not undo it.
+  if (active != r.tenant->active && !r.caller.is_operator)
+    return forbidden("only the operator token activates or deactivates a tenant");
   TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
   soci::session& sql = tx.sql();
   json before = tenantJson(sql, r.tenant->id);
