@@ -59,8 +59,9 @@ const std::map<std::string, Command>& commands() {
        {"keys rotate: re-seal every secret under a new master key id",
         "baraza keys rotate [--config FILE]\n\n"
         "Adds a master key to security.master_key_file, re-seals every sealed value under it in\n"
-        "one transaction, then retires the older keys: values still sealed under a retired\n"
-        "key fail loudly. Back up the key file afterwards.",
+        "one transaction, looks again after 2 s for values running engines sealed meanwhile,\n"
+        "then retires the older keys: values still sealed under a retired key fail loudly.\n"
+        "Back up the key file afterwards.",
         true, false}},
       {"script",
        {"script check|test|docs: lint, try or document tenant Lua scripts",

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include <sys/stat.h>
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -62,6 +64,30 @@ std::shared_ptr<KeyRing> Sealer::current() const {
   return ring_;
 }
 
+// A stat per seal (seals are rare: admin writes and imports). The file is replaced by a rename
+// on every save, so its inode changes even within one mtime tick.
+std::shared_ptr<KeyRing> Sealer::ringForSealing() const {
+  struct stat st {};
+  if (key_file_.empty() || ::stat(key_file_.c_str(), &st) != 0)
+    return current();
+  std::string stamp = std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+                      std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  {
+    std::lock_guard lock(mutex_);
+    if (stamp == file_stamp_)
+      return ring_;
+  }
+  try {
+    auto fresh = std::make_shared<KeyRing>(KeyRing::loadOrCreate(key_file_));
+    std::lock_guard lock(mutex_);
+    ring_ = fresh;
+    file_stamp_ = stamp;
+    return fresh;
+  } catch (const KeyError&) {
+    return current();  // a file being rewritten by hand: keep sealing under the known ring
+  }
+}
+
 std::shared_ptr<KeyRing> Sealer::reloadedFor(const std::string& kid) const {
   auto ring = current();
   if (ring->contains(kid) || key_file_.empty())
@@ -86,7 +112,7 @@ std::string Sealer::keyIdOf(std::string_view sealed) {
 }
 
 std::string Sealer::seal(std::string_view plaintext, const SealContext& ctx) const {
-  auto ring = current();
+  auto ring = ringForSealing();
   const std::string kid = ring->currentId();
   const KeyRing::Key& key = ring->key(kid);
   unsigned char nonce[kNonce];

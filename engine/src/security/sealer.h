@@ -24,8 +24,9 @@ struct SealContext {
 // is "bz1.KEY_ID.BASE64(nonce | ciphertext | tag)": printable, so it fits a TEXT column.
 class Sealer {
  public:
-  // `key_file`, when given, is read again when a value names a key id this ring lacks: a
-  // rotation by another process then reaches a running engine without a restart.
+  // `key_file`, when given, is read again when a value names a key id this ring lacks, and
+  // before a seal when the file changed: a rotation by another process then reaches a running
+  // engine without a restart, and the engine never seals under a key the rotation retires.
   explicit Sealer(KeyRing ring, std::string key_file = "");
   // The ring of BARAZA_MASTER_KEY, or of `key_file` (created on first use) with reloading.
   static Sealer fromEnvironmentOrFile(const std::string& key_file);
@@ -44,9 +45,11 @@ class Sealer {
  private:
   std::shared_ptr<KeyRing> current() const;
   std::shared_ptr<KeyRing> reloadedFor(const std::string& kid) const;
+  std::shared_ptr<KeyRing> ringForSealing() const;
 
   mutable std::mutex mutex_;
   mutable std::shared_ptr<KeyRing> ring_;
+  mutable std::string file_stamp_;  // the key file's inode, size and mtime when last read
   std::string key_file_;
 };
 

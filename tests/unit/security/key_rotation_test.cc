@@ -39,6 +39,23 @@ class KeyRotation : public ::testing::TestWithParam<Dialect> {
     return out;
   }
 
+  static RotationOptions fast() {
+    RotationOptions options;
+    options.grace = std::chrono::milliseconds(20);
+    return options;
+  }
+
+  void setToken(const Sealer& sealer, const std::string& tenant, const std::string& id,
+                const std::string& token) {
+    TenantScope tx(*db_, tenant, true);
+    std::string sealed =
+        sealer.seal(token, {tenant, "channel_accounts", id, "access_token_sealed"});
+    tx.sql() << "UPDATE channel_accounts SET access_token_sealed = :v WHERE tenant_id = :t AND "
+                "id = :i",
+        soci::use(sealed), soci::use(tenant), soci::use(id);
+    tx.commit();
+  }
+
   test::TempDir dir_;
   std::unique_ptr<test::DialectDatabase> target_;
   std::unique_ptr<Database> db_;
@@ -48,7 +65,7 @@ class KeyRotation : public ::testing::TestWithParam<Dialect> {
 TEST_P(KeyRotation, EveryValueIsResealedUnderTheNewKeyAndTheOldOneRetired) {
   auto before = tokens();
   ASSERT_EQ(before.size(), 2u);
-  RotationResult r = rotateKeys(*db_, key_file_);
+  RotationResult r = rotateKeys(*db_, key_file_, fast());
   EXPECT_EQ(r.new_key_id, "k2");
   EXPECT_EQ(r.resealed, 3) << "two access tokens and Kassangas' verify token";
   EXPECT_EQ(r.retired, std::vector<std::string>{"k1"});
@@ -64,7 +81,7 @@ TEST_P(KeyRotation, EveryValueIsResealedUnderTheNewKeyAndTheOldOneRetired) {
     EXPECT_EQ(sealer.open(std::get<2>(before[i]), ctx, &error), std::nullopt);
     EXPECT_EQ(error, "master key 'k1' is retired: its values must be re-sealed first");
   }
-  EXPECT_EQ(rotateKeys(*db_, key_file_).new_key_id, "k3") << "rotating again works";
+  EXPECT_EQ(rotateKeys(*db_, key_file_, fast()).new_key_id, "k3") << "rotating again works";
   TenantScope scope(*db_, TenantScope::kAllTenants);
   long long audited = 0;
   scope.sql() << "SELECT COUNT(*) FROM audit_log WHERE action = 'reseal_credential'",
@@ -83,7 +100,7 @@ TEST_P(KeyRotation, AValueThatDoesNotOpenStopsTheRotationAndChangesNothing) {
         soci::use(moved), soci::use(other);
     scope.commit();
   }
-  EXPECT_THROW(rotateKeys(*db_, key_file_), KeyError);
+  EXPECT_THROW(rotateKeys(*db_, key_file_, fast()), KeyError);
   auto after = tokens();
   EXPECT_EQ(Sealer::keyIdOf(std::get<2>(after[0])), "k1") << "rolled back";
   Sealer sealer(KeyRing::loadOrCreate(key_file_));
@@ -91,8 +108,8 @@ TEST_P(KeyRotation, AValueThatDoesNotOpenStopsTheRotationAndChangesNothing) {
 }
 
 TEST_P(KeyRotation, ConcurrentRotationsLoseNoValue) {
-  std::thread a([&] { rotateKeys(*db_, key_file_); });
-  std::thread b([&] { rotateKeys(*db_, key_file_); });
+  std::thread a([&] { rotateKeys(*db_, key_file_, fast()); });
+  std::thread b([&] { rotateKeys(*db_, key_file_, fast()); });
   a.join();
   b.join();
   Sealer sealer(KeyRing::loadOrCreate(key_file_));
@@ -106,12 +123,82 @@ TEST_P(KeyRotation, ConcurrentRotationsLoseNoValue) {
 
 TEST_P(KeyRotation, ARunningEngineLearnsTheNewKeyWithoutARestart) {
   Sealer engine(KeyRing::loadOrCreate(key_file_), key_file_);  // as serve holds it
-  rotateKeys(*db_, key_file_);
+  rotateKeys(*db_, key_file_, fast());
   for (const auto& [tenant, id, sealed] : tokens()) {
     EXPECT_EQ(Sealer::keyIdOf(sealed), "k2");
     EXPECT_TRUE(engine.open(sealed, {tenant, "channel_accounts", id, "access_token_sealed"}))
         << "the engine did not reload the key file";
   }
+}
+
+// Defect 2 of issue 17: a running engine kept sealing under its cached ring, so what it sealed
+// after a rotation was under a retired key and never opened again.
+TEST_P(KeyRotation, ARunningEngineSealsUnderTheNewKeyAfterARotation) {
+  Sealer engine(KeyRing::loadOrCreate(key_file_), key_file_);  // as serve holds it
+  auto [tenant, id, sealed] = tokens()[0];
+  EXPECT_EQ(Sealer::keyIdOf(engine.seal("x", {tenant, "channel_accounts", id, "c"})), "k1");
+  rotateKeys(*db_, key_file_, fast());
+  setToken(engine, tenant, id, "sealed-after-the-rotation");
+  Sealer restarted(KeyRing::loadOrCreate(key_file_));
+  auto after = tokens()[0];
+  EXPECT_EQ(Sealer::keyIdOf(std::get<2>(after)), "k2");
+  EXPECT_EQ(
+      restarted.open(std::get<2>(after), {tenant, "channel_accounts", id, "access_token_sealed"}),
+      "sealed-after-the-rotation")
+      << "a restarted engine cannot open what the running one sealed";
+}
+
+// A token changed while the rotation runs is neither lost (the rotation writing back the old
+// token it had read) nor left under the retired key.
+TEST_P(KeyRotation, ATokenChangedDuringTheRotationKeepsItsNewValue) {
+  Sealer engine(KeyRing::loadOrCreate(key_file_), key_file_);
+  engine.seal("warm", {"t", "channel_accounts", "i", "c"});  // the engine has read the ring
+  auto [tenant, id, sealed] = tokens()[0];
+  std::thread patcher;
+  RotationOptions options = fast();
+  options.after_first_read = [&] {
+    patcher = std::thread([&] { setToken(engine, tenant, id, "patched-meanwhile"); });
+    // PostgreSQL: the change commits between the rotation's read and its write. SQLite: the
+    // change waits for the rotation's write turn and lands after its first pass.
+    if (GetParam() == Dialect::kPostgresql)
+      patcher.join();
+  };
+  RotationResult r = rotateKeys(*db_, key_file_, options);
+  if (patcher.joinable())
+    patcher.join();
+  EXPECT_GE(r.passes, 2);
+  Sealer restarted(KeyRing::loadOrCreate(key_file_));
+  ASSERT_TRUE(restarted.ring().isRetired("k1"));
+  auto after = tokens()[0];
+  EXPECT_EQ(
+      restarted.open(std::get<2>(after), {tenant, "channel_accounts", id, "access_token_sealed"}),
+      "patched-meanwhile");
+  for (const auto& [t, i, value] : tokens())
+    EXPECT_EQ(Sealer::keyIdOf(value), "k2");
+}
+
+// Stored Idempotency-Key responses (which may hold a new API key) are sealed values too.
+TEST_P(KeyRotation, StoredIdempotentResponsesAreResealed) {
+  Sealer sealer(KeyRing::loadOrCreate(key_file_));
+  SealContext ctx{"operator", "idempotency_keys", "key-1", "response_sealed"};
+  std::string sealed = sealer.seal(R"({"key":"bzk_secret"})", ctx);
+  {
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    tx.sql() << "INSERT INTO idempotency_keys (caller, idem_key, request_hash, status, "
+                "response_sealed) VALUES ('operator', 'key-1', 'h', 201, :r)",
+        soci::use(sealed);
+    tx.commit();
+  }
+  RotationResult r = rotateKeys(*db_, key_file_, fast());
+  EXPECT_EQ(r.resealed, 4);
+  std::string stored;
+  {
+    TenantScope scope(*db_, TenantScope::kAllTenants);
+    scope.sql() << "SELECT response_sealed FROM idempotency_keys WHERE idem_key = 'key-1'",
+        soci::into(stored);
+  }
+  EXPECT_EQ(Sealer::keyIdOf(stored), "k2");
+  EXPECT_EQ(Sealer(KeyRing::loadOrCreate(key_file_)).open(stored, ctx), R"({"key":"bzk_secret"})");
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, KeyRotation,
