@@ -128,6 +128,38 @@ TEST(WhatsAppTenantTokens, ATenantChannelsOwnVerifyTokenPassesTheHandshake) {
   EXPECT_EQ(used, 1);
 }
 
+// Guessing verify tokens costs a database read each: one address gets a handful a minute, then
+// 429 with Retry-After, counted; signed POSTs (Meta's deliveries) are not limited.
+TEST(WhatsAppHandshakeLimit, OneAddressGetsAFewGuessesAMinute) {
+  TempDir dir;
+  EngineProcess engine("", {{"BARAZA_DATABASE_URL", "sqlite://" + dir.file("t.db")},
+                            {"BARAZA_SECURITY_MASTER_KEY_FILE", dir.file("master.key")},
+                            {"BARAZA_SERVER_CHANNEL_GET_PER_MINUTE", "3"}});
+  std::vector<int> statuses;
+  RawResponse last;
+  for (int i = 0; i < 6; ++i) {
+    last = httpRequest(engine.port(), "GET",
+                       "/webhook/whatsapp?hub.mode=subscribe&hub.verify_token=guess-" +
+                           std::to_string(i) + "&hub.challenge=1");
+    statuses.push_back(last.status);
+  }
+  EXPECT_EQ(std::vector<int>(statuses.begin(), statuses.begin() + 3), std::vector<int>(3, 403));
+  EXPECT_EQ(statuses.back(), 429);
+  EXPECT_EQ(nlohmann::json::parse(last.body)["error"], "rate_limited");
+  ASSERT_TRUE(last.headers.count("retry-after"));
+  int retry_after = std::stoi(last.headers["retry-after"]);
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 20);
+  auto post = httpRequest(engine.port(), "POST", "/webhook/whatsapp", "{}",
+                          {{"X-Hub-Signature-256", "sha256=00"}});
+  EXPECT_NE(post.status, 429) << "deliveries are not limited";
+  auto metrics = httpRequest(engine.port(), "GET", "/metrics").body;
+  EXPECT_NE(
+      metrics.find("baraza_http_rate_limited_total{channel=\"whatsapp\",route=\"channel_get\"}"),
+      std::string::npos)
+      << metrics;
+}
+
 TEST_F(WhatsAppWebhook, BodyOverTheLimitIs413BeforeAnyCheck) {
   auto r = httpRequest(engine_->port(), "POST", "/webhook/whatsapp", std::string(5000, '{'),
                        {{"X-Hub-Signature-256", "sha256=00"}});

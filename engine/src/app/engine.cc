@@ -33,6 +33,13 @@ Inbox::Options inboxOptions(const PipelineConfig& config) {
   return options;
 }
 
+int fillDigests(Database& db, const Sealer& sealer) {
+  int filled = fillVerifyTokenDigests(db, sealer);
+  if (filled > 0)
+    spdlog::info("gave {} verify token(s) their lookup digest", filled);
+  return filled;
+}
+
 }  // namespace
 
 Engine::Engine(const EngineConfig& config)
@@ -41,6 +48,7 @@ Engine::Engine(const EngineConfig& config)
           std::chrono::milliseconds(config.database.lease_timeout_ms)),
       migrations_applied_(migrate(db_, config)),
       sealer_(Sealer::fromEnvironmentOrFile(config.master_key_file)),
+      verify_digests_filled_(fillDigests(db_, sealer_)),
       tenants_(db_),
       inbox_(db_, systemNowMs, inboxOptions(config.pipeline)),
       plugins_(loadPlugins(
@@ -82,7 +90,7 @@ std::shared_ptr<Router> Engine::routes() {
   auto router = std::make_shared<Router>();
   addHealthRoute(*router, db_);
   addMetricsRoute(*router);
-  addPluginRoutes(*router, *plugins_);
+  addPluginRoutes(*router, *plugins_, config_.server.channel_get_per_minute);
   addAdminRoutes(*router, db_, sealer_, &tenants_, config_.admin_token, &config_.scripting);
   return router;
 }

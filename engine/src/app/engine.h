@@ -50,6 +50,7 @@ class Engine {
   Database db_;
   int migrations_applied_;
   Sealer sealer_;
+  int verify_digests_filled_;  // rows given a verify token digest at start
   TenantDirectory tenants_;
   Inbox inbox_;
   std::unique_ptr<PluginHost> plugins_;

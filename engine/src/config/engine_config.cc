@@ -66,6 +66,9 @@ const Schema& engineSchema() {
       {"server.keepalive_timeout_ms", KeyType::kInt, "60000",
        "How long an idle keep-alive connection stays open."},
       {"server.access_log", KeyType::kBool, "true", "Write one log line per HTTP request."},
+      {"server.channel_get_per_minute", KeyType::kInt, "30",
+       "GET requests to a channel's webhook (Meta's handshake) one client address may make per "
+       "minute, in bursts of as many; over it, 429 with Retry-After. 0: no limit."},
       {"database.url", KeyType::kString, "sqlite://data/baraza.db",
        "sqlite://PATH (embedded default) or postgresql://user:password@host:port/dbname; the "
        "password is masked when printed."},
@@ -206,6 +209,8 @@ EngineConfig loadEngineConfig(const std::string& file) {
   cfg.server.keepalive_timeout_ms =
       static_cast<int>(ranged("server", "keepalive_timeout_ms", 100, kHour));
   cfg.server.access_log = v["server"]["access_log"];
+  cfg.server.channel_get_per_minute =
+      static_cast<int>(ranged("server", "channel_get_per_minute", 0, 1000000));
   cfg.database.url = v["database"]["url"];
   for (const auto& secret : urlSecrets(cfg.database.url)) {
     Redactor::instance().add(secret);

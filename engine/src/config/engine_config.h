@@ -24,6 +24,7 @@ struct ServerConfig {
   int body_timeout_ms = 30000;
   int keepalive_timeout_ms = 60000;
   bool access_log = true;
+  int channel_get_per_minute = 30;  // per client address; 0: no limit
 };
 
 struct DatabaseConfig {

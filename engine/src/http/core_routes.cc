@@ -1,12 +1,16 @@
 #include "http/core_routes.h"
 
 #include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "core/metrics.h"
 #include "core/version.h"
+#include "http/address_limiter.h"
 
 namespace baraza {
 
@@ -49,13 +53,56 @@ void addMetricsRoute(Router& router) {
   });
 }
 
-void addPluginRoutes(Router& router, PluginHost& host) {
+namespace {
+
+long long steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The 429 for a GET over the limit, or nothing.
+std::optional<HttpResponse> overGetLimit(AddressLimiter* limiter, const HttpRequest& req,
+                                         const std::string& plugin) {
+  int retry_after = 0;
+  if (!limiter || req.method != "GET" ||
+      limiter->allow(req.client_address, steadyMs(), retry_after))
+    return std::nullopt;
+  MetricsRegistry::global().counterAdd("baraza_http_rate_limited_total",
+                                       {{"route", "channel_get"}, {"channel", plugin}});
+  static std::atomic<long long> last_log_ms{0};
+  long long now = steadyMs();
+  if (now - last_log_ms.load() > 10000) {  // at most one line per 10 s
+    last_log_ms = now;
+    spdlog::warn(
+        "GET /webhook rate limit reached by {} (server.channel_get_per_minute); 429 "
+        "until it slows down",
+        req.client_address.empty() ? "an unknown address" : req.client_address);
+  }
+  HttpResponse r = jsonError(429, "rate_limited",
+                             "too many GET requests to this channel's webhook from your address; "
+                             "retry after " +
+                                 std::to_string(retry_after) + " s");
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  return r;
+}
+
+}  // namespace
+
+void addPluginRoutes(Router& router, PluginHost& host, int get_per_minute) {
+  MetricsRegistry::global().describe("baraza_http_rate_limited_total", "counter",
+                                     "Requests refused with 429 by a per-address limit.");
+  std::shared_ptr<AddressLimiter> limiter;
+  if (get_per_minute > 0)
+    limiter = std::make_shared<AddressLimiter>(get_per_minute);
   for (const auto& plugin : host.plugins()) {
     if (!plugin->channel || !plugin->instance)
       continue;
     const LoadedPlugin* p = plugin.get();
     for (const auto& pattern : p->http_paths) {
-      router.add("*", pattern, [p](const HttpRequest& req) {
+      router.add("*", pattern, [p, limiter](const HttpRequest& req) {
+        if (auto refused = overGetLimit(limiter.get(), req, p->name))
+          return *refused;
         baraza_http_reply reply;
         baraza_http_request call{};
         call.method = req.method.c_str();

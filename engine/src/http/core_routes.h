@@ -11,6 +11,9 @@ void addHealthRoute(Router& router, Database& db);
 // GET /metrics: Prometheus text of the global registry.
 void addMetricsRoute(Router& router);
 // Every http_path of every created channel plugin, answered by its on_http hook.
-void addPluginRoutes(Router& router, PluginHost& host);
+// Channel plugins' routes. GET requests (Meta's handshake, which reads the database for an
+// unauthenticated caller) are limited per client address when `get_per_minute` > 0: over it,
+// 429 with Retry-After, counted in baraza_http_rate_limited_total.
+void addPluginRoutes(Router& router, PluginHost& host, int get_per_minute);
 
 }  // namespace baraza

@@ -135,6 +135,7 @@ class Handler : public Http::Handler {
     }
     auto given_id = req.header("x-request-id");
     req.request_id = given_id && validRequestId(*given_id) ? *given_id : newRequestId();
+    req.client_address = request.address().host();
 
     Router::Match match = st.router->match(req.method, req.path);
     HttpResponse resp;

@@ -15,6 +15,7 @@ struct HttpRequest {
   std::string body;                            // raw bytes as received
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string request_id;
+  std::string client_address;  // the peer's IP address ("" when unknown)
 
   std::optional<std::string> header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "tenancy/audit.h"
+#include "tenancy/verify_tokens.h"
 
 namespace baraza {
 namespace {
@@ -66,6 +67,12 @@ int resealPass(Database& db, const Sealer& sealer, const std::vector<std::string
       }
       if (!replaceIfUnchanged(sql, column, v, sealer.seal(*plain, ctx)))
         continue;
+      if (!column.digest_column.empty()) {
+        std::string digest = sealer.lookupDigest(*plain, column.digest_purpose);
+        sql << "UPDATE " + column.table + " SET " + column.digest_column + " = :d WHERE " +
+                   column.owner_column + " = :o AND " + column.id_column + " = :i",
+            soci::use(digest), soci::use(v.owner), soci::use(v.id);
+      }
       if (!column.audit_target.empty()) {
         writeAudit(sql, v.owner, "cli:keys-rotate", "reseal_credential", column.audit_target, v.id,
                    {{"column", column.column}, {"key", result.new_key_id}});
@@ -83,7 +90,8 @@ int resealPass(Database& db, const Sealer& sealer, const std::vector<std::string
 const std::vector<SealedColumn>& sealedColumns() {
   static const std::vector<SealedColumn> columns = {
       {"channel_accounts", "access_token_sealed", "tenant_id", "id", "channel_account"},
-      {"channel_accounts", "verify_token_sealed", "tenant_id", "id", "channel_account"},
+      {"channel_accounts", "verify_token_sealed", "tenant_id", "id", "channel_account",
+       "verify_token_digest", std::string(kVerifyTokenDigestPurpose)},
       {"tenant_ai_providers", "api_key_sealed", "tenant_id", "id", "ai_provider"},
       {"idempotency_keys", "response_sealed", "caller", "idem_key", ""},
   };

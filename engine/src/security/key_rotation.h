@@ -18,9 +18,11 @@ struct RotationResult {
 
 // Every sealed column of the schema. A value's seal context is (owner, table, id, column), read
 // from `owner_column` and `id_column`; `audit_target` names a credential in the tenant's audit
-// log ("" for values that are not credentials, such as stored idempotent responses).
+// log ("" for values that are not credentials, such as stored idempotent responses). A value
+// found by a keyed digest has it in `digest_column`, keyed for `digest_purpose`.
 struct SealedColumn {
   std::string table, column, owner_column, id_column, audit_target;
+  std::string digest_column = "", digest_purpose = "";
 };
 const std::vector<SealedColumn>& sealedColumns();
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 namespace baraza {
@@ -45,6 +46,31 @@ std::optional<std::string> unbase64(std::string_view text) {
   // Only the canonical encoding counts: a changed padding bit must not pass for the same value.
   if (base64(out) != text)
     return std::nullopt;
+  return out;
+}
+
+std::string hmacSha256(const unsigned char* key, size_t key_len, std::string_view text) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key, static_cast<int>(key_len),
+            reinterpret_cast<const unsigned char*>(text.data()), text.size(), out, &len))
+    throw KeyError("HMAC-SHA256 failed");
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string digestUnder(const KeyRing& ring, const std::string& kid, std::string_view secret,
+                        std::string_view purpose) {
+  const KeyRing::Key& master = ring.key(kid);
+  std::string derived =
+      hmacSha256(master.data(), master.size(), "baraza lookup digest\x1f" + std::string(purpose));
+  std::string raw =
+      hmacSha256(reinterpret_cast<const unsigned char*>(derived.data()), derived.size(), secret);
+  static const char* hex = "0123456789abcdef";
+  std::string out = kid + ":";
+  for (unsigned char c : raw) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
   return out;
 }
 
@@ -180,6 +206,22 @@ std::optional<std::string> Sealer::open(std::string_view sealed, const SealConte
     return fail("the sealed value does not open here: tampered, or moved from another row");
   }
   return plain;
+}
+
+std::string Sealer::lookupDigest(std::string_view secret, std::string_view purpose) const {
+  auto ring = ringForSealing();
+  return digestUnder(*ring, ring->currentId(), secret, purpose);
+}
+
+std::vector<std::string> Sealer::lookupDigests(std::string_view secret,
+                                               std::string_view purpose) const {
+  auto ring = ringForSealing();
+  std::vector<std::string> out;
+  for (const auto& kid : ring->ids()) {
+    if (!ring->isRetired(kid))
+      out.push_back(digestUnder(*ring, kid, secret, purpose));
+  }
+  return out;
 }
 
 }  // namespace baraza

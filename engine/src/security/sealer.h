@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "security/key_ring.h"
 
@@ -38,6 +39,13 @@ class Sealer {
                                   std::string* error = nullptr) const;
   // The key id a sealed value was made with ("" when it is not a sealed value).
   static std::string keyIdOf(std::string_view sealed);
+
+  // A keyed digest of a secret, to find its row by an index without opening every sealed value:
+  // "KEY_ID:HEX" of HMAC-SHA256 under a key derived from the master key and `purpose` (so the
+  // master key itself signs nothing). Under the current key; `lookupDigests` gives one for each
+  // key that is not retired, to match rows written before a rotation finished.
+  std::string lookupDigest(std::string_view secret, std::string_view purpose) const;
+  std::vector<std::string> lookupDigests(std::string_view secret, std::string_view purpose) const;
 
   // The current ring (tests change it in place; the engine never does).
   KeyRing& ring() { return *current(); }

@@ -2,6 +2,7 @@
 
 #include "core/uuid.h"
 #include "tenancy/tenant_file.h"
+#include "tenancy/verify_tokens.h"
 
 namespace baraza {
 
@@ -56,16 +57,18 @@ std::string insertChannel(soci::session& sql, const Sealer& sealer, const std::s
       ch.verify_token.empty()
           ? ""
           : sealer.seal(ch.verify_token, {tenant, "channel_accounts", id, "verify_token_sealed"});
+  std::string digest = ch.verify_token.empty() ? "" : verifyTokenDigest(sealer, ch.verify_token);
   soci::indicator vi = verify.empty() ? soci::i_null : soci::i_ok;
   soci::indicator ei = ch.token_expires_at.empty() ? soci::i_null : soci::i_ok;
   soci::indicator di = ch.display_phone_number.empty() ? soci::i_null : soci::i_ok;
   soci::indicator wi = ch.waba_id.empty() ? soci::i_null : soci::i_ok;
   sql << "INSERT INTO channel_accounts (tenant_id, id, channel_type, phone_number_id, "
          "display_phone_number, waba_id, access_token_sealed, verify_token_sealed, "
-         "token_expires_at) VALUES (:t, :i, :c, :p, :dp, :w, :a, :v, :e)",
+         "verify_token_digest, token_expires_at) VALUES (:t, :i, :c, :p, :dp, :w, :a, :v, :vd, "
+         ":e)",
       soci::use(tenant), soci::use(id), soci::use(ch.type), soci::use(ch.phone_number_id),
       soci::use(ch.display_phone_number, di), soci::use(ch.waba_id, wi), soci::use(access),
-      soci::use(verify, vi), soci::use(ch.token_expires_at, ei);
+      soci::use(verify, vi), soci::use(digest, vi), soci::use(ch.token_expires_at, ei);
   return id;
 }
 
@@ -91,6 +94,8 @@ void updateChannel(soci::session& sql, Dialect d, const Sealer& sealer, const st
              p.verify_token->empty() ? std::string()
                                      : sealer.seal(*p.verify_token, {tenant, "channel_accounts", id,
                                                                      "verify_token_sealed"}));
+    set_text("verify_token_digest",
+             p.verify_token->empty() ? std::string() : verifyTokenDigest(sealer, *p.verify_token));
   }
   if (p.active) {
     int active = *p.active ? 1 : 0;  // PostgreSQL reads '1' and '0' as booleans too
