@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "admin/admin_api.h"
+#include "core/iso_time.h"
 #include "integration/admin_fixture.h"
+#include "storage/migrator.h"
 
 namespace baraza::test {
 namespace {
@@ -393,6 +395,84 @@ TEST_P(AdminRoutes, PostsHonourIdempotencyKeys) {
   std::string made = json::parse(first.body)["key"];
   EXPECT_EQ(sealed.rfind("bz1.", 0), 0u);
   EXPECT_EQ(sealed.find(made), std::string::npos);
+}
+
+// Defect 6 of issue 17. The key was minted, then keeping its response failed: the claim was
+// released and the retry minted a second live key. Now the request is marked applied with what
+// it changed, and a retry never runs it again.
+TEST_P(AdminRoutes, AnIdempotentPostWhoseResponseWasNotKeptIsNotRunTwice) {
+  Database db(target_->adminUrl(), 1, std::chrono::milliseconds(2000));
+  auto exec = [&](const std::string& statement) {
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    tx.sql() << statement;
+    tx.commit();
+  };
+  // The final write fails, as it would on a full disk or a dropped connection.
+  if (GetParam() == Dialect::kSqlite) {
+    exec(
+        "CREATE TRIGGER fail_keep BEFORE UPDATE OF response_sealed ON idempotency_keys BEGIN "
+        "SELECT RAISE(ABORT, 'injected: the disk is full'); END");
+  } else {
+    exec(
+        "CREATE FUNCTION fail_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
+        "EXCEPTION 'injected: the connection dropped'; END $$");
+    exec(
+        "CREATE TRIGGER fail_keep BEFORE UPDATE OF response_sealed ON idempotency_keys FOR EACH "
+        "ROW EXECUTE FUNCTION fail_keep()");
+  }
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + kOperator},
+                                             {"Idempotency-Key", "mint-once"}};
+  std::string path = "/admin/v1/tenants/kassangas/api-keys";
+  auto first = httpRequest(engine_->port(), "POST", path, R"({"name":"once"})", headers);
+  EXPECT_EQ(first.status, 201) << "the key was made: its creator gets it " << first.body;
+  exec(GetParam() == Dialect::kSqlite ? "DROP TRIGGER fail_keep"
+                                      : "DROP TRIGGER fail_keep ON idempotency_keys");
+  auto retry = httpRequest(engine_->port(), "POST", path, R"({"name":"once"})", headers);
+  EXPECT_EQ(retry.status, 409) << retry.body;
+  EXPECT_EQ(get(path)["api_keys"].size(), 1u) << "one key made, not two";
+  // Past the claim's lease (within the 24 hours a response is kept).
+  exec("UPDATE idempotency_keys SET created_at = '" + formatIsoUtc(std::time(nullptr) - 600) +
+       "' WHERE idem_key = 'mint-once'");
+  auto later = httpRequest(engine_->port(), "POST", path, R"({"name":"once"})", headers);
+  EXPECT_EQ(later.status, 409);
+  EXPECT_EQ(json::parse(later.body)["error"], "idempotent_response_lost");
+  EXPECT_EQ(get(path)["api_keys"].size(), 1u);
+  auto metrics = httpRequest(engine_->port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("baraza_idempotency_unkept_responses_total 1"), std::string::npos)
+      << metrics;
+}
+
+// A claim whose request died before it changed anything (a crash, a kill -9) no longer answers
+// 409 for 24 hours: after its lease the next retry runs the request.
+TEST_P(AdminRoutes, AClaimLeftByARequestThatDiedIsRunAgainAfterItsLease) {
+  std::string path = "/admin/v1/tenants/kassangas/api-keys";
+  std::string body = R"({"name":"after-a-crash"})";
+  std::map<std::string, std::string> headers{{"Authorization", "Bearer " + kOperator},
+                                             {"Idempotency-Key", "crashed"}};
+  Database db(target_->adminUrl(), 1, std::chrono::milliseconds(2000));
+  auto claimAt = [&](const std::string& at) {
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    std::string hash = sha256Hex("POST " + path + "?\n" + body);
+    tx.sql() << "INSERT INTO idempotency_keys (caller, idem_key, request_hash, created_at) VALUES "
+                "('operator', 'crashed', :h, :a)",
+        soci::use(hash), soci::use(at);
+    tx.commit();
+  };
+  claimAt(isoNowMicros());
+  EXPECT_EQ(httpRequest(engine_->port(), "POST", path, body, headers).status, 409)
+      << "within its lease the first request may still be running";
+  {
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    tx.sql() << "DELETE FROM idempotency_keys WHERE idem_key = 'crashed'";
+    tx.commit();
+  }
+  claimAt(formatIsoUtc(std::time(nullptr) - 600));
+  auto run = httpRequest(engine_->port(), "POST", path, body, headers);
+  EXPECT_EQ(run.status, 201) << run.body;
+  auto replay = httpRequest(engine_->port(), "POST", path, body, headers);
+  EXPECT_EQ(replay.status, 201);
+  EXPECT_EQ(replay.body, run.body);
+  EXPECT_EQ(get(path)["api_keys"].size(), 1u);
 }
 
 TEST_P(AdminRoutes, OrganizationsGroupTenantsAndKeysSeeOnlyTheirOwn) {

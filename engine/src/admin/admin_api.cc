@@ -138,7 +138,11 @@ class AdminApi {
     if (!claim.claimed)
       return *claim.answer;
     try {
-      HttpResponse response = found->handler(ar);
+      HttpResponse response;
+      {
+        CommitHook applied = idempotency_.applying(who, *key);
+        response = found->handler(ar);
+      }
       idempotency_.finish(who, *key, response);
       return response;
     } catch (...) {

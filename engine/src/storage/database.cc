@@ -212,7 +212,8 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write,
     : write_lock_(sqliteWriteLock(db, write)),
       lease_(db.lease()),
       dialect_(db.dialect()),
-      acting_(tenant_id) {
+      acting_(tenant_id),
+      write_(write) {
   if (!lease_)
     throw StorageError("no database connection free");
   soci::session& sql = **lease_;
@@ -296,7 +297,34 @@ void TenantScope::actFor(const std::string& tenant_id) {
   acting_ = tenant_id;
 }
 
+namespace {
+thread_local CommitHook* t_commit_hook = nullptr;
+}  // namespace
+
+CommitHook::CommitHook(std::function<void(TenantScope&)> before_commit)
+    : before_commit_(std::move(before_commit)), previous_(t_commit_hook) {
+  t_commit_hook = this;
+}
+
+CommitHook::~CommitHook() {
+  t_commit_hook = previous_;
+}
+
+void CommitHook::runIn(TenantScope& scope) {
+  CommitHook* hook = t_commit_hook;
+  if (!hook)
+    return;
+  t_commit_hook = nullptr;  // a hook's own statements do not run it again
+  struct Restore {
+    CommitHook* hook;
+    ~Restore() { t_commit_hook = hook; }
+  } restore{hook};
+  hook->before_commit_(scope);
+}
+
 void TenantScope::commit() {
+  if (write_)
+    CommitHook::runIn(*this);
   Database::execScript(**lease_, dialect_, "COMMIT");
   done_ = true;
   if (write_lock_.owns_lock())

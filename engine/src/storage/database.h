@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -169,7 +170,26 @@ class TenantScope {
   std::optional<Database::Lease> lease_;
   Dialect dialect_;
   std::string acting_;  // the tenant row-level security follows now
+  bool write_ = false;
   bool done_ = false;
+};
+
+// While one lives, every write TenantScope committed on its thread first runs `before_commit`
+// in that transaction: the admin API marks an Idempotency-Key's request as applied atomically
+// with whatever the request changed. Nested ones: the innermost runs.
+class CommitHook {
+ public:
+  explicit CommitHook(std::function<void(TenantScope&)> before_commit);
+  ~CommitHook();
+  CommitHook(const CommitHook&) = delete;
+  CommitHook& operator=(const CommitHook&) = delete;
+
+  // Runs the thread's hook, if any, in `scope` (TenantScope::commit).
+  static void runIn(TenantScope& scope);
+
+ private:
+  std::function<void(TenantScope&)> before_commit_;
+  CommitHook* previous_;
 };
 
 }  // namespace baraza
