@@ -16,7 +16,18 @@ using plugin::stringField;
 struct Planned {
   ProviderConfig provider;
   std::string breaker_key;
+  bool shared = true;  // on the operator's key
 };
+
+// Whether a failed attempt says something about the provider or its key, for the breaker. On
+// a shared key a refusal of this one request (400, 404, 422: a prompt too long, a model the
+// provider does not know) is the tenant's, not the provider's: it must not switch the provider
+// off for every tenant. 401, 403, 429, 5xx and no answer at all are the provider's or the key's.
+bool countsOnTheBreaker(int status, bool shared) {
+  if (!shared || status == 0 || status == 401 || status == 403 || status == 429)
+    return true;
+  return status >= 500;
+}
 
 }  // namespace
 
@@ -39,6 +50,7 @@ AiChain::Attempt AiChain::call(const ProviderConfig& provider, const std::string
   HttpAnswer answer =
       http_.post(provider.base_url + "/chat/completions",
                  body.dump(-1, ' ', false, json::error_handler_t::replace), key, timeout_ms);
+  a.status = static_cast<int>(answer.status);
   if (answer.status == 0) {
     a.failure = answer.timed_out ? "timeout" : "transport";
     a.retry = true;
@@ -141,18 +153,25 @@ int AiChain::decide(const json& input, json& out) {
         continue;
       }
       Planned planned{*found, name + "/shared"};
-      if (!stringField(p, "model").empty())
-        planned.provider.model = stringField(p, "model");
       if (p.value("has_key", false)) {
         try {
           std::string key = services_.tenant_key(tenant_id, name);
           if (!key.empty()) {
             planned.provider.api_key = key;
             planned.breaker_key = name + "/" + tenant_id;
+            planned.shared = false;
           }
         } catch (const std::exception&) {
           services_.log(3, "tenant " + slug + ": the " + name + " key does not open; skipped");
           continue;
+        }
+      }
+      std::string model = stringField(p, "model");
+      if (!model.empty() && model != planned.provider.model) {
+        if (!planned.shared || config_.tenant_models_on_shared_keys) {
+          planned.provider.model = model;
+        } else {
+          services_.count("baraza_ai_tenant_model_ignored_total", "provider=" + name);
         }
       }
       plan.push_back(std::move(planned));
@@ -172,7 +191,7 @@ int AiChain::decide(const json& input, json& out) {
   json messages = promptMessages(input, config_.history);
   long long started = services_.now_ms(), deadline = started + config_.budget_ms;
   std::string failures;
-  for (const auto& [provider, breaker_key] : plan) {
+  for (const auto& [provider, breaker_key, shared] : plan) {
     if (services_.now_ms() >= deadline) {
       failures += (failures.empty() ? "" : ", ") + provider.name + ": no time left";
       continue;
@@ -220,7 +239,9 @@ int AiChain::decide(const json& input, json& out) {
       }
       services_.log(2, "tenant " + slug + ": " + provider.name + " attempt " +
                            std::to_string(attempt) + " failed: " + a.failure);
-      if (breakers_.failed(breaker_key)) {
+      if (!countsOnTheBreaker(a.status, shared)) {
+        breakers_.release(breaker_key);  // a half-open trial that told nothing
+      } else if (breakers_.failed(breaker_key)) {
         services_.count("baraza_ai_breaker_opened_total", "provider=" + provider.name);
         services_.log(2, "AI provider " + provider.name + " breaker opened");
       }

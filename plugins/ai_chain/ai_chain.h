@@ -30,6 +30,11 @@ struct ChainConfig {
   long long breaker_open_ms = 30000;
   size_t history = 10;  // past messages in the prompt
   long long max_tokens = 400;
+  // Whether a tenant's `model` applies on the operator's shared key too. Off by default: a
+  // tenant would otherwise run any model (a costly one, priced as the configured one, or an
+  // unknown one whose refusals opened the shared key's breaker for everyone) on the operator's
+  // account. A tenant's own key always takes its model.
+  bool tenant_models_on_shared_keys = false;
 };
 
 // The built-in providers, in the default order: OpenAI, OpenRouter, HuggingFace.
@@ -64,6 +69,7 @@ class AiChain {
     bool retry = false;      // worth another attempt at this provider
     long long wait_ms = -1;  // from Retry-After; -1: the backoff decides
     std::string text, model, failure;
+    int status = 0;  // the provider's HTTP status (0: no answer)
     long long prompt_tokens = -1, completion_tokens = -1;
   };
   Attempt call(const ProviderConfig& provider, const std::string& key,

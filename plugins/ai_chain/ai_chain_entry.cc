@@ -50,6 +50,9 @@ const baraza_config_key kConfigKeys[] = {
      "How long an open breaker refuses calls before one trial call."},
     {"history", BARAZA_CONFIG_INT, "10", "Past messages of the conversation in the prompt."},
     {"max_tokens", BARAZA_CONFIG_INT, "400", "The completion's token limit."},
+    {"tenant_models_on_shared_keys", BARAZA_CONFIG_BOOL, "false",
+     "Whether a tenant's own model applies on the operator's shared key (false: only with the "
+     "tenant's own key; the shared key always runs the configured model, as it is priced)."},
 };
 
 struct Instance {
@@ -108,6 +111,7 @@ baraza_plugin_ptr create(const baraza_host_api* host, const char* config, size_t
   c.breaker_open_ms = std::clamp(values.value("breaker_open_seconds", 30LL), 1LL, 86400LL) * 1000;
   c.history = static_cast<size_t>(std::clamp(values.value("history", 10LL), 0LL, 50LL));
   c.max_tokens = std::clamp(values.value("max_tokens", 400LL), 1LL, 100000LL);
+  c.tenant_models_on_shared_keys = values.value("tenant_models_on_shared_keys", false);
 
   baraza::ai::Services services;
   services.tenant_key = [host](const std::string& tenant_id, const std::string& provider) {

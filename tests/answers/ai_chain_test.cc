@@ -276,6 +276,61 @@ TEST_F(AiChainTest, ATenantsOwnOrderModelAndKeyAreUsedAndNoKeyIsLogged) {
     EXPECT_EQ(logs.find(key), std::string::npos) << key << " in " << logs;
 }
 
+// Defect 3 of issue 17: a tenant's `model` ran on the operator's shared key (any model, priced
+// as the configured one), and its refusals opened the shared key's breaker for every tenant.
+TEST_F(AiChainTest, ATenantsModelRunsOnlyOnItsOwnKey) {
+  openai_.respond([](const RecordedRequest&) { return completion("shared"); });
+  hf_.respond([](const RecordedRequest&) { return completion("own"); });
+  json in = input();
+  in["tenant"]["ai_providers"] = {{{"name", "openai"}, {"model", "gpt-4-32k"}, {"has_key", false}}};
+  AiChain chain(config(), services_);
+  json out;
+  ASSERT_EQ(chain.decide(in, out), 0);
+  ASSERT_EQ(openai_.requests().size(), 1u);
+  EXPECT_EQ(json::parse(openai_.requests()[0].body)["model"], "gpt-4o-mini")
+      << "the shared key runs the operator's model";
+  EXPECT_NE(std::find(counts_.begin(), counts_.end(),
+                      "baraza_ai_tenant_model_ignored_total{provider=openai}"),
+            counts_.end());
+  tenant_keys_["huggingface"] = "hf_tenant_key";
+  in["tenant"]["ai_providers"] = {
+      {{"name", "huggingface"}, {"model", "tenant/model"}, {"has_key", true}}};
+  ASSERT_EQ(chain.decide(in, out), 0);
+  EXPECT_EQ(json::parse(hf_.requests()[0].body)["model"], "tenant/model") << "its own key";
+  ChainConfig allowing = config();
+  allowing.tenant_models_on_shared_keys = true;
+  AiChain open_chain(allowing, services_);
+  in["tenant"]["ai_providers"] = {{{"name", "openai"}, {"model", "gpt-4-32k"}, {"has_key", false}}};
+  ASSERT_EQ(open_chain.decide(in, out), 0);
+  EXPECT_EQ(json::parse(openai_.requests()[1].body)["model"], "gpt-4-32k")
+      << "when the operator allows it";
+}
+
+TEST_F(AiChainTest, ATenantsRefusedRequestsDoNotOpenTheSharedBreaker) {
+  std::atomic<int> code{404};
+  openai_.respond([&](const RecordedRequest&) {
+    return status(code, R"({"error":{"message":"The model `nope` does not exist"}})");
+  });
+  openrouter_.respond([](const RecordedRequest&) { return completion("router"); });
+  ChainConfig c = config();
+  c.tenant_models_on_shared_keys = true;  // the worst case: the tenant's model is sent
+  AiChain chain(c, services_);
+  json in = input();
+  in["tenant"]["ai_providers"] = {{{"name", "openai"}, {"model", "nope"}, {"has_key", false}},
+                                  {{"name", "openrouter"}, {"model", ""}, {"has_key", false}}};
+  json out;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(chain.decide(in, out), 0);
+    EXPECT_EQ(out["ai"]["provider"], "openrouter");
+  }
+  EXPECT_EQ(chain.breakers().state("openai/shared"), "closed")
+      << "five 404s of one tenant switched the shared key off for everyone";
+  code = 401;  // the shared key itself is bad: that is the provider's, and it opens
+  for (int i = 0; i < 3; ++i)
+    chain.decide(in, out);
+  EXPECT_EQ(chain.breakers().state("openai/shared"), "open");
+}
+
 TEST_F(AiChainTest, NoAiCallWhenTurnedOffPastALimitOrWithoutKeys) {
   openai_.respond([](const RecordedRequest&) { return completion("x"); });
   AiChain chain(config(), services_);
