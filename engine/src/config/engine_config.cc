@@ -129,6 +129,11 @@ const Schema& engineSchema() {
        "Heap cap of one tenant script state (one per tenant per worker)."},
       {"scripting.pattern_steps", KeyType::kInt, "200000",
        "Matcher steps one string.find/match/gmatch/gsub call may take."},
+      {"scripting.host_calls", KeyType::kInt, "20",
+       "Database calls (ctx.kv, recent messages) one script hook may make; past them the call "
+       "raises."},
+      {"scripting.host_ms", KeyType::kInt, "100",
+       "Database time one hook may spend without it counting against scripting.budget_ms."},
       {"scripting.quarantine_after", KeyType::kInt, "5",
        "Consecutive script failures before the version is quarantined and the tenant alerted."},
       {"scripting.idle_evict_seconds", KeyType::kInt, "300",
@@ -233,6 +238,8 @@ EngineConfig loadEngineConfig(const std::string& file) {
       static_cast<size_t>(ranged("scripting", "memory_mib", 1, 4096)) * 1024 * 1024;
   sc.limits.pattern_steps =
       static_cast<long>(ranged("scripting", "pattern_steps", 1000, 100000000));
+  sc.limits.host_calls = static_cast<int>(ranged("scripting", "host_calls", 0, 100000));
+  sc.limits.host_ms = static_cast<int>(ranged("scripting", "host_ms", 0, 60000));
   sc.quarantine_after = static_cast<int>(ranged("scripting", "quarantine_after", 1, 1000000));
   sc.idle_evict_seconds =
       static_cast<int>(ranged("scripting", "idle_evict_seconds", 1, 86400 * 30));

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "scripting/knowledge_search.h"
@@ -14,10 +16,12 @@ namespace baraza {
 class MemoryScriptServices : public ScriptServices {
  public:
   static constexpr size_t kTenantKvBytes = 1 << 20;
+  std::chrono::milliseconds delay{0};  // each kv call waits this long (a slow database)
 
   bool kvGet(const std::string& key, std::optional<std::string>& value,
              std::string& error) override {
     (void)error;
+    std::this_thread::sleep_for(delay);
     auto it = kv.find(key);
     if (it != kv.end())
       value = it->second;
@@ -26,6 +30,7 @@ class MemoryScriptServices : public ScriptServices {
   bool kvSet(const std::string& key, const std::string& value, long long ttl_seconds,
              std::string& error) override {
     (void)ttl_seconds;
+    std::this_thread::sleep_for(delay);
     size_t total = key.size() + value.size();
     for (const auto& [k, v] : kv) {
       if (k != key)

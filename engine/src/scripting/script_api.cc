@@ -52,11 +52,34 @@ std::string checkKey(lua_State* L, const char* fn) {
   return text;
 }
 
-// Time the host spends on the database for a hook is not the script's: the deadline moves on.
+// A ctx call that reaches the database. At most limits.host_calls per hook: past them the call
+// raises (one tenant's loop must not hold the shared write lock). The time it takes is not the
+// script's, up to limits.host_ms per hook: the deadline moves on by it; past that cap the host
+// time counts against the script's budget, and the next instruction stops a script that is over.
 class HostTime {
  public:
-  explicit HostTime(lua_State* L) : L_(L), start_(std::chrono::steady_clock::now()) {}
-  ~HostTime() { LuaSandbox::of(L_).extendDeadline(std::chrono::steady_clock::now() - start_); }
+  HostTime(lua_State* L, const char* fn) : L_(L), start_(std::chrono::steady_clock::now()) {
+    // Host time past the cap may have used up the budget: stop here, before more of it (a loop
+    // of a few instructions between calls would not reach the instruction hook in time).
+    LuaSandbox::checkDeadline(L);
+    HookCall& call = current(L);
+    int most = LuaSandbox::of(L).limits().host_calls;
+    if (++call.host_calls > most)
+      luaL_error(L, "%s: a hook may make at most %d database calls (ctx.kv, recent messages)", fn,
+                 most);
+  }
+  ~HostTime() {
+    LuaSandbox& sandbox = LuaSandbox::of(L_);
+    HookCall& call = current(L_);
+    auto cap = std::chrono::milliseconds(sandbox.limits().host_ms);
+    auto took = std::chrono::steady_clock::now() - start_;
+    auto credit = std::max(std::chrono::nanoseconds(0),
+                           std::min<std::chrono::nanoseconds>(took, cap - call.host_time));
+    call.host_time += credit;
+    sandbox.extendDeadline(credit);
+  }
+  HostTime(const HostTime&) = delete;
+  HostTime& operator=(const HostTime&) = delete;
 
  private:
   lua_State* L_;
@@ -126,7 +149,7 @@ int kvGet(lua_State* L) {
   std::string error;
   bool ok;
   {
-    HostTime host(L);
+    HostTime host(L, "ctx.kv.get");
     ok = current(L).services->kvGet(key, value, error);
   }
   if (!ok)
@@ -161,7 +184,7 @@ int kvSet(lua_State* L) {
   }
   bool ok;
   {
-    HostTime host(L);
+    HostTime host(L, "ctx.kv.set");
     ok = current(L).services->kvSet(key, text, ttl, error);
   }
   if (!ok)
@@ -175,7 +198,7 @@ int kvDel(lua_State* L) {
   std::string error;
   bool ok;
   {
-    HostTime host(L);
+    HostTime host(L, "ctx.kv.del");
     ok = current(L).services->kvDel(key, error);
   }
   if (!ok)
@@ -425,7 +448,7 @@ int contextIndex(lua_State* L) {
     std::string error;
     bool ok;
     {
-      HostTime host(L);
+      HostTime host(L, "ctx.conversation");
       ok = call.services->recentMessages(10, messages, error);
     }
     if (!ok) {

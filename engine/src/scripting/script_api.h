@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,7 +80,9 @@ struct HookCall {
   const ScriptInput* input = nullptr;
   ScriptServices* services = nullptr;
   HookEffects* effects = nullptr;
-  std::string tenant;  // for log lines
+  std::string tenant;                     // for log lines
+  int host_calls = 0;                     // ctx calls that reached the database so far
+  std::chrono::nanoseconds host_time{0};  // their time credited to the deadline so far
 };
 
 // One function of ctx: its path ("kv.get"), signature, documentation, the hooks that may call

@@ -33,6 +33,7 @@ ScriptTestResult testScript(const std::string& source, const std::string& name,
   services.knowledge = test.knowledge;
   services.recent = test.recent;
   services.kv = test.kv;
+  services.delay = std::chrono::milliseconds(test.kv_delay_ms);
   long long now = test.now_ms > 0 ? test.now_ms
                                   : std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())

@@ -20,6 +20,7 @@ struct ScriptTestCase {
   std::vector<CachedKnowledge> knowledge;
   nlohmann::json recent = nlohmann::json::array();  // the conversation's earlier messages
   std::map<std::string, std::string> kv;            // JSON text values
+  int kv_delay_ms = 0;  // each kv call takes this long, as a slow database would
 };
 
 // What the script made of it, in the pipeline's order of hooks.

@@ -11,6 +11,12 @@ struct SandboxLimits {
   long pattern_steps = 200000;      // per find/match/gmatch step/gsub call
   int table_sort_max = 20000;       // table.sort refuses longer arrays: one C call, no hook inside
                                     // (measured: 20,000 strings sort in 6 ms, 100,000 in 35 ms)
+  // The database work one hook may cause (ctx.kv, ctx.conversation.recent): it runs inside the
+  // message's transaction, on SQLite under the one write lock every tenant shares, so it is
+  // bounded by count and time. Host time up to host_ms is not the script's; past it, it counts
+  // against budget_ms like the script's own.
+  int host_calls = 20;
+  int host_ms = 100;
 };
 
 // The scripting.* keys of docs/configuration.md.

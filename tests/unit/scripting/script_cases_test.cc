@@ -100,6 +100,7 @@ TEST_P(ScriptCase, ProducesWhatItExpects) {
       k.keywords.push_back(w);
     test.knowledge.push_back({"faq-" + std::to_string(++n), k});
   }
+  test.kv_delay_ms = c.value("kv_delay_ms", 0);
   const json kv_before = c.value("kv", json::object());
   for (const auto& [key, value] : kv_before.items())
     test.kv[key] = value.dump();
@@ -182,6 +183,8 @@ TEST_P(ScriptCase, ProducesWhatItExpects) {
     ASSERT_NE(it, r.kv.end()) << "kv has no '" << key << "'\n" << shown;
     EXPECT_EQ(json::parse(it->second), value) << key;
   }
+  for (const auto& key : expect.value("kv_absent", json::array()))
+    EXPECT_EQ(r.kv.count(key.get<std::string>()), 0u) << "kv has '" << key << "'\n" << shown;
   // A hostile case is stopped within twice its budget (per hook that ran it).
   if (expect.contains("max_budgets")) {
     EXPECT_LT(ms, expect["max_budgets"].get<double>() * config.limits.budget_ms +
