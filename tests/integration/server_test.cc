@@ -127,6 +127,29 @@ TEST_F(Server, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_NE(r.body.find("baraza_database_up 1"), std::string::npos);
 }
 
+// /metrics labels name tenants: with server.metrics_token it is only for the scraper holding it.
+TEST(ServerMetricsToken, MetricsNeedTheTokenWhenOneIsSet) {
+  TempDir dir;
+  const std::string token = "scrape-token-7781";
+  EngineProcess engine("", {{"BARAZA_DATABASE_URL", "sqlite://" + dir.file("m.db")},
+                            {"BARAZA_SECURITY_MASTER_KEY_FILE", dir.file("master.key")},
+                            {"BARAZA_SERVER_METRICS_TOKEN", token}});
+  auto bare = httpRequest(engine.port(), "GET", "/metrics");
+  EXPECT_EQ(bare.status, 401);
+  EXPECT_EQ(nlohmann::json::parse(bare.body)["error"], "unauthorized");
+  EXPECT_EQ(bare.headers["www-authenticate"], "Bearer");
+  EXPECT_EQ(httpRequest(engine.port(), "GET", "/metrics", "",
+                        {{"Authorization", "Bearer scrape-token-7780"}})
+                .status,
+            401);
+  auto scraped =
+      httpRequest(engine.port(), "GET", "/metrics", "", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(scraped.status, 200);
+  EXPECT_NE(scraped.body.find("baraza_http_requests_total"), std::string::npos);
+  EXPECT_EQ(httpRequest(engine.port(), "GET", "/health").status, 200) << "health stays open";
+  EXPECT_EQ(engine.log().find(token), std::string::npos) << "the token reached the log";
+}
+
 TEST_F(Server, AccessLogHasOneLinePerRequestWithItsId) {
   auto r = httpRequest(port(), "GET", "/health", "", {{"X-Request-Id", "access-log-check"}});
   ASSERT_EQ(r.status, 200);

@@ -89,7 +89,7 @@ std::unique_ptr<PluginHost> Engine::loadPlugins(const EngineConfig& config,
 std::shared_ptr<Router> Engine::routes() {
   auto router = std::make_shared<Router>();
   addHealthRoute(*router, db_);
-  addMetricsRoute(*router);
+  addMetricsRoute(*router, config_.server.metrics_token);
   addPluginRoutes(*router, *plugins_, config_.server.channel_get_per_minute);
   addAdminRoutes(*router, db_, sealer_, &tenants_, config_.admin_token, &config_.scripting);
   return router;

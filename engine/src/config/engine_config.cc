@@ -84,6 +84,9 @@ const Schema& engineSchema() {
       {"security.master_key_file", KeyType::kString, "data/master.key",
        "File of the master key that will seal tenant secrets (read once sealed secrets land; not "
        "used yet)."},
+      {"server.metrics_token", KeyType::kSecret, std::nullopt,
+       "When set, GET /metrics needs `Authorization: Bearer <token>` (its labels name tenants); "
+       "usually given as server.metrics_token_env."},
       {"admin.token", KeyType::kSecret, std::nullopt,
        "Operator bearer token for /admin/v1; usually given as admin.token_env."},
       {"pipeline.enabled", KeyType::kBool, "true",
@@ -229,6 +232,9 @@ EngineConfig loadEngineConfig(const std::string& file) {
     cfg.plugins.load = v["plugins"]["load"].get<std::vector<std::string>>();
   }
   cfg.master_key_file = v["security"]["master_key_file"];
+  if (v["server"].contains("metrics_token")) {
+    cfg.server.metrics_token = v["server"]["metrics_token"].get<std::string>();
+  }
   if (v["admin"].contains("token")) {
     cfg.admin_token = v["admin"]["token"].get<std::string>();
   }

@@ -24,7 +24,8 @@ struct ServerConfig {
   int body_timeout_ms = 30000;
   int keepalive_timeout_ms = 60000;
   bool access_log = true;
-  int channel_get_per_minute = 30;  // per client address; 0: no limit
+  int channel_get_per_minute = 30;           // per client address; 0: no limit
+  std::optional<std::string> metrics_token;  // set: /metrics needs it as a bearer token
 };
 
 struct DatabaseConfig {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -44,8 +45,19 @@ void addHealthRoute(Router& router, Database& db) {
   });
 }
 
-void addMetricsRoute(Router& router) {
-  router.add("GET", "/metrics", [](const HttpRequest&) {
+void addMetricsRoute(Router& router, std::optional<std::string> token) {
+  router.add("GET", "/metrics", [token](const HttpRequest& req) {
+    if (token) {
+      std::string given = req.header("authorization").value_or("");
+      std::string wanted = "Bearer " + *token;
+      if (given.size() != wanted.size() ||
+          CRYPTO_memcmp(given.data(), wanted.data(), wanted.size()) != 0) {
+        HttpResponse refused = jsonError(
+            401, "unauthorized", "/metrics needs Authorization: Bearer <server.metrics_token>");
+        refused.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return refused;
+      }
+    }
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = MetricsRegistry::global().renderPrometheus();

@@ -9,7 +9,8 @@ namespace baraza {
 // GET /health: {"status","database","version"}; 503 while the database does not answer.
 void addHealthRoute(Router& router, Database& db);
 // GET /metrics: Prometheus text of the global registry.
-void addMetricsRoute(Router& router);
+// GET /metrics; with a token, only for `Authorization: Bearer <token>` (else 401).
+void addMetricsRoute(Router& router, std::optional<std::string> token = std::nullopt);
 // Every http_path of every created channel plugin, answered by its on_http hook.
 // Channel plugins' routes. GET requests (Meta's handshake, which reads the database for an
 // unauthenticated caller) are limited per client address when `get_per_minute` > 0: over it,
