@@ -323,7 +323,9 @@ void CommitHook::runIn(TenantScope& scope) {
 }
 
 void TenantScope::commit() {
-  if (write_)
+  // On PostgreSQL a scope opened without `write` may still write (the flag only takes SQLite's
+  // lock), so every commit runs the hook there; on SQLite only write scopes can write.
+  if (write_ || dialect_ == Dialect::kPostgresql)
     CommitHook::runIn(*this);
   Database::execScript(**lease_, dialect_, "COMMIT");
   done_ = true;

@@ -174,9 +174,10 @@ class TenantScope {
   bool done_ = false;
 };
 
-// While one lives, every write TenantScope committed on its thread first runs `before_commit`
-// in that transaction: the admin API marks an Idempotency-Key's request as applied atomically
-// with whatever the request changed. Nested ones: the innermost runs.
+// While one lives, every TenantScope that can write (a write scope; any on PostgreSQL) committed
+// on its thread first runs `before_commit` in that transaction: the admin API marks an
+// Idempotency-Key's request as applied atomically with whatever the request changed. Nested
+// ones: the innermost runs.
 class CommitHook {
  public:
   explicit CommitHook(std::function<void(TenantScope&)> before_commit);
