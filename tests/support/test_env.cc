@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 
 #include "storage/migrator.h"
+#include "tenancy/tenant_import.h"
 
 namespace baraza::test {
 namespace {
@@ -168,6 +169,13 @@ void migrateThrough(Database& db, Dialect dialect, int version) {
       through.push_back(std::move(m));
   }
   Migrator(db, through).apply();
+}
+
+void importExampleTenants(Database& db, const Sealer& sealer,
+                          const std::vector<std::string>& slugs) {
+  for (const auto& slug : slugs)
+    importTenant(db, sealer, readTenantFile(sourceDir() + "/examples/tenants/" + slug + ".yaml"),
+                 "test");
 }
 
 }  // namespace baraza::test

@@ -3,7 +3,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "security/sealer.h"
 #include "storage/database.h"
 
 namespace baraza::test {
@@ -76,6 +78,10 @@ class DialectDatabase {
 // Applies the embedded migrations up to and including `version`: a database as an older engine
 // left it, for a test of what a later migration does to its rows.
 void migrateThrough(Database& db, Dialect dialect, int version);
+
+// Imports examples/tenants/SLUG.yaml for each slug, as `baraza tenant import` would.
+void importExampleTenants(Database& db, const Sealer& sealer,
+                          const std::vector<std::string>& slugs);
 
 // Environment variable set for the object's lifetime.
 class ScopedEnv {

@@ -6,7 +6,6 @@
 
 #include "storage/migrator.h"
 #include "support/test_env.h"
-#include "tenancy/tenant_import.h"
 
 namespace baraza {
 namespace {
@@ -19,11 +18,7 @@ class KeyRotation : public ::testing::TestWithParam<Dialect> {
     Migrator(*db_, embeddedMigrations(GetParam())).apply();
     key_file_ = dir_.file("master.key");
     Sealer sealer(KeyRing::loadOrCreate(key_file_));
-    for (const char* name : {"kassangas", "mama-mboga"}) {
-      importTenant(*db_, sealer,
-                   readTenantFile(test::sourceDir() + "/examples/tenants/" + name + ".yaml"),
-                   "test");
-    }
+    test::importExampleTenants(*db_, sealer, {"kassangas", "mama-mboga"});
   }
 
   std::vector<std::tuple<std::string, std::string, std::string>> tokens() {

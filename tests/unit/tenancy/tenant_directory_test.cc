@@ -5,7 +5,6 @@
 #include "core/metrics.h"
 #include "storage/migrator.h"
 #include "support/test_env.h"
-#include "tenancy/tenant_import.h"
 #include "tenancy/tenant_store.h"
 
 namespace baraza {
@@ -21,11 +20,7 @@ class Directory : public ::testing::TestWithParam<Dialect> {
     other_ = std::make_unique<Database>(target_->url(), 1, std::chrono::milliseconds(2000));
     Migrator(*db_, embeddedMigrations(GetParam())).apply();
     sealer_ = std::make_unique<Sealer>(KeyRing::loadOrCreate(dir_.file("master.key")));
-    for (const char* name : {"kassangas", "mama-mboga"}) {
-      importTenant(*other_, *sealer_,
-                   readTenantFile(test::sourceDir() + "/examples/tenants/" + name + ".yaml"),
-                   "test");
-    }
+    test::importExampleTenants(*other_, *sealer_, {"kassangas", "mama-mboga"});
   }
 
   // A settings change made elsewhere, the way the admin API makes it.

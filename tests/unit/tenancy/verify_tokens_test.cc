@@ -12,7 +12,6 @@
 #include "security/key_rotation.h"
 #include "storage/migrator.h"
 #include "support/test_env.h"
-#include "tenancy/tenant_import.h"
 #include "tenancy/tenant_store.h"
 
 namespace baraza {
@@ -26,11 +25,7 @@ class VerifyTokens : public ::testing::TestWithParam<Dialect> {
     Migrator(*db_, embeddedMigrations(GetParam())).apply();
     key_file_ = dir_.file("master.key");
     sealer_ = std::make_unique<Sealer>(KeyRing::loadOrCreate(key_file_), key_file_);
-    for (const char* name : {"kassangas", "mama-mboga"}) {
-      importTenant(*db_, *sealer_,
-                   readTenantFile(test::sourceDir() + "/examples/tenants/" + name + ".yaml"),
-                   "test");
-    }
+    test::importExampleTenants(*db_, *sealer_, {"kassangas", "mama-mboga"});
   }
 
   bool known(const std::string& token) {
