@@ -69,6 +69,10 @@ const Schema& engineSchema() {
       {"server.channel_get_per_minute", KeyType::kInt, "30",
        "GET requests to a channel's webhook (Meta's handshake) one client address may make per "
        "minute, in bursts of as many; over it, 429 with Retry-After. 0: no limit."},
+      {"server.connections_per_address", KeyType::kInt, "256",
+       "Open connections one client address may hold; a further one is closed at once and "
+       "counted in baraza_http_connections_refused_total. Behind a reverse proxy every client "
+       "has the proxy's address: raise it or set 0 (no cap)."},
       {"database.url", KeyType::kString, "sqlite://data/baraza.db",
        "sqlite://PATH (embedded default) or postgresql://user:password@host:port/dbname; the "
        "password is masked when printed."},
@@ -219,6 +223,8 @@ EngineConfig loadEngineConfig(const std::string& file) {
   cfg.server.access_log = v["server"]["access_log"];
   cfg.server.channel_get_per_minute =
       static_cast<int>(ranged("server", "channel_get_per_minute", 0, 1000000));
+  cfg.server.connections_per_address =
+      static_cast<int>(ranged("server", "connections_per_address", 0, 1000000));
   cfg.database.url = v["database"]["url"];
   for (const auto& secret : urlSecrets(cfg.database.url)) {
     Redactor::instance().add(secret);

@@ -25,6 +25,7 @@ struct ServerConfig {
   int keepalive_timeout_ms = 60000;
   bool access_log = true;
   int channel_get_per_minute = 30;           // per client address; 0: no limit
+  int connections_per_address = 256;         // open connections per client address; 0: no cap
   std::optional<std::string> metrics_token;  // set: /metrics needs it as a bearer token
 };
 

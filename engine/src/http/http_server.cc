@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
+#include "http/connection_cap.h"
 
 namespace baraza {
 
@@ -24,6 +25,8 @@ struct HttpServer::State {
   bool access_log = true;
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
+  int connections_per_address = 0;
+  std::unique_ptr<ConnectionCap> connections;
 };
 
 namespace {
@@ -98,6 +101,26 @@ class Handler : public Http::Handler {
   HTTP_PROTOTYPE(Handler)
 
   explicit Handler(std::shared_ptr<HttpServer::State> state) : state_(std::move(state)) {}
+
+  // Replaces Http::Handler's own (private) onConnection, which only attaches the parser.
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+    const std::string address = peer->address().host();
+    if (state_->connections->open(address))
+      return;
+    if (state_->connections->openFrom(address) ==
+        state_->connections_per_address + 1) {  // once per burst, not per refusal
+      spdlog::warn("http: {} holds more than {} connections; closing the new ones", address,
+                   state_->connections_per_address);
+    }
+    MetricsRegistry::global().counterAdd("baraza_http_connections_refused_total", {});
+    // The reactor sees the hangup and releases the peer (onDisconnection counts it out).
+    ::shutdown(peer->fd(), SHUT_RDWR);
+  }
+
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    state_->connections->close(peer->address().host());
+  }
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     auto started = std::chrono::steady_clock::now();
@@ -239,10 +262,15 @@ HttpServer::HttpServer(const ServerConfig& config, std::shared_ptr<const Router>
   state_->router = std::move(router);
   state_->max_body_bytes = config.max_body_bytes;
   state_->access_log = config.access_log;
+  state_->connections_per_address = config.connections_per_address;
+  state_->connections = std::make_unique<ConnectionCap>(config.connections_per_address);
   auto& metrics = MetricsRegistry::global();
   metrics.describe("baraza_http_requests_total", "counter", "HTTP requests by route and status.");
   metrics.describe("baraza_http_request_duration_seconds", "histogram",
                    "HTTP request latency by route.");
+  metrics.describe("baraza_http_connections_refused_total", "counter",
+                   "Connections closed at once: their client address held "
+                   "server.connections_per_address already.");
 }
 
 HttpServer::~HttpServer() {
