@@ -191,6 +191,29 @@ TEST_P(Pipeline, AFatalErrorIsDeadLetteredWithoutRetries) {
   EXPECT_EQ(out["error_code"], "190");
 }
 
+// Graph may quote the token it refused. The quote is masked in the log, in the database and in
+// what the admin API serves.
+TEST_P(Pipeline, AGraphErrorQuotingTheTokenNeverShowsIt) {
+  const std::string token = "EAAG-pipeline-token-secret";
+  graph_.respond([&](const RecordedRequest&) {
+    return MockAnswer{401, MockGraph::errorBody(190, "Malformed access token " + token)};
+  });
+  start();
+  ASSERT_EQ(post(textWebhook({{"wamid.Q-1", "anyone?"}})).status, 200);
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'dead'") == 1;
+  })) << engine_->log();
+  json out = admin("/admin/v1/tenants/duka/messages?direction=outbound")["messages"][0];
+  EXPECT_EQ(out["error_code"], "190");
+  EXPECT_NE(out.dump().find("Malformed access token [redacted]"), std::string::npos) << out;
+  EXPECT_EQ(out.dump().find(token), std::string::npos) << out;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE last_error LIKE '%" + token + "%'"),
+            0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE error_message LIKE '%" + token + "%'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE error_message LIKE '%[redacted]%'"), 1);
+  EXPECT_EQ(engine_->log().find(token), std::string::npos) << engine_->log();
+}
+
 TEST_P(Pipeline, AnUnknownNumberIsStoredUnroutedAndAHumanSilencesTheBot) {
   start();
   std::string unknown = textWebhook({{"wamid.U-1", "hello?"}}, "254711000111", "999999");

@@ -6,6 +6,7 @@
 
 #include "core/iso_time.h"
 #include "core/metrics.h"
+#include "log/redactor.h"
 #include "pipeline/backoff.h"
 #include "pipeline/inbound_event.h"
 #include "pipeline/outbox_dispatcher.h"
@@ -100,6 +101,9 @@ SendResult OutboxDispatcher::callChannel(const ClaimedSend& s, const TenantConfi
     return settled(s, "dead", receipt ? "" : "failed", "credentials",
                    "the access token does not open");
   }
+  // Graph may quote the token back in an error; the quote must not reach a log, a row or a
+  // response.
+  Redactor::instance().add(*token);
   const LoadedPlugin* channel = plugins_.find(account.type);
   if (!channel || !channel->channel || !channel->instance) {
     return later(s, SendResult::Kind::kRetry, now + config_.retry_base_ms,
@@ -129,8 +133,8 @@ SendResult OutboxDispatcher::callChannel(const ClaimedSend& s, const TenantConfi
   if (reason.empty())
     reason = "unknown";
   std::string code = result.contains("code") ? result["code"].dump() : "";
-  std::string detail =
-      reason + (result.contains("message") ? ": " + jsonText(result, "message") : std::string());
+  std::string detail = Redactor::instance().redact(
+      reason + (result.contains("message") ? ": " + jsonText(result, "message") : std::string()));
   if (cls == "retry_later") {
     if (s.attempts >= config_.max_attempts) {
       metrics.counterAdd("baraza_sends_total", {{"result", "dead"}});

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "log/redactor.h"
+
 namespace baraza {
 
 std::string knowledgeJson(const TenantConfig& tenant) {
@@ -44,6 +46,7 @@ TenantData pluginTenantData(const TenantDirectory& directory, const Sealer& seal
                              {tenant_id, "tenant_ai_providers", p.id, "api_key_sealed"}, &error);
       if (!key)
         throw SecretError(error);
+      Redactor::instance().add(*key);  // a provider's error may quote it
       return key;
     }
     return std::nullopt;

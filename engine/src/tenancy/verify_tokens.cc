@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "log/redactor.h"
 #include "tenancy/audit.h"
 
 namespace baraza {
@@ -82,6 +83,7 @@ int fillVerifyTokenDigests(Database& db, const Sealer& sealer) {
           row.tenant, row.id, error);
       continue;
     }
+    Redactor::instance().add(*plain);
     std::string digest = verifyTokenDigest(sealer, *plain);
     if (digest == row.digest)
       continue;

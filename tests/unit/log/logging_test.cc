@@ -59,6 +59,28 @@ TEST(Redactor, ShortValuesAreIgnoredAndLongestSecretWins) {
   EXPECT_EQ(r.redact("on abcd1234-extended abcd1234"), "on [redacted] [redacted]");
 }
 
+TEST(Redactor, EveryOccurrenceGoesWhereverItStartsAndEnds) {
+  Redactor r;
+  r.add("EAAG-tenant-one");
+  r.add("EAAG-tenant-one-longer");
+  r.add("sk-or-v1-key");
+  r.add("sk-or-v1-key");  // twice is once
+  EXPECT_EQ(r.size(), 3u);
+  EXPECT_EQ(r.redact("EAAG-tenant-one"), "[redacted]");
+  EXPECT_EQ(r.redact("xEAAG-tenant-one-longery sk-or-v1-keysk-or-v1-key EAAG-tenant-on"),
+            "x[redacted]y [redacted][redacted] EAAG-tenant-on");
+  EXPECT_EQ(r.redact("abc"), "abc");
+  EXPECT_EQ(r.redact(""), "");
+}
+
+TEST(Redactor, ThousandsOfTenantSecretsAreAllMasked) {
+  Redactor r;
+  for (int i = 0; i < 3000; ++i)
+    r.add("EAAG" + std::to_string(1000000 + i) + "tok");
+  std::string line = "graph said: bad token EAAG1002999tok; retry with EAAG1000000tok";
+  EXPECT_EQ(r.redact(line), "graph said: bad token [redacted]; retry with [redacted]");
+}
+
 TEST(LogConfig, BadNamesAreRejected) {
   EXPECT_THROW(parseLogFormat("xml"), std::invalid_argument);
   EXPECT_THROW(parseLogLevel("loud"), std::invalid_argument);
