@@ -218,6 +218,10 @@ void WhatsAppChannel::handleWebhook(const baraza_http_request& request, const Me
                            std::string("X-Hub-Signature-256 is ") + signatureCheckName(sig)));
   }
   WebhookParse parsed = parseWebhook(body, app.name);
+  // The engine lets an app deliver only for the numbers that belong to it (a channel's `app`).
+  const bool serves_bare_path = app.name == "default" || config_.apps.size() == 1;
+  for (auto& event : parsed.events)
+    event["app_default"] = serves_bare_path;
   switch (parsed.outcome) {
     case WebhookOutcome::kInvalidJson:
     case WebhookOutcome::kNotAnObject:

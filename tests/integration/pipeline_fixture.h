@@ -91,15 +91,16 @@ class Pipeline : public ::testing::TestWithParam<Dialect> {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  std::string config() {
+  // `more_apps`: further entries of channels.whatsapp.apps, as YAML list items.
+  std::string config(const std::string& more_apps = "") {
     return dir_.write("c.yaml",
                       "plugins:\n  load: [whatsapp, static_reply]\n"
                       "channels:\n  whatsapp:\n    graph_base_url: " +
                           graph_.baseUrl() +
                           "\n    apps:\n      - name: default\n"
                           "        app_secret: " +
-                          kSecret +
-                          "\npipeline:\n  retry_base_ms: 20\n  retry_max_ms: 100\n"
+                          kSecret + "\n" + more_apps +
+                          "pipeline:\n  retry_base_ms: 20\n  retry_max_ms: 100\n"
                           "  poll_ms: 20\n  pair_interval_ms: 0\n  lock_ms: 1000\n");
   }
   // `extra` overrides config keys through BARAZA_<KEY> variables.

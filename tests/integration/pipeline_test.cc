@@ -214,6 +214,55 @@ TEST_P(Pipeline, AGraphErrorQuotingTheTokenNeverShowsIt) {
   EXPECT_EQ(engine_->log().find(token), std::string::npos) << engine_->log();
 }
 
+// With several Meta apps, an app's secret delivers only for the numbers that belong to it.
+TEST_P(Pipeline, AnotherMetaAppsSecretCannotDeliverForANumber) {
+  const std::string partner_secret = "partner-app-secret-91";
+  engine_ = std::make_unique<EngineProcess>(
+      config("      - name: partner\n        app_secret: " + partner_secret + "\n"), env_);
+  auto viaPartner = [&](const std::string& body) {
+    return httpRequest(engine_->port(), "POST", "/webhook/whatsapp/partner", body,
+                       {{"X-Hub-Signature-256", metaSignature(partner_secret, body)},
+                        {"Content-Type", "application/json"}});
+  };
+  // duka's number names no app: it belongs to the default app's path.
+  ASSERT_EQ(viaPartner(textWebhook({{"wamid.APP-1", "forged"}})).status, 200);
+  ASSERT_TRUE(
+      eventually([&] { return admin("/admin/v1/inbox?status=unrouted")["events"].size() == 1; }));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages"), 0);
+  EXPECT_NE(engine_->log().find("signed by Meta app 'partner'"), std::string::npos);
+  // Once the number is declared the partner app's, the partner's events go through and the
+  // default app's do not.
+  json channel = admin("/admin/v1/tenants/duka/channels")["channels"][0];
+  EXPECT_TRUE(channel["app"].is_null());
+  auto patched =
+      adminCall("PATCH", "/admin/v1/tenants/duka/channels/" + channel["id"].get<std::string>(),
+                R"({"app": "partner"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json::parse(patched.body)["app"], "partner");
+  // The tenant cache reloads a moment after the change: until then an event is unrouted.
+  for (int i = 0; i < 20 && messageSends() == 0; ++i) {
+    std::string body = textWebhook({{"wamid.APP-2-" + std::to_string(i), "genuine"}});
+    ASSERT_EQ(viaPartner(body).status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ASSERT_EQ(messageSends(), 1u) << engine_->log();
+  long long unrouted_before = count("SELECT COUNT(*) FROM inbox_events WHERE status = 'unrouted'");
+  ASSERT_EQ(post(textWebhook({{"wamid.APP-3", "wrong app now"}})).status, 200);
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT COUNT(*) FROM inbox_events WHERE status = 'unrouted'") ==
+           unrouted_before + 1;
+  }));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"), 1);
+  auto metrics = httpRequest(engine_->port(), "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("baraza_inbox_wrong_app_total{app=\"default\"} 1"),
+            std::string::npos);
+  auto bad =
+      adminCall("PATCH", "/admin/v1/tenants/duka/channels/" + channel["id"].get<std::string>(),
+                R"({"app": "no spaces"})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("app"), std::string::npos) << bad.body;
+}
+
 TEST_P(Pipeline, AnUnknownNumberIsStoredUnroutedAndAHumanSilencesTheBot) {
   start();
   std::string unknown = textWebhook({{"wamid.U-1", "hello?"}}, "254711000111", "999999");

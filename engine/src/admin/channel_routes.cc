@@ -11,7 +11,8 @@ namespace {
 const char* kChannelColumns =
     "SELECT CAST(id AS TEXT), channel_type, phone_number_id, COALESCE(display_phone_number, ''), "
     "COALESCE(waba_id, ''), CASE WHEN active THEN 1 ELSE 0 END, CASE WHEN verify_token_sealed "
-    "IS NULL THEN 0 ELSE 1 END, COALESCE(CAST(token_expires_at AS TEXT), '') FROM "
+    "IS NULL THEN 0 ELSE 1 END, COALESCE(CAST(token_expires_at AS TEXT), ''), COALESCE(app, '') "
+    "FROM "
     "channel_accounts WHERE tenant_id = :t";
 
 json channelJson(const soci::row& row) {
@@ -23,7 +24,8 @@ json channelJson(const soci::row& row) {
           {"active", rowInt(row, 5) != 0},
           {"access_token", "********"},
           {"verify_token", rowInt(row, 6) ? json("********") : json(nullptr)},
-          {"token_expires_at", row.get<std::string>(7)}};
+          {"token_expires_at", row.get<std::string>(7)},
+          {"app", row.get<std::string>(8).empty() ? json(nullptr) : json(row.get<std::string>(8))}};
 }
 
 json channelById(soci::session& sql, const std::string& tenant, const std::string& id) {
@@ -44,7 +46,7 @@ HttpResponse createChannel(AdminRequest& r) {
   std::optional<HttpResponse> error;
   auto body = readObject(r.http,
                          {"type", "phone_number_id", "display_phone_number", "waba_id",
-                          "access_token", "verify_token", "token_expires_at"},
+                          "access_token", "verify_token", "token_expires_at", "app"},
                          error);
   if (!body)
     return *error;
@@ -52,7 +54,7 @@ HttpResponse createChannel(AdminRequest& r) {
   ChannelSpec ch{f.text("type", "whatsapp"),     f.text("phone_number_id"),
                  f.text("display_phone_number"), f.text("waba_id"),
                  f.text("access_token"),         f.text("verify_token"),
-                 f.text("token_expires_at")};
+                 f.text("token_expires_at"),     f.text("app")};
   if (auto bad = f.error())
     return *bad;
   if (auto problem = checkChannel(ch))
@@ -90,7 +92,7 @@ HttpResponse changeChannel(AdminRequest& r) {
   std::optional<HttpResponse> error;
   auto body = readObject(r.http,
                          {"display_phone_number", "waba_id", "access_token", "verify_token",
-                          "token_expires_at", "active"},
+                          "token_expires_at", "active", "app"},
                          error);
   if (!body)
     return *error;
@@ -105,6 +107,7 @@ HttpResponse changeChannel(AdminRequest& r) {
   optional_text("access_token", patch.access_token);
   optional_text("verify_token", patch.verify_token);
   optional_text("token_expires_at", patch.token_expires_at);
+  optional_text("app", patch.app);
   if (f.has("active"))
     patch.active = f.flag("active", true);
   if (auto bad = f.error())
@@ -121,7 +124,9 @@ HttpResponse changeChannel(AdminRequest& r) {
                     patch.waba_id.value_or(before["waba_id"]),
                     patch.access_token.value_or("kept"),
                     patch.verify_token.value_or(""),
-                    patch.token_expires_at.value_or(before["token_expires_at"])};
+                    patch.token_expires_at.value_or(before["token_expires_at"]),
+                    patch.app.value_or(before["app"].is_null() ? std::string()
+                                                               : before["app"].get<std::string>())};
   if (auto problem = checkChannel(check))
     return invalidField(problem->field, problem->problem);
   updateChannel(sql, r.deps.db.dialect(), r.deps.sealer, r.tenant->id, r.params[1], patch);

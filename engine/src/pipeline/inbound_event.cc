@@ -34,6 +34,9 @@ std::optional<Failure> parsePayload(InboundEvent& e) {
   if (!e.raw.is_object())
     return Failure::retry("the stored event is not a JSON object");
   e.channel = jsonText(e.raw, "channel");
+  e.app = jsonText(e.raw, "app");
+  if (auto d = e.raw.find("app_default"); d != e.raw.end() && d->is_boolean())
+    e.app_default = d->get<bool>();
   if (e.kind.empty())
     e.kind = jsonText(e.raw, "kind");
   const json& account = e.raw.contains("account") ? e.raw["account"] : json();

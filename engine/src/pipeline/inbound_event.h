@@ -26,7 +26,11 @@ struct InboundEvent {
   long long received_ms = 0;
   std::string order_key;
   // The event.
-  std::string channel;         // "whatsapp"
+  std::string channel;  // "whatsapp"
+  std::string app;      // the Meta app whose secret signed the webhook
+  // Whether that app serves the bare webhook path; absent when the plugin does not say (the
+  // simulate command, events stored before the check).
+  std::optional<bool> app_default;
   std::string kind;            // message, status, error
   std::string account_id;      // the receiving number's phone_number_id
   std::string display_number;  // the receiving number as people dial it

@@ -95,6 +95,15 @@ void InboxWorker::prepare(Batch& batch, const InboundEvent& event) {
     batch.finished.push_back({event.inbox_id, "unrouted", ""});
     return;
   }
+  if (!appMayDeliver(*w)) {
+    metrics.counterAdd("baraza_inbox_wrong_app_total", {{"app", event.app}});
+    spdlog::warn(
+        "inbox: event {} for number {} was signed by Meta app '{}', which the number's channel "
+        "does not name (its `app`); stored as unrouted",
+        event.inbox_id, event.account_id, event.app);
+    batch.finished.push_back({event.inbox_id, "unrouted", ""});
+    return;
+  }
   if (!event.isMessage() && !event.isStatus()) {
     metrics.counterAdd("baraza_channel_errors_total", {{"tenant", w->tenant->slug}});
     spdlog::warn("tenant {}: channel error event: {}", w->tenant->slug,

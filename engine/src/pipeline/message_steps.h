@@ -21,6 +21,12 @@ namespace baraza {
 bool routeMessage(MessageWork& work, const TenantDirectory& directory,
                   const PipelineConfig& config);
 
+// Whether the Meta app that signed the event may deliver for its receiving account: an account
+// that names its app takes that app's events only, one that names none (or no account) only the
+// events of the app serving the bare webhook path. Otherwise one app's secret could inject
+// events for every tenant. Events that carry no app_default mark pass.
+bool appMayDeliver(const MessageWork& work);
+
 // For every message of a batch: the contact, its conversation (24-hour window from the
 // message's own time) and the inbound message, each kind for all messages at once (one round
 // trip each on PostgreSQL); for a new message also the organization's lead and the read

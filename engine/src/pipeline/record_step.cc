@@ -30,6 +30,14 @@ bool routeMessage(MessageWork& w, const TenantDirectory& directory, const Pipeli
   return true;
 }
 
+bool appMayDeliver(const MessageWork& w) {
+  if (!w.event.app_default)
+    return true;
+  if (w.account && !w.account->app.empty())
+    return w.event.app == w.account->app;
+  return *w.event.app_default;
+}
+
 namespace {
 
 void recordLead(MessageWork& w, TenantScope& tx) {

@@ -52,13 +52,14 @@ std::shared_ptr<TenantConfig> TenantDirectory::loadTenant(const std::string& ten
     soci::rowset<soci::row> rows =
         (sql.prepare << "SELECT CAST(id AS TEXT), channel_type, phone_number_id, "
                         "COALESCE(display_phone_number, ''), COALESCE(waba_id, ''), "
-                        "COALESCE(access_token_sealed, ''), CASE WHEN active THEN 1 ELSE 0 END "
-                        "FROM channel_accounts WHERE tenant_id = :t ORDER BY phone_number_id",
+                        "COALESCE(access_token_sealed, ''), CASE WHEN active THEN 1 ELSE 0 END, "
+                        "COALESCE(app, '') FROM channel_accounts WHERE tenant_id = :t ORDER BY "
+                        "phone_number_id",
          soci::use(tenant_id));
     for (const auto& r : rows) {
       t->channels.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2),
                              r.get<std::string>(3), r.get<std::string>(4), r.get<std::string>(5),
-                             rowInt(r, 6) != 0});
+                             rowInt(r, 6) != 0, r.get<std::string>(7)});
     }
   }
   {

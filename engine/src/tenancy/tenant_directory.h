@@ -20,6 +20,7 @@ struct CachedChannel {
   std::string id, type, phone_number_id, display_phone_number, waba_id;
   std::string access_token_sealed;  // opened by the sender when it sends, never here
   bool active = true;
+  std::string app;  // the Meta app that may deliver for it; "": the bare webhook path's app
 };
 
 struct CachedTemplate {

@@ -53,6 +53,9 @@ const Schema& tenantSchema() {
       {"channels[].display_phone_number", KeyType::kString, std::nullopt,
        "The number as people dial it."},
       {"channels[].waba_id", KeyType::kString, std::nullopt, "The WhatsApp Business Account id."},
+      {"channels[].app", KeyType::kString, std::nullopt,
+       "The Meta app (channels.whatsapp.apps[].name) whose webhooks may deliver for this number; "
+       "absent: the app serving the bare /webhook/whatsapp path."},
       {"channels[].access_token", KeyType::kSecret, std::nullopt,
        "The Graph API token; sealed on import, never printed again."},
       {"channels[].verify_token", KeyType::kSecret, std::nullopt,
@@ -194,7 +197,7 @@ TenantSpec readTenantFile(const std::string& file) {
     ChannelSpec ch{c.value("type", "whatsapp"),         c.value("phone_number_id", ""),
                    c.value("display_phone_number", ""), c.value("waba_id", ""),
                    c.value("access_token", ""),         c.value("verify_token", ""),
-                   c.value("token_expires_at", "")};
+                   c.value("token_expires_at", ""),     c.value("app", "")};
     auto problem = checkChannel(ch);
     if (problem && problem->field == "access_token" && ch.access_token.empty())
       problem->problem += " (as access_token, _env or _file)";

@@ -18,6 +18,7 @@ struct ChannelSpec {
   std::string access_token;      // plaintext until sealed; never printed
   std::string verify_token;      // may be empty
   std::string token_expires_at;  // ISO 8601, may be empty
+  std::string app;  // the Meta app the number belongs to; empty: the bare webhook path's app
 };
 
 struct TemplateSpec {

@@ -107,7 +107,7 @@ ImportResult importTenant(Database& db, const Sealer& sealer, const TenantSpec& 
     if (owner) {
       updateChannel(sql, d, sealer, tenant, owner->second,
                     ChannelPatch{ch.display_phone_number, ch.waba_id, ch.access_token,
-                                 ch.verify_token, ch.token_expires_at, true});
+                                 ch.verify_token, ch.token_expires_at, true, ch.app});
     } else {
       insertChannel(sql, sealer, tenant, ch);
     }

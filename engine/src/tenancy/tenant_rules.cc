@@ -25,6 +25,9 @@ FieldCheck checkChannel(const ChannelSpec& ch) {
     return FieldProblem{"display_phone_number", "must be at most 32 characters"};
   if (ch.waba_id.size() > 32)
     return FieldProblem{"waba_id", "must be at most 32 characters"};
+  static const std::regex app_name("^[A-Za-z0-9_.-]{1,64}$");
+  if (!ch.app.empty() && !std::regex_match(ch.app, app_name))
+    return FieldProblem{"app", "must be a Meta app's name: 1-64 letters, digits, '_', '.' or '-'"};
   if (!ch.token_expires_at.empty() && !parseIsoUtc(ch.token_expires_at))
     return FieldProblem{"token_expires_at",
                         "must be an ISO 8601 UTC time such as 2027-06-30T00:00:00Z"};

@@ -62,13 +62,15 @@ std::string insertChannel(soci::session& sql, const Sealer& sealer, const std::s
   soci::indicator ei = ch.token_expires_at.empty() ? soci::i_null : soci::i_ok;
   soci::indicator di = ch.display_phone_number.empty() ? soci::i_null : soci::i_ok;
   soci::indicator wi = ch.waba_id.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator ai = ch.app.empty() ? soci::i_null : soci::i_ok;
   sql << "INSERT INTO channel_accounts (tenant_id, id, channel_type, phone_number_id, "
          "display_phone_number, waba_id, access_token_sealed, verify_token_sealed, "
-         "verify_token_digest, token_expires_at) VALUES (:t, :i, :c, :p, :dp, :w, :a, :v, :vd, "
-         ":e)",
+         "verify_token_digest, token_expires_at, app) VALUES (:t, :i, :c, :p, :dp, :w, :a, :v, "
+         ":vd, :e, :app)",
       soci::use(tenant), soci::use(id), soci::use(ch.type), soci::use(ch.phone_number_id),
       soci::use(ch.display_phone_number, di), soci::use(ch.waba_id, wi), soci::use(access),
-      soci::use(verify, vi), soci::use(digest, vi), soci::use(ch.token_expires_at, ei);
+      soci::use(verify, vi), soci::use(digest, vi), soci::use(ch.token_expires_at, ei),
+      soci::use(ch.app, ai);
   return id;
 }
 
@@ -84,6 +86,7 @@ void updateChannel(soci::session& sql, Dialect d, const Sealer& sealer, const st
   };
   set_text("display_phone_number", p.display_phone_number);
   set_text("waba_id", p.waba_id);
+  set_text("app", p.app);
   set_text("token_expires_at", p.token_expires_at);
   if (p.access_token) {
     set_text("access_token_sealed",

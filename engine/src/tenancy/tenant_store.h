@@ -31,6 +31,7 @@ struct ChannelPatch {
   std::optional<std::string> display_phone_number, waba_id, access_token, verify_token,
       token_expires_at;  // "" clears the optional ones
   std::optional<bool> active;
+  std::optional<std::string> app;  // "" clears it
 };
 // Inserts a new account; returns its id. The caller has checked phone_number_id is free.
 std::string insertChannel(soci::session& sql, const Sealer& sealer, const std::string& tenant_id,
