@@ -30,6 +30,7 @@ TenantDirectory& loaded(TenantDirectory& tenants) {
 Inbox::Options inboxOptions(const PipelineConfig& config) {
   Inbox::Options options;
   options.linger_us = config.group_commit_linger_us;
+  options.store_timeout = std::chrono::milliseconds(config.store_timeout_ms);
   return options;
 }
 
@@ -45,7 +46,8 @@ int fillDigests(Database& db, const Sealer& sealer) {
 Engine::Engine(const EngineConfig& config)
     : config_(config),
       db_(config.database.url, config.database.pool_size,
-          std::chrono::milliseconds(config.database.lease_timeout_ms)),
+          std::chrono::milliseconds(config.database.lease_timeout_ms),
+          std::chrono::milliseconds(config.database.transaction_timeout_ms)),
       migrations_applied_(migrate(db_, config)),
       sealer_(Sealer::fromEnvironmentOrFile(config.master_key_file)),
       verify_digests_filled_(fillDigests(db_, sealer_)),

@@ -77,6 +77,11 @@ const Schema& engineSchema() {
        "sqlite://PATH (embedded default) or postgresql://user:password@host:port/dbname; the "
        "password is masked when printed."},
       {"database.pool_size", KeyType::kInt, "4", "Connections in the pool."},
+      {"database.transaction_timeout_ms", KeyType::kInt, "15000",
+       "PostgreSQL: a transaction or health check running longer is cancelled by the server "
+       "(statement_timeout) and, when the server does not answer at all (a black-holed route), "
+       "its connection is cut and opened again on next use. 0: neither. The CLI's commands run "
+       "without it."},
       {"database.lease_timeout_ms", KeyType::kInt, "2000",
        "How long a request waits for a free connection before it fails."},
       {"database.migrations_dir", KeyType::kString, "",
@@ -124,6 +129,10 @@ const Schema& engineSchema() {
        "once."},
       {"pipeline.group_commit_linger_us", KeyType::kInt, "500",
        "How long the inbox writer waits for more webhooks to share a transaction."},
+      {"pipeline.store_timeout_ms", KeyType::kInt, "5000",
+       "How long a webhook waits for its events to be committed. Past it the answer is 503, so "
+       "Meta delivers them again (a late commit is then deduplicated), and no HTTP thread waits "
+       "on a database that does not answer."},
       {"pipeline.per_number_rate", KeyType::kInt, "80",
        "Sends per second per phone number (Meta's default throughput)."},
       {"pipeline.pair_interval_ms", KeyType::kInt, "1000",
@@ -232,6 +241,8 @@ EngineConfig loadEngineConfig(const std::string& file) {
   cfg.database.pool_size = static_cast<int>(ranged("database", "pool_size", 1, 1024));
   cfg.database.lease_timeout_ms =
       static_cast<int>(ranged("database", "lease_timeout_ms", 1, kHour));
+  cfg.database.transaction_timeout_ms =
+      static_cast<int>(ranged("database", "transaction_timeout_ms", 0, kHour));
   cfg.database.migrations_dir = v["database"]["migrations_dir"];
   cfg.plugins.dir = v["plugins"]["dir"];
   if (v["plugins"].contains("load")) {
@@ -272,6 +283,7 @@ EngineConfig loadEngineConfig(const std::string& file) {
   p.batch_linger_ms = static_cast<int>(ranged("pipeline", "batch_linger_ms", 0, 1000));
   p.group_commit_linger_us =
       static_cast<int>(ranged("pipeline", "group_commit_linger_us", 0, 100000));
+  p.store_timeout_ms = static_cast<int>(ranged("pipeline", "store_timeout_ms", 10, kHour));
   p.per_number_rate = static_cast<int>(ranged("pipeline", "per_number_rate", 0, 100000));
   p.pair_interval_ms = static_cast<int>(ranged("pipeline", "pair_interval_ms", 0, kHour));
   p.default_tenant = v["pipeline"]["default_tenant"];

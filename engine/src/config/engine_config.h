@@ -33,7 +33,8 @@ struct DatabaseConfig {
   std::string url;
   int pool_size = 4;
   int lease_timeout_ms = 2000;
-  std::string migrations_dir;  // empty: the migrations built into the binary
+  int transaction_timeout_ms = 15000;  // PostgreSQL: cancelled, then cut; 0: never
+  std::string migrations_dir;          // empty: the migrations built into the binary
 };
 
 struct PluginsConfig {

@@ -1,5 +1,7 @@
 #include "pipeline/inbox.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
@@ -86,8 +88,23 @@ bool Inbox::store(std::vector<InboxEvent> events) {
   queued_events_ += request->events.size();
   queue_.push_back(request);
   wake_writer_.notify_one();
-  wake_callers_.wait(lock, [&] { return request->done; });
-  return request->ok;
+  if (wake_callers_.wait_for(lock, options_.store_timeout, [&] { return request->done; }))
+    return request->ok;
+  auto queued = std::find(queue_.begin(), queue_.end(), request);
+  if (queued != queue_.end()) {  // the writer has not taken it: it never will
+    queued_events_ -= request->events.size();
+    queue_.erase(queued);
+  }
+  MetricsRegistry::global().counterAdd("baraza_inbox_store_timeouts_total", {});
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_timeout_log_ > std::chrono::seconds(10)) {  // once per incident, not per request
+    last_timeout_log_ = now;
+    spdlog::error(
+        "inbox: events not committed within {} ms; answering 503 (the database is slow "
+        "or unreachable)",
+        options_.store_timeout.count());
+  }
+  return false;
 }
 
 void Inbox::waitForEvents(std::chrono::milliseconds at_most) {

@@ -32,6 +32,9 @@ class Inbox {
   struct Options {
     int linger_us = 500;      // how long the writer waits for more requests once one is there
     size_t max_batch = 2000;  // events per transaction
+    // How long store() waits for the commit before it gives up (false: the caller answers
+    // 503 and the channel delivers again).
+    std::chrono::milliseconds store_timeout{5000};
   };
   Inbox(Database& db, Clock clock, Options options);
   Inbox(Database& db, Clock clock) : Inbox(db, std::move(clock), Options{}) {}
@@ -39,7 +42,9 @@ class Inbox {
   Inbox(const Inbox&) = delete;
   Inbox& operator=(const Inbox&) = delete;
 
-  // Blocks until the events are committed (true) or their transaction failed (false).
+  // Blocks until the events are committed (true), or their transaction failed or did not end
+  // within the store timeout (false). Events given up on before the writer took them are
+  // dropped from the queue; ones it had taken may still commit (a redelivery is deduplicated).
   bool store(std::vector<InboxEvent> events);
   // A channel's events (a JSON array, or one event) into the inbox: 0 once committed, 1 when
   // the commit failed, 2 when the text is not JSON. `count` is set to how many events the text
@@ -65,6 +70,7 @@ class Inbox {
   std::deque<std::shared_ptr<Request>> queue_;
   size_t queued_events_ = 0;
   unsigned long long stored_batches_ = 0;
+  std::chrono::steady_clock::time_point last_timeout_log_{};
   bool stopping_ = false;
   std::thread writer_;
 };

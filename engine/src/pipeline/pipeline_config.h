@@ -19,6 +19,7 @@ struct PipelineConfig {
   bool reclaim_from_the_gone = true;  // take a dead process's claims back before its leases end
   int poll_ms = 200;                  // how often idle workers look for due work
   int group_commit_linger_us = 500;
+  int store_timeout_ms = 5000;  // a webhook's wait for its commit; past it, 503
   int per_number_rate = 80;     // sends per second per phone number (Meta's default)
   int pair_interval_ms = 1000;  // minimum gap between two sends to one recipient
   std::string default_tenant;   // slug for events to an unknown number ("": unrouted)

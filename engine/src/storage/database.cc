@@ -97,10 +97,15 @@ DatabaseUrl parseDatabaseUrl(const std::string& url) {
                     maskUrlPassword(url) + "'");
 }
 
-Database::Database(const std::string& url, int pool_size, std::chrono::milliseconds lease_timeout)
+Database::Database(const std::string& url, int pool_size, std::chrono::milliseconds lease_timeout,
+                   std::chrono::milliseconds transaction_timeout)
     : url_(parseDatabaseUrl(url)),
       display_url_(maskUrlPassword(url)),
       lease_timeout_(lease_timeout),
+      transaction_timeout_(url_.dialect == Dialect::kPostgresql ? transaction_timeout
+                                                                : std::chrono::milliseconds(0)),
+      watchdog_(transaction_timeout_.count() > 0 ? std::make_unique<ConnectionWatchdog>()
+                                                 : nullptr),
       pool_(std::make_unique<soci::connection_pool>(static_cast<size_t>(pool_size))) {
   if (url_.dialect == Dialect::kSqlite) {
     auto parent = std::filesystem::path(url_.sqlite_path).parent_path();
@@ -172,10 +177,21 @@ std::optional<Database::Lease> Database::lease() {
   return Lease(this, pos);
 }
 
+ConnectionWatchdog::Guard Database::watchTransaction(soci::session& session) {
+  if (!watchdog_)
+    return {};
+  // Only PostgreSQL databases have a watchdog, so the backend is libpq's.
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  if (!backend || !backend->conn_ || PQsocket(backend->conn_) < 0)
+    return {};
+  return watchdog_->watch(PQsocket(backend->conn_), transaction_timeout_);
+}
+
 bool Database::ping() {
   auto session = lease();
   if (!session)
     return false;
+  auto deadline = watchTransaction(**session);
   try {
     int one = 0;
     **session << "SELECT 1", soci::into(one);
@@ -187,6 +203,7 @@ bool Database::ping() {
     session->statements().forget();
     (*session)->close();
     openSession(**session);
+    deadline = watchTransaction(**session);
     int one = 0;
     **session << "SELECT 1", soci::into(one);
     return one == 1;
@@ -217,6 +234,8 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write,
   if (!lease_)
     throw StorageError("no database connection free");
   soci::session& sql = **lease_;
+  deadline_ = db.watchTransaction(sql);
+  const std::string statement_timeout = std::to_string(db.transactionTimeout().count());
   auto begin = [&] {
     if (dialect_ == Dialect::kSqlite) {
       Database::execScript(sql, dialect_, write ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -226,21 +245,24 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write,
     try {
       static const Statement scope{"tenant_scope_begin",
                                    "SELECT set_config('app.tenant_id', $1, true), "
-                                   "set_config('app.organization_id', $2, true)",
+                                   "set_config('app.organization_id', $2, true), "
+                                   "set_config('statement_timeout', $3, true)",
                                    ""};
       // Queue work: index plans only (see Plans::kIndexed), set with the scope.
       static const Statement indexed{
           "tenant_scope_begin_indexed",
           "SELECT set_config('app.tenant_id', $1, true), set_config('app.organization_id', $2, "
-          "true), set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', "
-          "'off', true), set_config('enable_hashjoin', 'off', true), "
-          "set_config('enable_mergejoin', 'off', true)",
+          "true), set_config('statement_timeout', $3, true), set_config('enable_seqscan', "
+          "'off', true), set_config('enable_bitmapscan', 'off', true), "
+          "set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', "
+          "true)",
           ""};
       bool for_organization = tenant_id.rfind("org:", 0) == 0;
       lease_->statements().run(plans == Plans::kIndexed ? indexed : scope,
                                Params()
                                    .text(for_organization ? "" : tenant_id)
-                                   .text(for_organization ? tenant_id.substr(4) : ""));
+                                   .text(for_organization ? tenant_id.substr(4) : "")
+                                   .text(statement_timeout));
     } catch (...) {
       try {
         Database::execScript(sql, dialect_, "ROLLBACK");
@@ -260,6 +282,7 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write,
       lease_->statements().forget();
       sql.close();
       db.reopen(sql);
+      deadline_ = db.watchTransaction(sql);
     } catch (const std::exception& e) {
       throw StorageError(std::string("the database is unreachable: ") + e.what());
     }

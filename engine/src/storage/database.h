@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/engine_config.h"
+#include "storage/connection_watchdog.h"
 #include "storage/prepared.h"
 #include "storage/soci.h"
 
@@ -55,8 +56,11 @@ class SqlError : public StorageError {
 class Database {
  public:
   // Opens every connection of the pool; throws StorageError naming the database (password
-  // masked) and the reason.
-  Database(const std::string& url, int pool_size, std::chrono::milliseconds lease_timeout);
+  // masked) and the reason. On PostgreSQL a transaction (TenantScope) or health check running
+  // longer than `transaction_timeout` is cancelled by the server (statement_timeout) and, should
+  // the server not answer at all, has its connection cut (ConnectionWatchdog); 0: neither.
+  Database(const std::string& url, int pool_size, std::chrono::milliseconds lease_timeout,
+           std::chrono::milliseconds transaction_timeout = std::chrono::milliseconds(0));
   ~Database();
 
   Dialect dialect() const { return url_.dialect; }
@@ -89,6 +93,10 @@ class Database {
   // here instead of sleeping in SQLite's busy handler (whose back-off adds milliseconds).
   std::timed_mutex& sqliteWriter() { return sqlite_writer_; }
   std::chrono::milliseconds leaseTimeout() const { return lease_timeout_; }
+  std::chrono::milliseconds transactionTimeout() const { return transaction_timeout_; }
+  // Watches `session`'s connection for the transaction timeout (an empty guard when there is
+  // none, or on SQLite, whose calls do not wait on a network).
+  ConnectionWatchdog::Guard watchTransaction(soci::session& session);
 
   // Opens a closed pooled session again with the first open's settings; what was prepared on
   // it is forgotten.
@@ -107,6 +115,8 @@ class Database {
   DatabaseUrl url_;
   std::string display_url_;
   std::chrono::milliseconds lease_timeout_;
+  std::chrono::milliseconds transaction_timeout_;
+  std::unique_ptr<ConnectionWatchdog> watchdog_;  // PostgreSQL with a transaction timeout
   std::unique_ptr<soci::connection_pool> pool_;
   std::vector<std::unique_ptr<PreparedStatements>> statements_;  // one per pooled connection
   std::timed_mutex sqlite_writer_;
@@ -168,6 +178,7 @@ class TenantScope {
  private:
   std::unique_lock<std::timed_mutex> write_lock_;  // SQLite write transactions only
   std::optional<Database::Lease> lease_;
+  ConnectionWatchdog::Guard deadline_;  // let go before the lease returns the connection
   Dialect dialect_;
   std::string acting_;  // the tenant row-level security follows now
   bool write_ = false;
