@@ -67,10 +67,11 @@ int LeaseKeeper::tick() {
       reclaimed = reap(now);
       reaped_ms_ = now;
     }
+    incidents_.succeeded();
   } catch (const std::exception& e) {
     // Claims not renewed expire and are taken again; nothing is lost.
     MetricsRegistry::global().counterAdd("baraza_lease_failures_total", {});
-    spdlog::warn("leases: {}", e.what());
+    incidents_.failed(e.what());
   }
   return reclaimed;
 }

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "core/incident_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/inbox_store.h"
 #include "pipeline/outbox_store.h"
@@ -55,6 +56,7 @@ class LeaseKeeper {
   std::set<long long> events_;
   std::set<OutboxStore::Key> sends_;
   long long renewed_ms_ = 0, reaped_ms_ = 0;
+  IncidentLog incidents_{"leases"};
   std::unique_ptr<WorkerPool> thread_;
 };
 

@@ -84,8 +84,10 @@ int OutboxDispatcher::dispatch() {
   std::vector<ClaimedSend> claimed;
   try {
     claimed = store_.claim(static_cast<int>(room), now, now + leases_.leaseMs());
+    claims_.succeeded();
   } catch (const std::exception& e) {
-    spdlog::warn("outbox: claiming sends failed: {}", e.what());
+    MetricsRegistry::global().counterAdd("baraza_outbox_claim_failures_total", {});
+    claims_.failed(e.what());
     return done;
   }
   if (claimed.empty())

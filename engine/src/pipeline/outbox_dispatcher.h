@@ -4,6 +4,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/incident_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/lease_keeper.h"
 #include "pipeline/outbox_store.h"
@@ -62,6 +63,7 @@ class OutboxDispatcher {
   size_t in_flight_ = 0;  // claimed and not yet recorded
   long long record_again_ms_ = 0;
   int record_failures_ = 0;
+  IncidentLog claims_{"outbox: claiming sends"};
   WorkerPool dispatcher_, senders_;
 };
 

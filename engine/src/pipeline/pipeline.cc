@@ -80,17 +80,21 @@ int Pipeline::upkeep() {
   if (round % 5 == 0) {
     try {
       foldUsage(db_);
+      fold_incidents_.succeeded();
     } catch (const std::exception& e) {
       // Deltas stay where they are and are folded next time; readers count them meanwhile.
       MetricsRegistry::global().counterAdd("baraza_usage_fold_failures_total", {});
-      spdlog::warn("usage: folding deltas failed: {}", e.what());
+      fold_incidents_.failed(e.what());
     }
   }
   try {
-    if (round % 5 == 2)
+    if (round % 5 == 2) {
       upkeep_.run();
+      upkeep_incidents_.succeeded();
+    }
   } catch (const std::exception& e) {
-    spdlog::warn("table upkeep: {}", e.what());
+    MetricsRegistry::global().counterAdd("baraza_table_upkeep_failures_total", {});
+    upkeep_incidents_.failed(e.what());
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/incident_log.h"
 #include "pipeline/clock.h"
 #include "pipeline/inbox.h"
 #include "pipeline/inbox_store.h"
@@ -72,6 +73,8 @@ class Pipeline {
   WorkerPool workers_;
   TableUpkeep upkeep_;
   long long upkeep_rounds_ = 0;
+  IncidentLog fold_incidents_{"usage: folding deltas"};
+  IncidentLog upkeep_incidents_{"table upkeep"};
   WorkerPool upkeep_thread_;
   bool started_ = false;
 };

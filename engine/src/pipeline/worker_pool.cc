@@ -1,11 +1,19 @@
 #include "pipeline/worker_pool.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
+
+#include "core/metrics.h"
 
 namespace baraza {
 
 WorkerPool::WorkerPool(std::string name, int threads, std::chrono::milliseconds idle, Step step)
-    : name_(std::move(name)), threads_(threads), idle_(idle), step_(std::move(step)) {}
+    : name_(std::move(name)),
+      threads_(threads),
+      idle_(idle),
+      step_(std::move(step)),
+      incidents_(name_) {}
 
 WorkerPool::~WorkerPool() {
   stop();
@@ -52,7 +60,13 @@ void WorkerPool::pause(std::chrono::milliseconds pause) {
   stopped_.wait_for(lock, pause, [&] { return stopping_.load(); });
 }
 
+std::chrono::milliseconds WorkerPool::backoffAfter(int failures) {
+  auto pause = kFirstBackoff * (1LL << std::min(failures - 1, 16));
+  return std::min<std::chrono::milliseconds>(pause, kMaxBackoff);
+}
+
 void WorkerPool::loop() {
+  int failures_in_a_row = 0;
   while (!stopping_) {
     unsigned long long seen;
     {
@@ -62,9 +76,20 @@ void WorkerPool::loop() {
     int done = 0;
     try {
       done = step_();
+      if (failures_in_a_row > 0) {
+        failures_in_a_row = 0;
+        incidents_.succeeded();
+      }
     } catch (const std::exception& e) {
-      // A step reports its own failures; this is the last guard, so a thread never dies.
-      spdlog::warn("{}: {}", name_, e.what());
+      // A step reports its own failures; this is the last guard, so a thread never dies. A
+      // failing step (the database is down) is retried with a growing pause, and logged once
+      // per incident: retried at once, it would spin a core and flood the log.
+      ++failures_in_a_row;
+      MetricsRegistry::global().counterAdd("baraza_worker_failures_total", {{"pool", name_}});
+      incidents_.failed(std::string(e.what()) + "; retrying with a growing pause (up to " +
+                        std::to_string(kMaxBackoff.count()) + " ms)");
+      pause(backoffAfter(failures_in_a_row));
+      continue;
     }
     if (done > 0 || stopping_)
       continue;

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/incident_log.h"
+
 namespace baraza {
 
 // Threads that each run `step` over and over: `step` returns how much work it did, and a thread
@@ -32,6 +34,11 @@ class WorkerPool {
   void pause(std::chrono::milliseconds pause);
   bool stopping() const { return stopping_; }
 
+  // The pause after the n-th failed step in a row: 100 ms, doubled each time, at most 5 s.
+  static std::chrono::milliseconds backoffAfter(int failures);
+  static constexpr std::chrono::milliseconds kFirstBackoff{100};
+  static constexpr std::chrono::milliseconds kMaxBackoff{5000};
+
  private:
   void loop();
 
@@ -40,6 +47,7 @@ class WorkerPool {
   std::chrono::milliseconds idle_;
   Step step_;
   std::atomic<bool> stopping_{false};
+  IncidentLog incidents_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable stopped_;  // ends pauses
