@@ -115,6 +115,9 @@ GraphResponse GraphClient::perform(CURL* curl, const std::string& url, const std
   curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &content_type);
   if (content_type)
     r.content_type = content_type;
+  curl_off_t retry_after = 0;
+  if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
+    r.retry_after_s = static_cast<long long>(retry_after);
   curl_slist_free_all(headers);
   {
     std::lock_guard lock(mutex_);

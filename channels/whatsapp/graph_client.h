@@ -21,7 +21,8 @@ struct GraphResponse {
   std::string body;             // the answer, or empty when streamed to a file
   std::string transport_error;  // libcurl's reason for no answer, or the size cap
   std::string content_type;
-  long long bytes = 0;  // body bytes received
+  long long bytes = 0;          // body bytes received
+  long long retry_after_s = 0;  // the answer's Retry-After (seconds or a date), 0 when none
 };
 
 // HTTPS to Meta's Graph API through libcurl. Easy handles are pooled and reused, so their

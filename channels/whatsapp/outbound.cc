@@ -112,8 +112,13 @@ json graphFailure(const GraphResponse& r) {
   };
   bool transient =
       e.contains("is_transient") && e["is_transient"].is_boolean() && e["is_transient"].get<bool>();
-  json f = failure(
-      classifyGraphError(r.http_status, number("code"), number("error_subcode"), transient));
+  GraphErrorVerdict verdict =
+      classifyGraphError(r.http_status, number("code"), number("error_subcode"), transient);
+  // A Retry-After the server sent says when to come back better than the code's default
+  // (capped: an hour is as long as a reply may sensibly wait).
+  if (verdict.cls == GraphErrorClass::kRetryLater && r.retry_after_s > 0)
+    verdict.delay = std::chrono::seconds(std::min<long long>(r.retry_after_s, 3600));
+  json f = failure(verdict);
   f["http_status"] = r.http_status;
   f["code"] = number("code");
   if (number("error_subcode"))

@@ -157,6 +157,34 @@ TEST_P(Pipeline, AServerErrorAndATimeoutAreRetriedUntilSent) {
   EXPECT_EQ(out["channel_message_id"], "wamid.OUT-3");
 }
 
+TEST_P(Pipeline, AnHttp429WithRetryAfterAndACutConnectionAreRetriedUntilSent) {
+  std::atomic<int> calls{0};
+  graph_.respond([&](const RecordedRequest&) {
+    int n = ++calls;
+    if (n == 1) {
+      MockAnswer busy{429, MockGraph::errorBody(80007, "Rate limit reached", 0, true)};
+      busy.headers = {{"Retry-After", "1"}};
+      return busy;
+    }
+    if (n == 2) {
+      MockAnswer cut;
+      cut.hang_up = true;
+      return cut;
+    }
+    return sent(n);
+  });
+  start();
+  auto posted = std::chrono::steady_clock::now();
+  ASSERT_EQ(post(textWebhook({{"wamid.H-1", "patience"}})).status, 200);
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent'") == 1;
+  })) << engine_->log();
+  EXPECT_EQ(calls, 3);
+  EXPECT_GE(std::chrono::steady_clock::now() - posted, std::chrono::milliseconds(900))
+      << "Retry-After was not honoured";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE status <> 'sent'"), 0);
+}
+
 TEST_P(Pipeline, AClosedWindowFallsBackToTheTemplate) {
   std::atomic<int> calls{0};
   graph_.respond([&](const RecordedRequest& r) {
@@ -328,14 +356,7 @@ TEST_P(Pipeline, ADatabaseOutageIs503AndRecoveryLosesNothing) {
     EXPECT_EQ(r.status, 503) << "never a 200 for what was not stored: " << r.body;
   }
   outage(false);
-  // Meta delivers again until it gets a 200.
-  int status = 0;
-  for (int i = 0; i < 100 && status != 200; ++i) {
-    status = post(during).status;
-    if (status != 200)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_EQ(status, 200) << engine_->log();
+  ASSERT_EQ(postUntilAccepted(during, 100, std::chrono::milliseconds(50)), 200) << engine_->log();
   ASSERT_TRUE(eventually([&] { return messageSends() == 2; })) << engine_->log();
   EXPECT_EQ(count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'"), 2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM inbox_events"), 2);

@@ -1,9 +1,12 @@
 #include "support/mock_graph.h"
 
+#include <sys/socket.h>
+
 #include <thread>
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
+#include <pistache/peer.h>
 #include <nlohmann/json.hpp>
 
 namespace baraza::test {
@@ -58,6 +61,13 @@ class Handler : public Http::Handler {
     MockAnswer answer = responder(r);
     if (answer.delay.count() > 0)
       std::this_thread::sleep_for(answer.delay);
+    if (answer.hang_up) {
+      auto peer = writer.peer();
+      linger abort{1, 0};
+      ::setsockopt(peer->fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
+      ::shutdown(peer->fd(), SHUT_RDWR);  // Pistache sees the hangup and closes the socket
+      return;
+    }
     // Pistache answers Connection: Close by default; Meta keeps connections open.
     writer.headers().remove<Http::Header::Connection>();
     writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);

@@ -28,6 +28,9 @@ struct MockAnswer {
   std::vector<std::pair<std::string, std::string>> headers{};  // only Retry-After today
   // Chunked, 8 bytes per chunk with this pause between chunks: a slow stream.
   std::chrono::milliseconds trickle{0};
+  // No answer at all: the connection is cut (SO_LINGER 0, so a reset where the stack can), as
+  // by a crashed proxy.
+  bool hang_up = false;
 };
 
 // A stand-in for Meta's Graph API on 127.0.0.1 and a free port: it records every request and
