@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -112,6 +113,39 @@ class Pipeline : public ::testing::TestWithParam<Dialect> {
   RawResponse post(const std::string& body) {
     return httpRequest(engine_->port(), "POST", "/webhook/whatsapp", body,
                        {{"X-Hub-Signature-256", sign(body)}, {"Content-Type", "application/json"}});
+  }
+  // As Meta does with a webhook it got no 200 for: delivers it again, every `pause`, until it
+  // is accepted or `attempts` run out. Returns the last status.
+  int postUntilAccepted(const std::string& body, int attempts = 100,
+                        std::chrono::milliseconds pause = std::chrono::milliseconds(100)) {
+    int status = 0;
+    for (int i = 0; i < attempts && status != 200; ++i) {
+      status = post(body).status;
+      if (status != 200)
+        std::this_thread::sleep_for(pause);
+    }
+    return status;
+  }
+  // Limits off, for a load that is one tenant's (a limit would rightly leave messages
+  // unanswered).
+  void limitsOff() {
+    std::string yaml = readFileText(tenant_file_);
+    yaml.replace(yaml.find("settings:\n"), 10,
+                 "settings:\n  max_messages_per_hour: 0\n  max_messages_per_user_per_day: 0\n");
+    auto imported = runBaraza({"tenant", "import", dir_.write("duka.yaml", yaml)}, env_);
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  }
+  // Who each text reply went to, and how many times.
+  std::map<std::string, int> repliesByRecipient() {
+    std::map<std::string, int> out;
+    for (const auto& r : graph_.requests()) {
+      if (r.path.find("/messages") == std::string::npos)
+        continue;
+      json body = json::parse(r.body, nullptr, false);
+      if (body.is_object() && body.value("type", "") == "text")
+        ++out[body.value("to", "")];
+    }
+    return out;
   }
   json admin(const std::string& path) {
     auto r =

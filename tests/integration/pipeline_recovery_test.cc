@@ -13,18 +13,6 @@ namespace {
 
 class PipelineRecovery : public Pipeline {
  protected:
-  // Who each reply went to, and how many times.
-  std::map<std::string, int> repliesByRecipient() {
-    std::map<std::string, int> out;
-    for (const auto& r : graph_.requests()) {
-      if (r.path.find("/messages") == std::string::npos)
-        continue;
-      json body = json::parse(r.body, nullptr, false);
-      if (body.is_object() && body.value("type", "") == "text")
-        ++out[body.value("to", "")];
-    }
-    return out;
-  }
   double metric(const std::string& name) {
     std::string text = httpRequest(engine_->port(), "GET", "/metrics").body;
     std::smatch m;
@@ -43,12 +31,7 @@ TEST_P(PipelineRecovery, AKill9UnderLoadLosesNothingAndTheRestartAnswersWithin15
     a.delay = std::chrono::milliseconds(40);
     return a;
   });
-  // Limits off, as the load is one tenant's (a limit would rightly leave messages unanswered).
-  std::string yaml = readFileText(tenant_file_);
-  yaml.replace(yaml.find("settings:\n"), 10,
-               "settings:\n  max_messages_per_hour: 0\n  max_messages_per_user_per_day: 0\n");
-  auto imported = runBaraza({"tenant", "import", dir_.write("duka.yaml", yaml)}, env_);
-  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  limitsOff();
   start(production);
   std::vector<std::string> acked;
   std::mutex mutex;
