@@ -78,10 +78,10 @@ const Schema& engineSchema() {
        "password is masked when printed."},
       {"database.pool_size", KeyType::kInt, "4", "Connections in the pool."},
       {"database.transaction_timeout_ms", KeyType::kInt, "15000",
-       "PostgreSQL: a transaction or health check running longer is cancelled by the server "
-       "(statement_timeout) and, when the server does not answer at all (a black-holed route), "
-       "its connection is cut and opened again on next use. 0: neither. The CLI's commands run "
-       "without it."},
+       "PostgreSQL: a statement running longer is cancelled by the server (statement_timeout), "
+       "and a transaction or health check still waiting a margin later (the larger of 2 s and a "
+       "fifth) has its connection cut and opened again on next use: the server does not answer "
+       "at all (a black-holed route). 0: neither. The CLI's commands run without it."},
       {"database.lease_timeout_ms", KeyType::kInt, "2000",
        "How long a request waits for a free connection before it fails."},
       {"database.migrations_dir", KeyType::kString, "",

@@ -1,6 +1,8 @@
 #include "storage/connection_watchdog.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -45,13 +47,23 @@ bool ConnectionWatchdog::Guard::cut() const {
 }
 
 ConnectionWatchdog::Guard ConnectionWatchdog::watch(int fd, std::chrono::milliseconds timeout) {
+  // A duplicate of the socket, held until release: libpq may close its own descriptor on an
+  // error, and the number could then name another connection's socket by the time the
+  // deadline passes. Shutting the duplicate down reaches the same socket, and only it.
+  int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0)
+    return {};
   long long id;
+  bool sooner;
   {
     std::lock_guard lock(mutex_);
     id = next_id_++;
-    watched_[id] = {fd, std::chrono::steady_clock::now() + timeout};
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    watched_[id] = {own, deadline};
+    sooner = deadline < next_wake_;
   }
-  wake_.notify_all();
+  if (sooner)  // the loop sleeps until the earliest deadline; wake it only to bring that forward
+    wake_.notify_all();
   return Guard(this, id);
 }
 
@@ -63,8 +75,16 @@ long long ConnectionWatchdog::cuts() const {
 // Under the mutex, so the loop never shuts down a socket its owner has let go of (and whose
 // number the system may have given to another).
 void ConnectionWatchdog::release(long long id) {
-  std::lock_guard lock(mutex_);
-  watched_.erase(id);
+  int own = -1;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = watched_.find(id);
+    if (it == watched_.end())
+      return;
+    own = it->second.fd;
+    watched_.erase(it);
+  }
+  ::close(own);
 }
 
 bool ConnectionWatchdog::wasCut(long long id) const {
@@ -78,6 +98,7 @@ void ConnectionWatchdog::loop() {
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     auto next = now + std::chrono::seconds(1);
+    int cut_now = 0;
     for (auto& [id, w] : watched_) {
       if (w.cut)
         continue;
@@ -85,13 +106,21 @@ void ConnectionWatchdog::loop() {
         ::shutdown(w.fd, SHUT_RDWR);
         w.cut = true;
         ++cuts_;
-        MetricsRegistry::global().counterAdd("baraza_database_connections_cut_total", {});
-        spdlog::error(
-            "database: a transaction outlived database.transaction_timeout_ms; its connection "
-            "was cut (the database does not answer?)");
+        ++cut_now;
       } else if (w.deadline < next) {
         next = w.deadline;
       }
+    }
+    next_wake_ = next;
+    if (cut_now > 0) {
+      lock.unlock();  // no transaction waits on the log
+      MetricsRegistry::global().counterAdd("baraza_database_connections_cut_total", {}, cut_now);
+      spdlog::error(
+          "database: {} transaction(s) outlived database.transaction_timeout_ms; their "
+          "connections were cut (the database does not answer?)",
+          cut_now);
+      lock.lock();
+      continue;
     }
     wake_.wait_until(lock, next);
   }

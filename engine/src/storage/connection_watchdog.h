@@ -58,6 +58,7 @@ class ConnectionWatchdog {
   std::map<long long, Watched> watched_;
   long long next_id_ = 1;
   long long cuts_ = 0;
+  std::chrono::steady_clock::time_point next_wake_{};  // when the loop looks again
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -148,6 +148,7 @@ void Database::openSession(soci::session& session) {
     session << "pragma foreign_keys=ON";
   } else {
     session.open(soci::postgresql, url_.connect_string);
+    auto setup = watchTransaction(session);  // a server that accepts and then falls silent
     session << "SET client_min_messages = warning";
     session << "SET TIME ZONE 'UTC'";  // timestamps read as text are UTC, as on SQLite
     // Short statements only: JIT compiling one costs more than running it (and a plan
@@ -184,7 +185,11 @@ ConnectionWatchdog::Guard Database::watchTransaction(soci::session& session) {
   auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
   if (!backend || !backend->conn_ || PQsocket(backend->conn_) < 0)
     return {};
-  return watchdog_->watch(PQsocket(backend->conn_), transaction_timeout_);
+  // The server's statement_timeout cancels a slow statement first; the cut is for a server
+  // that does not answer at all.
+  auto margin =
+      std::max<std::chrono::milliseconds>(std::chrono::seconds(2), transaction_timeout_ / 5);
+  return watchdog_->watch(PQsocket(backend->conn_), transaction_timeout_ + margin);
 }
 
 bool Database::ping() {
@@ -201,6 +206,7 @@ bool Database::ping() {
   try {
     // Reopen with the same settings as a first open (WAL, foreign keys, message level).
     session->statements().forget();
+    deadline = {};
     (*session)->close();
     openSession(**session);
     deadline = watchTransaction(**session);
@@ -246,13 +252,15 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write,
       static const Statement scope{"tenant_scope_begin",
                                    "SELECT set_config('app.tenant_id', $1, true), "
                                    "set_config('app.organization_id', $2, true), "
-                                   "set_config('statement_timeout', $3, true)",
+                                   "set_config('statement_timeout', CASE WHEN $3 = '0' THEN "
+                                   "current_setting('statement_timeout') ELSE $3 END, true)",
                                    ""};
       // Queue work: index plans only (see Plans::kIndexed), set with the scope.
       static const Statement indexed{
           "tenant_scope_begin_indexed",
           "SELECT set_config('app.tenant_id', $1, true), set_config('app.organization_id', $2, "
-          "true), set_config('statement_timeout', $3, true), set_config('enable_seqscan', "
+          "true), set_config('statement_timeout', CASE WHEN $3 = '0' THEN "
+          "current_setting('statement_timeout') ELSE $3 END, true), set_config('enable_seqscan', "
           "'off', true), set_config('enable_bitmapscan', 'off', true), "
           "set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', "
           "true)",
@@ -280,6 +288,7 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write,
       throw;
     try {
       lease_->statements().forget();
+      deadline_ = {};
       sql.close();
       db.reopen(sql);
       deadline_ = db.watchTransaction(sql);
