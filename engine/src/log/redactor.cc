@@ -58,28 +58,34 @@ std::string Redactor::redact(std::string_view text) const {
   std::shared_lock lock(mutex_);
   if (secrets_.empty() || text.size() < kMinLength)
     return std::string(text);
+  // The longest secret starting at `at`, or 0.
+  auto matchAt = [&](size_t at) -> size_t {
+    if (at + kMinLength > text.size())
+      return 0;
+    auto it = by_prefix_.find(prefixOf(text.data() + at));
+    if (it == by_prefix_.end())
+      return 0;
+    for (const auto& secret : it->second) {  // longest first
+      if (text.compare(at, secret.size(), secret) == 0)
+        return secret.size();
+    }
+    return 0;
+  };
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
   while (pos < text.size()) {
-    const std::string* found = nullptr;
-    if (pos + kMinLength <= text.size()) {
-      auto it = by_prefix_.find(prefixOf(text.data() + pos));
-      if (it != by_prefix_.end()) {
-        for (const auto& secret : it->second) {
-          if (text.compare(pos, secret.size(), secret) == 0) {
-            found = &secret;
-            break;
-          }
-        }
-      }
-    }
-    if (found) {
-      out += kMask;
-      pos += found->size();
-    } else {
+    size_t length = matchAt(pos);
+    if (length == 0) {
       out += text[pos++];
+      continue;
     }
+    // A secret starting inside this one may end after it: one mask covers them all.
+    size_t end = pos + length;
+    for (size_t at = pos + 1; at < end; ++at)
+      end = std::max(end, at + matchAt(at));
+    out += kMask;
+    pos = end;
   }
   return out;
 }

@@ -73,6 +73,13 @@ TEST(Redactor, EveryOccurrenceGoesWhereverItStartsAndEnds) {
   EXPECT_EQ(r.redact(""), "");
 }
 
+TEST(Redactor, OverlappingSecretsAreMaskedAsOne) {
+  Redactor r;
+  r.add("abcd1234");
+  r.add("1234efgh-long");  // starts inside the first and ends after it
+  EXPECT_EQ(r.redact("xxabcd1234efgh-longyy"), "xx[redacted]yy");
+}
+
 TEST(Redactor, ThousandsOfTenantSecretsAreAllMasked) {
   Redactor r;
   for (int i = 0; i < 3000; ++i)
