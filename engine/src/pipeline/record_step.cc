@@ -33,8 +33,12 @@ bool routeMessage(MessageWork& w, const TenantDirectory& directory, const Pipeli
 bool appMayDeliver(const MessageWork& w) {
   if (!w.event.app_default)
     return true;
-  if (w.account && !w.account->app.empty())
-    return w.event.app == w.account->app;
+  // Only the channel of the receiving number itself names an app: an event routed by display
+  // number or to the default tenant must come from the bare path's app.
+  const CachedChannel* own =
+      w.account && w.account->phone_number_id == w.event.account_id ? w.account : nullptr;
+  if (own && !own->app.empty())
+    return w.event.app == own->app;
   return *w.event.app_default;
 }
 
