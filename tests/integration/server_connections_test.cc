@@ -72,6 +72,11 @@ TEST(ServerConnections, AnAddressOverItsCapIsClosedAtOnceAndCounted) {
   }
   for (int i = 0; i < 3; ++i) {
     HttpConnection extra(engine.port());
+    try {  // sent at once, before the server refuses the connection: it must not run
+      extra.sendRaw("GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: refused-" +
+                    std::to_string(i) + "\r\n\r\n");
+    } catch (const std::exception&) {
+    }
     EXPECT_TRUE(extra.waitClosed(2000)) << "connection " << 5 + i << " was kept";
   }
   // The held ones still work, and a slot freed by closing one can be taken again.
@@ -85,6 +90,9 @@ TEST(ServerConnections, AnAddressOverItsCapIsClosedAtOnceAndCounted) {
   EXPECT_NE(metrics.body.find("baraza_http_connections_refused_total 3\n"), std::string::npos)
       << metrics.body;
   EXPECT_NE(engine.log().find("127.0.0.1 holds more than 4 connections"), std::string::npos)
+      << engine.log();
+  EXPECT_EQ(engine.log().find("refused-"), std::string::npos)
+      << "a refused connection's request ran\n"
       << engine.log();
 }
 

@@ -96,6 +96,8 @@ class NamedHeader : public Http::Header::Header {
   std::string value_;
 };
 
+constexpr const char* kRefused = "baraza.refused";
+
 class Handler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
@@ -114,6 +116,8 @@ class Handler : public Http::Handler {
                    state_->connections_per_address);
     }
     MetricsRegistry::global().counterAdd("baraza_http_connections_refused_total", {});
+    // Bytes it sent already are still read once; its requests are not run.
+    peer->putData(kRefused, std::make_shared<bool>(true));
     // The reactor sees the hangup and releases the peer (onDisconnection counts it out).
     ::shutdown(peer->fd(), SHUT_RDWR);
   }
@@ -123,6 +127,12 @@ class Handler : public Http::Handler {
   }
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
+    try {
+      if (writer.peer()->tryGetData(kRefused))
+        return;                        // a connection over its address's cap, already shut down
+    } catch (const std::exception&) {  // the client is already gone
+      return;
+    }
     auto started = std::chrono::steady_clock::now();
     State& st = *state_;
     st.in_flight.fetch_add(1);
