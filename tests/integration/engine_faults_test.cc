@@ -30,7 +30,7 @@ TEST_P(EngineFaults, AKill9OfOneOfTwoEnginesLeavesTheOtherToFinishItsWork) {
   // Meta's load reaches the survivor; both engines' workers and senders share the work.
   std::vector<std::string> acked;
   std::mutex mutex;
-  std::thread load([&] {
+  std::jthread load([&] {
     for (int i = 0; i < 300; ++i) {
       std::string from = "2547140" + std::to_string(10000 + i);
       std::string body = textWebhook({{"wamid.K2-" + std::to_string(i), "habari"}}, from);
@@ -43,10 +43,17 @@ TEST_P(EngineFaults, AKill9OfOneOfTwoEnginesLeavesTheOtherToFinishItsWork) {
       }
     }
   });
-  ASSERT_TRUE(eventually([&] {
-    std::lock_guard lock(mutex);
-    return repliesByRecipient().size() >= 30 && acked.size() >= 60;
-  }));
+  // (A jthread: joined even when an assertion ends the test early.)
+  bool busy = false;
+  for (int i = 0; i < 300 && !busy; ++i) {
+    {
+      std::lock_guard lock(mutex);
+      busy = repliesByRecipient().size() >= 30 && acked.size() >= 60;
+    }
+    if (!busy)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(busy) << survivor.log();
   auto killed_at = std::chrono::steady_clock::now();
   engine_->stop(SIGKILL);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its last requests land
@@ -128,7 +135,7 @@ struct SteadyLoad {
   std::vector<std::string> acked;
   std::vector<Clock::time_point> acked_at;
   std::map<int, int> statuses;
-  std::atomic<bool> new_messages{true}, running{true};
+  std::atomic<bool> new_messages{true}, running{true}, done{false};
   std::thread thread;
 
   ~SteadyLoad() {
@@ -148,8 +155,10 @@ struct SteadyLoad {
           next_new += std::chrono::milliseconds(20);
         }
         if (pending.empty()) {
-          if (!new_messages)
+          if (!new_messages) {
+            done = true;
             return;
+          }
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
           continue;
         }
@@ -208,6 +217,11 @@ TEST_P(DatabaseOutage, PostgresqlStoppedForAMinuteUnderLoadGets503sAndLosesNothi
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));
   load.new_messages = false;
+  // Every refused webhook is delivered again until accepted; a minute is far more than enough.
+  for (int i = 0; i < 600 && !load.done; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(load.done) << "webhooks still refused a minute after the outage";
+  load.running = false;
   load.thread.join();
   auto all_answered = [&] {
     auto replies = repliesByRecipient();

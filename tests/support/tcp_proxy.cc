@@ -66,6 +66,14 @@ void TcpProxy::acceptLoop() {
 
 void TcpProxy::pump(int client) {
   int server = black_hole_ ? -1 : connectTo(target_port_);
+  if (!black_hole_ && server < 0) {  // the target refused: so does the proxy
+    ::close(client);
+    return;
+  }
+  timeval patience{1, 0};  // a send never blocks the proxy's shutdown for long
+  ::setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
+  if (server >= 0)
+    ::setsockopt(server, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof(patience));
   char buf[65536];
   while (!stopping_) {
     pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
