@@ -56,8 +56,9 @@ int send(baraza_plugin_ptr self, const char* message, size_t len, char* result, 
   }
 }
 
-const baraza_channel_vtable kVtable = {sizeof(baraza_channel_vtable), kHttpPaths, onHttp, send,
-                                       nullptr};
+// No media and no account check: only the operator registers loopback accounts.
+const baraza_channel_vtable kVtable = {
+    sizeof(baraza_channel_vtable), kHttpPaths, onHttp, send, nullptr, nullptr};
 
 const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_ABI_MAJOR,

@@ -48,6 +48,9 @@ class WhatsAppChannel {
   // Returns 0 on success. Never throws.
   int send(std::string_view request, char* result, size_t cap);
   int fetchMedia(std::string_view request, char* result, size_t cap);
+  // GET /{phone_number_id} with the account's token: {"ok": true, "display_phone_number",
+  // "verified_name"} when the token reaches the number (ABI 1.6 verify_account).
+  int verifyAccount(std::string_view request, char* result, size_t cap);
 
  private:
   void handleVerify(const baraza_http_request& request);

@@ -82,8 +82,19 @@ int fetchMedia(baraza_plugin_ptr self, const char* request, size_t len, char* re
   }
 }
 
-const baraza_channel_vtable kVtable = {sizeof(baraza_channel_vtable), kHttpPaths, onHttp, send,
-                                       fetchMedia};
+int verifyAccount(baraza_plugin_ptr self, const char* request, size_t len, char* result,
+                  size_t cap) {
+  try {
+    return static_cast<WhatsAppChannel*>(self)->verifyAccount(std::string_view(request, len),
+                                                              result, cap);
+  } catch (...) {
+    baraza::whatsapp::writeInternalError(result, cap);
+    return 2;
+  }
+}
+
+const baraza_channel_vtable kVtable = {
+    sizeof(baraza_channel_vtable), kHttpPaths, onHttp, send, fetchMedia, verifyAccount};
 
 const baraza_plugin_descriptor kDescriptor = {
     BARAZA_PLUGIN_ABI_MAJOR,
@@ -91,7 +102,7 @@ const baraza_plugin_descriptor kDescriptor = {
     sizeof(baraza_plugin_descriptor),
     BARAZA_PLUGIN_KIND_CHANNEL,
     "whatsapp",
-    "0.2.0",
+    "0.3.0",
     "WhatsApp Business through Meta's Cloud API: signed webhooks in, Graph API sends out",
     kConfigKeys,
     sizeof(kConfigKeys) / sizeof(kConfigKeys[0]),

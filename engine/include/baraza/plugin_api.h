@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define BARAZA_PLUGIN_ABI_MAJOR 1
-#define BARAZA_PLUGIN_ABI_MINOR 5
+#define BARAZA_PLUGIN_ABI_MINOR 6
 #define BARAZA_PLUGIN_ENTRY_SYMBOL "baraza_plugin_entry"
 
 #if defined(__GNUC__)
@@ -171,6 +171,17 @@ typedef struct baraza_channel_vtable {
    * struct_size covers it. */
   int (*fetch_media)(baraza_plugin_ptr self, const char* request_json, size_t request_len,
                      char* result_host_buf, size_t result_cap);
+
+  /* ABI 1.6. Checks with the provider that an account's credentials reach it: the request is
+   * {"account": {"phone_number_id", "access_token"}} (JSON, a *_host_buf valid during the call).
+   * Writes a NUL-terminated JSON result of at most result_cap bytes into result_host_buf:
+   * {"ok": true, "display_phone_number", "verified_name"} when they do, else {"ok": false,
+   * "class": "fatal" (they do not) | "retry_later" (the provider could not say), "reason",
+   * "code"}. Returns 0 when verified. The host calls it before a tenant's or an organization's
+   * key registers an account, so a key cannot claim a number its credentials do not reach.
+   * May be null: then only the operator registers accounts of this channel. */
+  int (*verify_account)(baraza_plugin_ptr self, const char* request_json, size_t request_len,
+                        char* result_host_buf, size_t result_cap);
 } baraza_channel_vtable;
 
 /* Hooks of a response-strategy plugin. */

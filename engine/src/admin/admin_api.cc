@@ -63,8 +63,9 @@ bool matches(const std::vector<std::string>& pattern, const std::vector<std::str
 class AdminApi {
  public:
   AdminApi(Database& db, const Sealer& sealer, const TenantDirectory* directory,
-           std::optional<std::string> token, const ScriptingConfig* scripting)
-      : deps_{db, sealer, directory, scripting},
+           std::optional<std::string> token, const ScriptingConfig* scripting,
+           AccountVerifier verify_account)
+      : deps_{db, sealer, directory, scripting, std::move(verify_account)},
         idempotency_(db, sealer),
         operator_token_(std::move(token)),
         routes_(allRoutes()) {
@@ -201,9 +202,9 @@ class AdminApi {
 
 void addAdminRoutes(Router& router, Database& db, const Sealer& sealer,
                     const TenantDirectory* directory, std::optional<std::string> operator_token,
-                    const ScriptingConfig* scripting) {
-  auto api =
-      std::make_shared<AdminApi>(db, sealer, directory, std::move(operator_token), scripting);
+                    const ScriptingConfig* scripting, AccountVerifier verify_account) {
+  auto api = std::make_shared<AdminApi>(db, sealer, directory, std::move(operator_token), scripting,
+                                        std::move(verify_account));
   router.add("*", "/admin/v1/*", [api](const HttpRequest& req) { return api->handle(req); });
 }
 

@@ -11,6 +11,7 @@
 #include "scripting/scripting_config.h"
 #include "security/sealer.h"
 #include "storage/database.h"
+#include "tenancy/account_check.h"
 #include "tenancy/tenant_directory.h"
 
 namespace baraza::admin {
@@ -38,6 +39,9 @@ struct AdminDeps {
   const Sealer& sealer;
   const TenantDirectory* directory;            // this process's cache; null in tools without one
   const ScriptingConfig* scripting = nullptr;  // the sandbox limits uploads are checked with
+  // Checks with the provider that a key's new channel account is its own; none: keys cannot
+  // register accounts, only the operator can.
+  AccountVerifier verify_account;
 };
 
 // One admin request on its way through a route: the caller, the resolved tenant (routes whose

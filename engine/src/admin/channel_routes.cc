@@ -42,6 +42,30 @@ HttpResponse listChannels(AdminRequest& r) {
   return jsonReply(200, {{"channels", channelList(tx.sql(), r.tenant->id)}});
 }
 
+// A key registers only a number its credentials reach at the provider, so no tenant claims
+// another business's number first. The operator is trusted as it is.
+std::optional<HttpResponse> verifyOwnership(AdminRequest& r, ChannelSpec& ch) {
+  AccountCheck check = r.deps.verify_account ? r.deps.verify_account(ch) : AccountCheck{};
+  switch (check.result) {
+    case AccountCheck::Result::kVerified:
+      if (ch.display_phone_number.empty())
+        ch.display_phone_number = check.display_phone_number;
+      return std::nullopt;
+    case AccountCheck::Result::kUnavailable:
+      return jsonError(503, "verification_unavailable",
+                       "phone_number_id: " + check.detail + "; try again later");
+    case AccountCheck::Result::kRefused:
+      return jsonError(
+          422, "number_not_verified",
+          "phone_number_id: the access_token does not reach this number: " + check.detail);
+    case AccountCheck::Result::kUnsupported:
+      break;
+  }
+  std::string why = check.detail.empty() ? "this engine cannot check it" : check.detail;
+  return jsonError(422, "number_not_verified",
+                   "phone_number_id: " + why + "; the operator registers this number");
+}
+
 HttpResponse createChannel(AdminRequest& r) {
   std::optional<HttpResponse> error;
   auto body = readObject(r.http,
@@ -64,6 +88,10 @@ HttpResponse createChannel(AdminRequest& r) {
     TenantScope all(r.deps.db, TenantScope::kAllTenants);
     if (channelOwner(all.sql(), ch.type, ch.phone_number_id))
       return jsonError(409, "conflict", "phone_number_id: this number is registered already");
+  }
+  if (!r.caller.is_operator) {
+    if (auto refused = verifyOwnership(r, ch))
+      return *refused;
   }
   TenantScope tx(r.deps.db, r.tenant->id, true);
   soci::session& sql = tx.sql();

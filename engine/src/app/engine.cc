@@ -4,6 +4,7 @@
 
 #include "admin/admin_api.h"
 #include "http/core_routes.h"
+#include "plugin_host/account_verifier.h"
 #include "storage/migrator.h"
 #include "tenancy/plugin_tenant_data.h"
 #include "tenancy/verify_tokens.h"
@@ -93,7 +94,8 @@ std::shared_ptr<Router> Engine::routes() {
   addHealthRoute(*router, db_);
   addMetricsRoute(*router, config_.server.metrics_token);
   addPluginRoutes(*router, *plugins_, config_.server.channel_get_per_minute);
-  addAdminRoutes(*router, db_, sealer_, &tenants_, config_.admin_token, &config_.scripting);
+  addAdminRoutes(*router, db_, sealer_, &tenants_, config_.admin_token, &config_.scripting,
+                 accountVerifier(*plugins_));
   return router;
 }
 

@@ -55,6 +55,14 @@ decltype(baraza_channel_vtable::fetch_media) LoadedPlugin::fetchMediaHook() cons
   return channel->fetch_media;
 }
 
+decltype(baraza_channel_vtable::verify_account) LoadedPlugin::verifyAccountHook() const {
+  if (!channel || channel->struct_size < offsetof(baraza_channel_vtable, verify_account) +
+                                             sizeof(channel->verify_account)) {
+    return nullptr;
+  }
+  return channel->verify_account;
+}
+
 PluginHost::PluginHost(Services services) : services_(std::move(services)) {
   MetricsRegistry::global().describe("baraza_inbound_events_total", "counter",
                                      "Inbound events channels handed to the engine.");

@@ -58,6 +58,8 @@ struct LoadedPlugin {
   std::string configPrefix() const;  // "channels.NAME" or "strategies.NAME"
   // The channel's fetch_media hook; null when it has none or was built for ABI 1.0.
   decltype(baraza_channel_vtable::fetch_media) fetchMediaHook() const;
+  // The channel's verify_account hook; null when it has none or was built before ABI 1.6.
+  decltype(baraza_channel_vtable::verify_account) verifyAccountHook() const;
 };
 
 // Receives inbound events that channels emit (one JSON event, or since ABI 1.3 an array of

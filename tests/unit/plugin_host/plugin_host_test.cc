@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/metrics.h"
+#include "plugin_host/account_verifier.h"
 #include "support/test_env.h"
 
 namespace baraza {
@@ -72,6 +73,7 @@ TEST(PluginHost, AChannelBuiltForAbi10StillLoadsWithoutTheNewerHooks) {
   const LoadedPlugin& p = host.load(testPlugin("channel_abi_1_0"));
   EXPECT_EQ(p.kind, BARAZA_PLUGIN_KIND_CHANNEL);
   EXPECT_EQ(p.fetchMediaHook(), nullptr);
+  EXPECT_EQ(p.verifyAccountHook(), nullptr);
 }
 
 TEST(PluginHost, RefusesAShortDescriptor) {
@@ -235,4 +237,18 @@ TEST_F(Loopback, SentMessagesAreKeptUpToTheConfiguredCap) {
 }
 
 }  // namespace
+TEST_F(Loopback, AChannelThatCannotCheckAccountsLeavesRegistrationToTheOperator) {
+  AccountVerifier verify = accountVerifier(*host_);
+  ChannelSpec spec{"loopback", "123", "", "", "token", "", "", ""};
+  AccountCheck check = verify(spec);
+  EXPECT_EQ(check.result, AccountCheck::Result::kUnsupported);
+  EXPECT_NE(check.detail.find("loopback channel plugin cannot check"), std::string::npos)
+      << check.detail;
+  spec.type = "telegram";  // not loaded at all
+  EXPECT_EQ(verify(spec).result, AccountCheck::Result::kUnsupported);
+  EXPECT_EQ(MetricsRegistry::global().value("baraza_channel_verifications_total",
+                                            {{"result", "unsupported"}, {"type", "loopback"}}),
+            1);
+}
+
 }  // namespace baraza
