@@ -137,6 +137,10 @@ const Schema& engineSchema() {
        "Sends per second per phone number (Meta's default throughput)."},
       {"pipeline.pair_interval_ms", KeyType::kInt, "1000",
        "Minimum gap between two sends to the same recipient (Meta's pair rate limit)."},
+      {"pipeline.shared_pacing", KeyType::kBool, "true",
+       "per_number_rate is one budget for every engine on the database (the send_pace table: a "
+       "statement per tenth of a second's sends of a number), not each process's own. The gap "
+       "per recipient stays each process's. false: each process paces alone."},
       {"pipeline.default_tenant", KeyType::kString, "",
        "Slug of the tenant that answers numbers no tenant owns; empty: stored as unrouted."},
       {"scripting.budget_ms", KeyType::kInt, "50",
@@ -286,6 +290,7 @@ EngineConfig loadEngineConfig(const std::string& file) {
   p.store_timeout_ms = static_cast<int>(ranged("pipeline", "store_timeout_ms", 10, kHour));
   p.per_number_rate = static_cast<int>(ranged("pipeline", "per_number_rate", 0, 100000));
   p.pair_interval_ms = static_cast<int>(ranged("pipeline", "pair_interval_ms", 0, kHour));
+  p.shared_pacing = v["pipeline"]["shared_pacing"];
   p.default_tenant = v["pipeline"]["default_tenant"];
   cfg.log_level = v["log"]["level"];
   cfg.log_format = v["log"]["format"];

@@ -21,7 +21,8 @@ SendResult givenBack(const ClaimedSend& s, long long now) {
 
 OutboxDispatcher::OutboxDispatcher(OutboxStore& store, LeaseKeeper& leases, const Sealer& sealer,
                                    const TenantDirectory& directory, const PluginHost& plugins,
-                                   const PipelineConfig& config, MessageClock& clock)
+                                   const PipelineConfig& config, MessageClock& clock,
+                                   SendPacer::Reserve shared_pace)
     : store_(store),
       leases_(leases),
       sealer_(sealer),
@@ -29,7 +30,7 @@ OutboxDispatcher::OutboxDispatcher(OutboxStore& store, LeaseKeeper& leases, cons
       plugins_(plugins),
       config_(config),
       clock_(clock),
-      pacer_(config.per_number_rate, config.pair_interval_ms),
+      pacer_(config.per_number_rate, config.pair_interval_ms, std::move(shared_pace)),
       dispatcher_("outbox dispatcher", 1, std::chrono::milliseconds(config.poll_ms),
                   [this] { return dispatch(); }),
       senders_("outbox sender", config.senders, std::chrono::milliseconds(config.poll_ms),

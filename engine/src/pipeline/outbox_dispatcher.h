@@ -29,7 +29,8 @@ class OutboxDispatcher {
  public:
   OutboxDispatcher(OutboxStore& store, LeaseKeeper& leases, const Sealer& sealer,
                    const TenantDirectory& directory, const PluginHost& plugins,
-                   const PipelineConfig& config, MessageClock& clock);
+                   const PipelineConfig& config, MessageClock& clock,
+                   SendPacer::Reserve shared_pace = {});
   ~OutboxDispatcher();
 
   void start();

@@ -22,7 +22,9 @@ Pipeline::Pipeline(Database& db, Inbox& inbox, const Sealer& sealer,
       leases_(inbox_store_, outbox_store_, clock_, config_.lock_ms,
               config_.reclaim_from_the_gone ? &liveness_ : nullptr),
       parts_{plugins, scripts, config_, clock_, inbox_store_, tenant_inputs_},
-      dispatcher_(outbox_store_, leases_, sealer, directory, plugins, config_, clock_),
+      pace_ledger_(db, config_.per_number_rate),
+      dispatcher_(outbox_store_, leases_, sealer, directory, plugins, config_, clock_,
+                  sharedPace()),
       waiting_(db, parts_, leases_, config_.waiting_workers, [this] { dispatcher_.wake(); }),
       worker_(db, directory, parts_, leases_, waiting_, [this] { dispatcher_.wake(); }),
       scripts_(scripts),
@@ -30,6 +32,15 @@ Pipeline::Pipeline(Database& db, Inbox& inbox, const Sealer& sealer,
                [this] { return workerStep(); }),
       upkeep_(db),
       upkeep_thread_("table upkeep", 1, std::chrono::seconds(1), [this] { return upkeep(); }) {}
+
+SendPacer::Reserve Pipeline::sharedPace() {
+  if (!config_.shared_pacing)
+    return {};
+  // Numbers are WhatsApp's today; the pacer keys a budget by the sending account.
+  return [this](const std::string& number, int want, long long now_ms) {
+    return pace_ledger_.reserve("whatsapp", number, want, now_ms);
+  };
+}
 
 Pipeline::~Pipeline() {
   stop();

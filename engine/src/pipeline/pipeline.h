@@ -12,6 +12,7 @@
 #include "pipeline/lease_keeper.h"
 #include "pipeline/outbox_dispatcher.h"
 #include "pipeline/outbox_store.h"
+#include "pipeline/pace_ledger.h"
 #include "pipeline/pipeline_config.h"
 #include "pipeline/strategy_input.h"
 #include "pipeline/table_upkeep.h"
@@ -51,6 +52,8 @@ class Pipeline {
 
  private:
   int workerStep();
+  // The send budget per number, shared through the database (pipeline.shared_pacing).
+  SendPacer::Reserve sharedPace();
   // Once a second; every fifth round usage deltas are folded, and the tables kept.
   int upkeep();
 
@@ -65,6 +68,7 @@ class Pipeline {
   LeaseKeeper leases_;
   TenantInputs tenant_inputs_;
   StepParts parts_;
+  PaceLedger pace_ledger_;
   OutboxDispatcher dispatcher_;
   WaitingAnswers waiting_;
   InboxWorker worker_;

@@ -22,6 +22,7 @@ struct PipelineConfig {
   int store_timeout_ms = 5000;  // a webhook's wait for its commit; past it, 503
   int per_number_rate = 80;     // sends per second per phone number (Meta's default)
   int pair_interval_ms = 1000;  // minimum gap between two sends to one recipient
+  bool shared_pacing = true;    // per_number_rate is one budget for every engine on the database
   std::string default_tenant;   // slug for events to an unknown number ("": unrouted)
 };
 

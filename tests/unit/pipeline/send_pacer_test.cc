@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <vector>
+
+#include "core/metrics.h"
 #include "pipeline/backoff.h"
 
 namespace baraza {
@@ -27,6 +31,53 @@ TEST(SendPacer, ARecipientWaitsItsGapWithoutHoldingOthers) {
   EXPECT_EQ(pacer.take("119", "alice", 10200), 800) << "the wait, not a refusal";
   EXPECT_EQ(pacer.take("119", "bob", 10200), 0) << "bob is not held up by alice";
   EXPECT_EQ(pacer.take("119", "alice", 11000), 0);
+}
+
+TEST(SendPacer, ASharedBudgetIsReservedAFewSendsAtATime) {
+  std::vector<int> asked;
+  int budget = 20;  // what the other engines left of the number's second
+  SendPacer pacer(80, 0, [&](const std::string& number, int want, long long) {
+    EXPECT_EQ(number, "119");
+    asked.push_back(want);
+    SendPacer::Grant g;
+    g.granted = std::min(want, budget);
+    budget -= g.granted;
+    g.retry_ms = g.granted ? 0 : 40;
+    return g;
+  });
+  int allowed = 0;
+  for (int i = 0; i < 100; ++i)
+    allowed += pacer.take("119", "2547" + std::to_string(i), 1000) == 0;
+  EXPECT_EQ(allowed, 20) << "the shared budget, not this process's own 80";
+  EXPECT_EQ(asked, (std::vector<int>{8, 8, 8, 8})) << "a tenth of the rate per statement";
+  EXPECT_EQ(pacer.take("119", "x", 1000), 40) << "the ledger's wait";
+}
+
+TEST(SendPacer, ReservedSendsNotSpentWithinASecondAreDropped) {
+  int calls = 0;
+  SendPacer pacer(80, 0, [&](const std::string&, int want, long long) {
+    ++calls;
+    return SendPacer::Grant{want, 0};
+  });
+  EXPECT_EQ(pacer.take("119", "a", 1000), 0);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(pacer.take("119", "b", 1999), 0);
+  EXPECT_EQ(calls, 1) << "seven left, still this second";
+  EXPECT_EQ(pacer.take("119", "c", 2000), 0);
+  EXPECT_EQ(calls, 2) << "reserved for a second that is over: asked again";
+}
+
+TEST(SendPacer, ADatabaseThatFailsLeavesEachProcessPacingAlone) {
+  SendPacer pacer(80, 0, [](const std::string&, int, long long) -> SendPacer::Grant {
+    throw std::runtime_error("database unavailable");
+  });
+  double before = MetricsRegistry::global().value("baraza_send_pace_shared_failures_total", {});
+  int allowed = 0;
+  for (int i = 0; i < 200; ++i)
+    allowed += pacer.take("119", "2547" + std::to_string(i), 1000) == 0;
+  EXPECT_EQ(allowed, 80) << "this process's own bucket meanwhile";
+  EXPECT_EQ(MetricsRegistry::global().value("baraza_send_pace_shared_failures_total", {}) - before,
+            200);
 }
 
 TEST(Backoff, FullJitterStaysUnderTheCeilingAndHonoursTheSuggestion) {

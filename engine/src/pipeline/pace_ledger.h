@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+
+#include "pipeline/send_pacer.h"
+#include "storage/database.h"
+
+namespace baraza {
+
+// Each phone number's send budget, shared by every engine on the database (the send_pace
+// table): a GCRA whose theoretical arrival time (TAT) is the number's row. An engine reserves a
+// few sends at a time, in one statement, and spends them from memory; so N engines send at
+// most the number's rate together, not N times it, at one statement per few sends.
+class PaceLedger {
+ public:
+  // `per_second`: the number's rate; a burst of one second's worth is allowed, as Meta does.
+  PaceLedger(Database& db, int per_second);
+
+  // Reserves up to `want` sends from `account` at `now_ms`. When none fits, `retry_ms` tells
+  // how long until one does. Throws StorageError when the database does not answer.
+  SendPacer::Grant reserve(const std::string& channel_type, const std::string& account, int want,
+                           long long now_ms);
+
+ private:
+  Database& db_;
+  long long interval_us_;  // one send's share of a second
+  long long burst_us_;
+};
+
+}  // namespace baraza
