@@ -53,7 +53,9 @@ TEST_P(SharedPacing, TwoEnginesSendANumbersRateTogether) {
   EXPECT_LT(seconds, 9.0) << "the shared budget was not used";
 }
 
-INSTANTIATE_TEST_SUITE_P(PostgresqlOnly, SharedPacing, ::testing::Values(Dialect::kPostgresql),
+// On SQLite both engines share the file, and each sees the other's liveness mark.
+INSTANTIATE_TEST_SUITE_P(BothDialects, SharedPacing,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });
 
 }  // namespace

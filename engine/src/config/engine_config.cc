@@ -139,8 +139,9 @@ const Schema& engineSchema() {
        "Minimum gap between two sends to the same recipient (Meta's pair rate limit)."},
       {"pipeline.shared_pacing", KeyType::kBool, "true",
        "per_number_rate is one budget for every engine on the database (the send_pace table: a "
-       "statement per tenth of a second's sends of a number), not each process's own. The gap "
-       "per recipient stays each process's. false: each process paces alone."},
+       "statement per quarter second's sends of a number; an SQLite engine alone with its file "
+       "keeps it in memory), not each process's own. The gap per recipient stays each "
+       "process's. false: each process paces alone."},
       {"pipeline.default_tenant", KeyType::kString, "",
        "Slug of the tenant that answers numbers no tenant owns; empty: stored as unrouted."},
       {"scripting.budget_ms", KeyType::kInt, "50",

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -23,6 +24,8 @@ class OwnerLiveness::Mark {
   virtual bool isGone(const std::string& owner) = 0;
   virtual bool stillMarked() = 0;  // throws when the mark was lost with its connection
   virtual void withdraw(const std::string& owner) = 0;
+  // Whether another marked process runs on the database; nullopt when this mark cannot tell.
+  virtual std::optional<bool> othersAlive(const std::string&) { return std::nullopt; }
 };
 
 namespace {
@@ -125,6 +128,18 @@ class LockFileMark : public OwnerLiveness::Mark {
 
   bool stillMarked() override { return fd_ >= 0; }
 
+  std::optional<bool> othersAlive(const std::string& self) override {
+    if (fd_ < 0)
+      return std::nullopt;  // unmarked: others may not see this process either
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name != self && !isGone(name))
+        return true;
+    }
+    return ec ? std::nullopt : std::optional<bool>(false);
+  }
+
   void withdraw(const std::string& owner) override {
     if (fd_ < 0)
       return;
@@ -190,6 +205,17 @@ bool OwnerLiveness::markLocked() {
         why);
   failed_ = true;
   return false;
+}
+
+bool OwnerLiveness::othersAlive() {
+  std::lock_guard lock(mutex_);
+  if (!mark_ || !marked_)
+    return true;  // cannot tell: assume company
+  try {
+    return mark_->othersAlive(owner_).value_or(true);
+  } catch (const std::exception&) {
+    return true;
+  }
 }
 
 bool OwnerLiveness::announce() {

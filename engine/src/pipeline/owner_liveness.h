@@ -33,6 +33,9 @@ class OwnerLiveness {
   bool announce();
   // True when `owner`'s process is gone for sure.
   bool isGone(const std::string& owner);
+  // Whether another engine may run on this database: false only when this process is marked
+  // and sees every other mark gone (SQLite's lock files); true when it cannot tell (PostgreSQL).
+  bool othersAlive();
   // Removes this process's mark (a clean stop).
   void withdraw();
 

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -34,25 +35,28 @@ class SendPacer {
   long long take(const std::string& number, const std::string& recipient, long long now_ms);
 
  private:
-  long long takeFromNumber(const std::string& number, long long now_ms);
-  long long takeLocally(const std::string& number, long long now_ms);
-
   struct Bucket {
     double tokens = 0;
     long long at_ms = 0;
   };
+  // A number's sends reserved from the shared budget. Its mutex is held while the ledger is
+  // asked: the number's other sends wait for the answer, no other number's do.
   struct Reserved {
+    std::mutex mutex;
     int sends = 0;
     long long until_ms = 0;    // reserved sends not spent by then are dropped
     long long refused_ms = 0;  // the ledger had none: not asked again before this
   };
-  std::mutex mutex_;
+  long long takeFromNumber(Reserved& r, const std::string& number, long long now_ms);
+  long long takeLocally(const std::string& number, long long now_ms);  // holds mutex_
+
+  std::mutex mutex_;  // the maps, the pair gaps and the local buckets
   int rate_;
   int pair_interval_ms_;
   Reserve shared_;
   int block_;  // sends reserved at a time
   std::map<std::string, Bucket> buckets_;
-  std::map<std::string, Reserved> reserved_;
+  std::map<std::string, std::unique_ptr<Reserved>> reserved_;
   std::map<std::string, long long> pair_next_ms_;  // GCRA: theoretical arrival time
   IncidentLog shared_incidents_{"send pacing: the shared budget in the database"};
 };

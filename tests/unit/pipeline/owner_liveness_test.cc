@@ -108,6 +108,22 @@ TEST_P(OwnerLivenessTest, ACleanStopWithdrawsTheMarkAndAnotherCheckerAgrees) {
     EXPECT_TRUE(other_observer.isGone("marked-engine-3"));
 }
 
+// Send pacing keeps its budgets in memory while an SQLite engine is alone with its file.
+TEST_P(OwnerLivenessTest, AMarkedProcessKnowsWhetherItIsAlone) {
+  OwnerLiveness self(url_, "marked-self");
+  EXPECT_TRUE(self.othersAlive()) << "unmarked, it cannot tell";
+  ASSERT_TRUE(self.announce());
+  if (GetParam() == Dialect::kPostgresql) {
+    EXPECT_TRUE(self.othersAlive()) << "PostgreSQL cannot tell: company is assumed";
+    return;
+  }
+  EXPECT_FALSE(self.othersAlive());
+  pid_t child = startMarkedProcess("marked-company");
+  EXPECT_TRUE(self.othersAlive());
+  kill9(child);
+  EXPECT_FALSE(self.othersAlive());
+}
+
 TEST_P(OwnerLivenessTest, AnOwnerThatNeverMarkedItself) {
   OwnerLiveness observer(url_, "marked-observer");
   ASSERT_TRUE(observer.announce());

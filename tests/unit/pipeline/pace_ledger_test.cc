@@ -63,6 +63,28 @@ TEST_P(PaceLedgerTest, ReservationsFromManyThreadsNeverExceedTheRate) {
   EXPECT_EQ(granted.load(), 50);
 }
 
+TEST_P(PaceLedgerTest, AloneOnTheDatabaseTheBudgetIsKeptInMemory) {
+  bool company = false;
+  PaceLedger ledger(*first_, 80, [&] { return company; });
+  int granted = 0;
+  for (int i = 0; i < 20; ++i)
+    granted += ledger.reserve("whatsapp", "119", 8, kNow).granted;
+  EXPECT_EQ(granted, 80) << "the same arithmetic as the statement";
+  EXPECT_EQ(ledger.reserve("whatsapp", "119", 8, kNow).retry_ms, 13);
+  auto rows = [&] {
+    TenantScope tx(*first_, TenantScope::kAllTenants);
+    long long n = 0;
+    tx.sql() << "SELECT COUNT(*) FROM send_pace", soci::into(n);
+    return n;
+  };
+  EXPECT_EQ(rows(), 0) << "no statement while alone";
+  company = true;  // another engine started: seen at the next look, 2 s on
+  EXPECT_EQ(ledger.reserve("whatsapp", "119", 8, kNow + 1000).granted, 8);
+  EXPECT_EQ(rows(), 0);
+  EXPECT_EQ(ledger.reserve("whatsapp", "119", 8, kNow + 2000).granted, 8);
+  EXPECT_EQ(rows(), 1) << "shared through the database from then on";
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, PaceLedgerTest,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });

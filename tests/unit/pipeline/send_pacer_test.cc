@@ -49,7 +49,7 @@ TEST(SendPacer, ASharedBudgetIsReservedAFewSendsAtATime) {
   for (int i = 0; i < 100; ++i)
     allowed += pacer.take("119", "2547" + std::to_string(i), 1000) == 0;
   EXPECT_EQ(allowed, 20) << "the shared budget, not this process's own 80";
-  EXPECT_EQ(asked, (std::vector<int>{8, 8, 8, 8})) << "a tenth of the rate per statement";
+  EXPECT_EQ(asked, (std::vector<int>{20, 20})) << "a quarter of the rate per statement";
   EXPECT_EQ(pacer.take("119", "x", 1000), 40) << "the ledger's wait";
 }
 
@@ -62,7 +62,7 @@ TEST(SendPacer, ReservedSendsNotSpentWithinASecondAreDropped) {
   EXPECT_EQ(pacer.take("119", "a", 1000), 0);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(pacer.take("119", "b", 1999), 0);
-  EXPECT_EQ(calls, 1) << "seven left, still this second";
+  EXPECT_EQ(calls, 1) << "19 left, still this second";
   EXPECT_EQ(pacer.take("119", "c", 2000), 0);
   EXPECT_EQ(calls, 2) << "reserved for a second that is over: asked again";
 }
