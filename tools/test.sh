@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The second README command: installs the dependencies, builds, starts a throwaway PostgreSQL
-# server and runs the whole test suite against SQLite and PostgreSQL, then again in an
-# AddressSanitizer + UndefinedBehaviorSanitizer build, then runs each libFuzzer target for a
-# bounded time (BARAZA_FUZZ_SECONDS, default 60). BARAZA_SKIP_SANITIZE=1 and BARAZA_SKIP_FUZZ=1
+# server and runs the whole test suite against SQLite and PostgreSQL, runs each libFuzzer target
+# for a bounded time (BARAZA_FUZZ_SECONDS, default 60), then the suite again in an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (end-to-end tests there in SQLite only). BARAZA_SKIP_SANITIZE=1 and BARAZA_SKIP_FUZZ=1
 # skip those passes locally (CI sets neither).
 set -euo pipefail
 cd "$(dirname "$0")/.."

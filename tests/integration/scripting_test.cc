@@ -219,7 +219,8 @@ TEST_P(Scripting, ATenantLoopingOnKvWritesHoldsUpNoOtherTenant) {
                  "  max_messages_per_hour: 0\n  max_messages_per_user_per_day: 0\n");
   ASSERT_EQ(runBaraza({"tenant", "import", soko}, env_).exit_code, 0);
   limitsOff();
-  start();
+  // Never quarantined: the looping script runs for every one of its messages.
+  start({{"BARAZA_SCRIPTING_QUARANTINE_AFTER", "1000000"}});
   ASSERT_EQ(upload("local big = string.rep('x', 60000)\n"
                    "return { on_message = function(ctx, msg)\n"
                    "  local i = 0\n"
@@ -259,7 +260,7 @@ TEST_P(Scripting, ATenantLoopingOnKvWritesHoldsUpNoOtherTenant) {
   std::cout << "another tenant beside a kv-looping script: slowest 200 " << slowest_ack
             << " s, slowest answer " << slowest_answer << " s\n";
   EXPECT_LT(slowest_ack, 1.0);
-  EXPECT_LT(slowest_answer, 2.0);
+  EXPECT_LT(slowest_answer, 3.0);  // 0.3 s beside a quiet tenant; the issue saw 4-7 s
   // Past its 20 calls each further one is refused; the loop then runs into its CPU budget.
   EXPECT_GE(metric("baraza_script_failures_total{kind=\"timeout\",tenant=\"duka\"}"), 1)
       << "the hook was stopped\n"

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -96,16 +97,27 @@ class LockFileMark : public OwnerLiveness::Mark {
 
   bool announce(const std::string& owner) override {
     std::filesystem::create_directories(dir_);
-    int fd = ::open(pathOf(owner).c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-      return false;
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    // Between the open and the lock another process may take the new, unlocked file for a dead
+    // one's and unlink it: the lock is then on a name nobody sees, so it is made again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      int fd = ::open(pathOf(owner).c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd < 0)
+        return false;
+      if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return false;
+      }
+      struct stat held {
+      }, named{};
+      if (::fstat(fd, &held) == 0 && ::stat(pathOf(owner).c_str(), &named) == 0 &&
+          held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
+        fd_ = fd;
+        sweep(owner);
+        return true;
+      }
       ::close(fd);
-      return false;
     }
-    fd_ = fd;
-    sweep(owner);
-    return true;
+    return false;
   }
 
   bool isGone(const std::string& owner) override {

@@ -56,11 +56,8 @@ SendPacer::Grant PaceLedger::reserve(const std::string& channel_type, const std:
   if (r.empty())
     return grant;
   grant.granted = static_cast<int>(r.integer(0, 1));
-  if (grant.granted == 0) {
-    // The next send fits once the TAT is within a burst of the clock again.
-    long long wait_us = r.integer(0, 0) + interval_us_ - (now_us + burst_us_);
-    grant.retry_ms = std::max(1LL, (wait_us + 999) / 1000);
-  }
+  if (grant.granted == 0)
+    grant.retry_ms = waitForBlock(r.integer(0, 0), want, now_us);
   return grant;
 }
 
@@ -91,8 +88,16 @@ SendPacer::Grant PaceLedger::grantFrom(long long& tat_us, int want, long long no
   grant.granted = static_cast<int>(std::min<long long>(std::max(want, 1), room));
   tat_us = start + grant.granted * interval_us_;
   if (grant.granted == 0)
-    grant.retry_ms = std::max(1LL, (tat_us + interval_us_ - (now_us + burst_us_) + 999) / 1000);
+    grant.retry_ms = waitForBlock(tat_us, want, now_us);
   return grant;
+}
+
+// How long until `want` sends fit (a burst at most): asked sooner, a saturated number would be
+// granted one send per statement, each refusal a statement of its own.
+long long PaceLedger::waitForBlock(long long tat_us, int want, long long now_us) const {
+  long long block = std::clamp<long long>(want, 1, burst_us_ / interval_us_);
+  long long wait_us = tat_us + block * interval_us_ - (now_us + burst_us_);
+  return std::max(1LL, (wait_us + 999) / 1000);
 }
 
 }  // namespace baraza

@@ -24,13 +24,15 @@ class PaceLedger {
   PaceLedger(Database& db, int per_second, std::function<bool()> company = {});
 
   // Reserves up to `want` sends from `account` at `now_ms`. When none fits, `retry_ms` tells
-  // how long until one does. Throws StorageError when the database does not answer.
+  // how long until `want` do (so a saturated number costs a statement per block, not per send).
+  // Throws StorageError when the database does not answer.
   SendPacer::Grant reserve(const std::string& channel_type, const std::string& account, int want,
                            long long now_ms);
 
  private:
   bool shared(long long now_ms);
   SendPacer::Grant grantFrom(long long& tat_us, int want, long long now_us) const;
+  long long waitForBlock(long long tat_us, int want, long long now_us) const;
 
   Database& db_;
   std::function<bool()> company_;

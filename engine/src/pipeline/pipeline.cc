@@ -49,6 +49,10 @@ Pipeline::~Pipeline() {
 
 void Pipeline::start() {
   started_ = true;
+  // Shared pacing tells from the marks whether an SQLite engine is alone: every engine marks
+  // itself then, even one that takes no dead process's claims back early.
+  if (config_.shared_pacing)
+    liveness_.announce();
   leases_.start();
   waiting_.start();
   dispatcher_.start();

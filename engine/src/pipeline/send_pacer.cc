@@ -65,6 +65,10 @@ long long SendPacer::take(const std::string& number, const std::string& recipien
 }
 
 long long SendPacer::takeFromNumber(Reserved& r, const std::string& number, long long now_ms) {
+  if (now_ms < alone_until_ms_.load()) {
+    std::lock_guard lock(mutex_);
+    return takeLocally(number, now_ms);
+  }
   if (now_ms >= r.until_ms)
     r.sends = 0;  // reserved for a second that is over
   if (r.sends == 0) {
@@ -75,6 +79,9 @@ long long SendPacer::takeFromNumber(Reserved& r, const std::string& number, long
       grant = shared_(number, block_, now_ms);
       shared_incidents_.succeeded();
     } catch (const std::exception& e) {
+      // Not asked again for a second: a database that hangs would hold every send of the
+      // number for its timeout, at every try.
+      alone_until_ms_ = now_ms + 1000;
       MetricsRegistry::global().counterAdd("baraza_send_pace_shared_failures_total", {});
       shared_incidents_.failed(std::string(e.what()) + "; pacing this process alone meanwhile");
       std::lock_guard lock(mutex_);

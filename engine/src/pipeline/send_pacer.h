@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,9 +18,9 @@ namespace baraza {
 //
 // The number's budget is shared by every engine on the database when `shared` is given
 // (PaceLedger): sends are reserved from it a few at a time and spent from memory. When it fails
-// (the database away), this process paces alone with a token bucket of its own until it works
-// again: logged once and counted (baraza_send_pace_shared_failures_total). The pair gap is
-// this process's own.
+// (the database away), this process paces alone with a token bucket of its own for a second,
+// then asks again: logged once and counted (baraza_send_pace_shared_failures_total). The pair gap
+// is this process's own.
 class SendPacer {
  public:
   struct Grant {
@@ -58,6 +59,7 @@ class SendPacer {
   std::map<std::string, Bucket> buckets_;
   std::map<std::string, std::unique_ptr<Reserved>> reserved_;
   std::map<std::string, long long> pair_next_ms_;  // GCRA: theoretical arrival time
+  std::atomic<long long> alone_until_ms_{0};       // the ledger failed: local pacing till then
   IncidentLog shared_incidents_{"send pacing: the shared budget in the database"};
 };
 

@@ -45,7 +45,7 @@ AccountCheck verdict(int rc, const std::string& answer) {
     auto it = r.find(key);
     return it != r.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
-  if (rc == 0 && r.value("ok", false))
+  if (rc == 0 && r.contains("ok") && r["ok"].is_boolean() && r["ok"].get<bool>())
     return {Result::kVerified, "", digitsOf(text("display_phone_number"))};
   std::string reason = text("reason").empty() ? "unknown" : text("reason");
   std::string detail = "the provider " +
