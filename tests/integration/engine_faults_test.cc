@@ -59,18 +59,12 @@ TEST_P(EngineFaults, AKill9OfOneOfTwoEnginesLeavesTheOtherToFinishItsWork) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // its last requests land
   size_t sent_before = repliesByRecipient().size();
   load.join();
-  auto all_answered = [&] {
-    auto replies = repliesByRecipient();
-    return std::all_of(acked.begin(), acked.end(),
-                       [&](const std::string& from) { return replies.count(from) > 0; });
-  };
-  while (!all_answered() && std::chrono::steady_clock::now() - killed_at < std::chrono::seconds(30))
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool answered = waitAllAnswered(acked, std::chrono::seconds(30));
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
-  ASSERT_TRUE(all_answered()) << acked.size() << " acknowledged, " << repliesByRecipient().size()
-                              << " answered\n"
-                              << survivor.log();
+  ASSERT_TRUE(answered) << acked.size() << " acknowledged, " << repliesByRecipient().size()
+                        << " answered\n"
+                        << survivor.log();
   std::cout << "kill -9 of one engine: " << acked.size() << " acknowledged, all answered "
             << seconds << " s after the kill (" << sent_before << " before it)\n";
   EXPECT_LT(seconds, 15.0) << survivor.log();
@@ -225,15 +219,8 @@ TEST_P(DatabaseOutage, PostgresqlStoppedForAMinuteUnderLoadGets503sAndLosesNothi
   EXPECT_TRUE(load.done) << "webhooks still refused a minute after the outage";
   load.running = false;
   load.thread.join();
-  auto all_answered = [&] {
-    auto replies = repliesByRecipient();
-    return std::all_of(load.acked.begin(), load.acked.end(),
-                       [&](const std::string& from) { return replies.count(from) > 0; });
-  };
   // A minute's backlog (about 3,000 messages) is answered after the restart.
-  for (int i = 0; i < 600 && !all_answered(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_TRUE(all_answered()) << engine_->log();
+  ASSERT_TRUE(waitAllAnswered(load.acked, std::chrono::seconds(60))) << engine_->log();
   std::cout << "PostgreSQL stopped " << outage_s << " s under load: " << load.acked.size()
             << " messages acknowledged and answered; statuses";
   for (const auto& [status, n] : load.statuses)

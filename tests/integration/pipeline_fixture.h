@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -146,6 +147,19 @@ class Pipeline : public ::testing::TestWithParam<Dialect> {
         ++out[body.value("to", "")];
     }
     return out;
+  }
+  // Whether each of `customers` got a text reply.
+  bool allAnswered(const std::vector<std::string>& customers) {
+    auto replies = repliesByRecipient();
+    return std::all_of(customers.begin(), customers.end(),
+                       [&](const std::string& c) { return replies.count(c) > 0; });
+  }
+  // Polls until each of `customers` got a reply, or `limit` has passed; says whether they did.
+  bool waitAllAnswered(const std::vector<std::string>& customers, std::chrono::milliseconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (!allAnswered(customers) && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return allAnswered(customers);
   }
   json admin(const std::string& path) {
     auto r =

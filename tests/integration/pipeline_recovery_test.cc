@@ -75,28 +75,22 @@ TEST_P(PipelineRecovery, AKill9UnderLoadLosesNothingAndTheRestartAnswersWithin15
 
   auto restarted = std::chrono::steady_clock::now();
   start(production);
-  auto all_answered = [&] {
-    auto replies = repliesByRecipient();
-    return std::all_of(acked.begin(), acked.end(),
-                       [&](const std::string& from) { return replies.count(from) > 0; });
-  };
-  while (!all_answered() && std::chrono::steady_clock::now() - restarted < std::chrono::seconds(20))
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool answered = waitAllAnswered(acked, std::chrono::seconds(20));
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted).count();
-  ASSERT_TRUE(all_answered()) << acked.size() << " acknowledged, " << repliesByRecipient().size()
-                              << " answered; events not done: "
-                              << count("SELECT COUNT(*) FROM inbox_events WHERE status <> 'done'")
-                              << ", events: " << count("SELECT COUNT(*) FROM inbox_events")
-                              << ", outbox: " << count("SELECT COUNT(*) FROM outbox_messages")
-                              << ", inbound: "
-                              << count("SELECT COUNT(*) FROM messages WHERE direction='inbound'")
-                              << ", sends not sent: "
-                              << count(
-                                     "SELECT COUNT(*) FROM outbox_messages WHERE status <> "
-                                     "'sent'")
-                              << "\n"
-                              << engine_->log();
+  ASSERT_TRUE(answered) << acked.size() << " acknowledged, " << repliesByRecipient().size()
+                        << " answered; events not done: "
+                        << count("SELECT COUNT(*) FROM inbox_events WHERE status <> 'done'")
+                        << ", events: " << count("SELECT COUNT(*) FROM inbox_events")
+                        << ", outbox: " << count("SELECT COUNT(*) FROM outbox_messages")
+                        << ", inbound: "
+                        << count("SELECT COUNT(*) FROM messages WHERE direction='inbound'")
+                        << ", sends not sent: "
+                        << count(
+                               "SELECT COUNT(*) FROM outbox_messages WHERE status <> "
+                               "'sent'")
+                        << "\n"
+                        << engine_->log();
   std::cout << acked.size() - sent_before << " acknowledged messages left unanswered by the kill "
             << "were answered " << seconds << " s after the restart\n";
   EXPECT_LT(seconds, 15.0) << "every acknowledged message answered " << seconds
