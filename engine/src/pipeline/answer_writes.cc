@@ -21,8 +21,12 @@ void writeAnswers(TenantScope& tx, const std::vector<MessageWork*>& works, long 
         w->usage.add("outbound");
         if (w->replies.front().strategy == "faq")
           w->usage.add("faq_answers");
+        else if (!w->replies.front().ai_model.empty())
+          w->usage.add("ai_answers");
       }
     }
+    if (w->unanswered)
+      w->usage.add("unanswered");
     w->usage.collect(usage, *w->tenant, w->started_ms);
   }
   message_store::insertOutbound(tx, replies);

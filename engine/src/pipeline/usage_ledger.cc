@@ -45,15 +45,20 @@ const Statement kValue{
         "substr(day, 3, 7) = $3)), 0)",
     ""};
 
-const Statement kAppend{
-    "usage_append",
-    "INSERT INTO usage_deltas (tenant_id, batch_id, day, inbound, outbound, faq_answers, ai_calls, "
-    "tokens, cost_microusd, escalations) SELECT (r->>0)::uuid, $1, r->>1, (r->>2)::bigint, "
-    "(r->>3)::bigint, (r->>4)::bigint, (r->>5)::bigint, (r->>6)::bigint, (r->>7)::bigint, "
-    "(r->>8)::bigint FROM json_array_elements($2::json) AS r",
-    "INSERT INTO usage_deltas (tenant_id, batch_id, day, inbound, outbound, faq_answers, ai_calls, "
-    "tokens, cost_microusd, escalations) SELECT value ->> 0, $1, value ->> 1, value ->> 2, value "
-    "->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each($2)"};
+// One row per tenant and day, its counts in kUsageCounts' order: ["tenant", "d:day", n...].
+std::string appendSql(bool pg) {
+  std::string columns, values;
+  for (size_t i = 0; i < std::size(kUsageCounts); ++i) {
+    columns += std::string(", ") + kUsageCounts[i];
+    std::string at = std::to_string(i + 2);
+    values += pg ? ", (r->>" + at + ")::bigint" : ", value ->> " + at;
+  }
+  std::string head = "INSERT INTO usage_deltas (tenant_id, batch_id, day" + columns + ") SELECT ";
+  return pg ? head + "(r->>0)::uuid, $1, r->>1" + values +
+                  " FROM json_array_elements($2::json) AS r"
+            : head + "value ->> 0, $1, value ->> 1" + values + " FROM json_each($2)";
+}
+const Statement kAppend{"usage_append", appendSql(true), appendSql(false)};
 
 // Each delta row's counts, one per name, for its day and for its month, summed per counter.
 const std::string kCount = "SUM(" + countColumn("n.name") + ")";

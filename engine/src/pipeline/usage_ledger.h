@@ -34,7 +34,8 @@ long long usageValue(TenantScope& tx, const std::string& tenant_id, const std::s
 // The counts a message's usage is made of (docs/limits.md), in usage_deltas' column order: the
 // usage API reports these, and a batch row carries each as a column.
 inline constexpr const char* kUsageCounts[] = {
-    "inbound", "outbound", "faq_answers", "ai_calls", "tokens", "cost_microusd", "escalations"};
+    "inbound",       "outbound",    "faq_answers", "ai_calls",      "tokens",
+    "cost_microusd", "escalations", "ai_answers",  "human_replies", "unanswered"};
 
 // Usage of a batch of messages, many tenants at once: the tenant-scope day counts of the
 // names usage_deltas has columns for become one row per tenant and day, appended in one
