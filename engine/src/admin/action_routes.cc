@@ -145,9 +145,14 @@ HttpResponse updateAction(AdminRequest& r) {
              "TEXT) = :c AND type = 'escalation' AND status = 'open'",
           soci::use(r.tenant->id), soci::use(conversation), soci::into(open);
       std::string conversation_status = open > 0 ? "escalated" : "open";
-      sql << "UPDATE conversations SET status = :s WHERE tenant_id = :t AND CAST(id AS TEXT) = "
-             ":c AND status <> 'closed'",
-          soci::use(conversation_status), soci::use(r.tenant->id), soci::use(conversation);
+      // The last escalation settled gives the conversation back to the bot: a person who took
+      // it over (assign, or a reply from the console) releases it too.
+      int give_back = open > 0 ? 0 : 1;
+      sql << "UPDATE conversations SET status = :s, assigned_to = CASE WHEN :g = 1 THEN NULL "
+             "ELSE assigned_to END, assigned_at = CASE WHEN :g2 = 1 THEN NULL ELSE assigned_at "
+             "END WHERE tenant_id = :t AND CAST(id AS TEXT) = :c AND status <> 'closed'",
+          soci::use(conversation_status), soci::use(give_back), soci::use(give_back),
+          soci::use(r.tenant->id), soci::use(conversation);
     }
   }
   json after = *findAction(sql, r.tenant->id, id);

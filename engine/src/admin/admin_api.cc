@@ -42,6 +42,10 @@ std::vector<AdminRoute> allRoutes() {
   addUsageRoutes(routes);
   addLeadRoutes(routes);
   addLeadReportRoutes(routes);
+  addReplyRoutes(routes);
+  addAnalyticsRoutes(routes);
+  addOutboxRoutes(routes);
+  addScriptTryRoutes(routes);
   return routes;
 }
 
@@ -108,7 +112,8 @@ class AdminApi {
     if (!found && allow.empty())
       return notFound("no admin route " + req.method + " " + req.path);
     if (!caller->organization_id.empty() &&
-        (parts.empty() || (parts[0] != "tenants" && parts[0] != "organizations"))) {
+        (parts.empty() ||
+         (parts[0] != "tenants" && parts[0] != "organizations" && parts[0] != "session"))) {
       return forbidden(
           "an organization key reaches only /organizations and its agents' "
           "/tenants routes");

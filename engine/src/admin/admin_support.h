@@ -81,6 +81,10 @@ void addAiProviderRoutes(std::vector<AdminRoute>& routes);
 void addUsageRoutes(std::vector<AdminRoute>& routes);
 void addLeadRoutes(std::vector<AdminRoute>& routes);
 void addLeadReportRoutes(std::vector<AdminRoute>& routes);
+void addReplyRoutes(std::vector<AdminRoute>& routes);
+void addAnalyticsRoutes(std::vector<AdminRoute>& routes);
+void addOutboxRoutes(std::vector<AdminRoute>& routes);
+void addScriptTryRoutes(std::vector<AdminRoute>& routes);
 
 // The organization `slug` when the caller may read its leads: the operator, or that
 // organization's key. A 404 (no such organization, or not the caller's) or a 403 (a tenant key

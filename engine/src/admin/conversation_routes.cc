@@ -34,7 +34,7 @@ const char* kMessageColumns =
     "COALESCE(channel_message_id, ''), message_type, COALESCE(body, ''), status, "
     "COALESCE(strategy, ''), COALESCE(ai_model, ''), COALESCE(CAST(knowledge_entry_id AS TEXT), "
     "''), COALESCE(processing_ms, -1), COALESCE(error_code, ''), COALESCE(error_message, ''), "
-    "CAST(created_at AS TEXT) FROM messages WHERE tenant_id = :t";
+    "CAST(created_at AS TEXT), COALESCE(sent_by, '') FROM messages WHERE tenant_id = :t";
 
 json messageJson(const soci::row& r) {
   auto opt = [&](size_t i) {
@@ -55,7 +55,8 @@ json messageJson(const soci::row& r) {
           {"processing_ms", took < 0 ? json() : json(took)},
           {"error_code", opt(11)},
           {"error", opt(12)},
-          {"at", r.get<std::string>(13)}};
+          {"at", r.get<std::string>(13)},
+          {"sent_by", opt(14)}};
 }
 
 // GET .../conversations?status=&assigned=&limit=&cursor=: most recent first.

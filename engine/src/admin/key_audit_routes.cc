@@ -1,4 +1,4 @@
-// /tenants/{tenant}/api-keys, /tenants/{tenant}/audit and /alerts.
+// /tenants/{tenant}/api-keys, /tenants/{tenant}/audit, /alerts and /session.
 #include "admin/admin_support.h"
 #include "admin/api_keys.h"
 #include "tenancy/audit.h"
@@ -149,7 +149,25 @@ json auditPage(AdminRequest& r, soci::session& sql, const std::string& table,
   return {{"entries", entries}, {"next_cursor", next}};
 }
 
+namespace {
+
+// GET /session: what the credential is, so a client (the console) shows what it may reach
+// without probing routes for 403s.
+HttpResponse whoAmI(AdminRequest& r) {
+  const Caller& c = r.caller;
+  std::string role = c.is_operator               ? "operator"
+                     : c.organization_id.empty() ? "tenant"
+                                                 : "organization";
+  json out{{"role", role}, {"actor", c.actor}};
+  if (!c.is_operator)
+    out["key_id"] = c.key_id;
+  return jsonReply(200, out);
+}
+
+}  // namespace
+
 void addKeyAndAuditRoutes(std::vector<AdminRoute>& routes) {
+  routes.push_back({"GET", "session", Access::kAnyCaller, whoAmI});
   routes.push_back({"POST", "tenants/{tenant}/api-keys", Access::kOperatorOnly, createKey});
   routes.push_back({"GET", "tenants/{tenant}/api-keys", Access::kAnyCaller, listKeys});
   routes.push_back({"DELETE", "tenants/{tenant}/api-keys/{id}", Access::kAnyCaller, revokeKey});

@@ -1,6 +1,8 @@
 // /tenants and /tenants/{tenant}: list, create (operator), show, change.
 #include "admin/admin_support.h"
 #include "core/uuid.h"
+#include "pipeline/clock.h"
+#include "pipeline/usage_ledger.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenant_rules.h"
 #include "tenancy/tenant_store.h"
@@ -31,6 +33,16 @@ std::optional<std::string> organizationId(soci::session& sql, const std::string&
 }
 
 // GET /tenants?limit=&cursor=&active=&organization=&q=
+// Today's count `name` of tenant t: its counter and the batches not folded yet (two day
+// parameters).
+std::string todayCount(const std::string& name) {
+  return "COALESCE((SELECT value FROM usage_counters u WHERE u.tenant_id = t.id AND u.scope = "
+         "'tenant' AND u.period = :d" +
+         name + " AND u.name = '" + name + "'), 0) + COALESCE((SELECT CAST(SUM(" + name +
+         ") AS BIGINT) FROM usage_deltas x WHERE x.tenant_id = t.id AND x.day = :x" + name +
+         "), 0)";
+}
+
 HttpResponse listTenants(AdminRequest& r) {
   PageRequest page;
   if (auto bad = readPage(r.http, 50, 500, 1, page))
@@ -46,18 +58,24 @@ HttpResponse listTenants(AdminRequest& r) {
   std::string only = r.caller.tenant_id, own = r.caller.organization_id;
   std::string like = "%" + q + "%";
   long long fetch = limit + 1;
+  std::string day = periodKey('d', systemNowMs());
   TenantScope tx(r.deps.db, TenantScope::kAllTenants);
   soci::rowset<soci::row> rows =
       (tx.sql().prepare
-           << "SELECT t.slug, t.name, CASE WHEN t.active THEN 1 ELSE 0 END, COALESCE(o.slug, '') "
-              "FROM tenants t LEFT JOIN organizations o ON o.id = t.organization_id WHERE "
-              "t.slug > :c AND (:only = '' OR CAST(t.id AS TEXT) = :only2) AND (:a = '' OR (CASE "
-              "WHEN t.active THEN 1 ELSE 0 END) = :wa) AND (:o = '' OR o.slug = :o2) AND (:q = '' "
-              "OR LOWER(t.name) LIKE LOWER(:l) OR t.slug LIKE LOWER(:l2)) AND (:own = '' OR "
-              "CAST(t.organization_id AS TEXT) = :own2) ORDER BY t.slug LIMIT :n",
-       soci::use(after), soci::use(only), soci::use(only), soci::use(active),
-       soci::use(want_active), soci::use(org), soci::use(org), soci::use(q), soci::use(like),
-       soci::use(like), soci::use(own), soci::use(own), soci::use(fetch));
+           << "SELECT t.slug, t.name, CASE WHEN t.active THEN 1 ELSE 0 END, COALESCE(o.slug, "
+              "''), " +
+                  todayCount("inbound") + ", " + todayCount("outbound") +
+                  " FROM tenants t LEFT JOIN organizations o ON o.id = t.organization_id WHERE "
+                  "t.slug > :c AND (:only = '' OR CAST(t.id AS TEXT) = :only2) AND (:a = '' OR "
+                  "(CASE "
+                  "WHEN t.active THEN 1 ELSE 0 END) = :wa) AND (:o = '' OR o.slug = :o2) AND (:q = "
+                  "'' "
+                  "OR LOWER(t.name) LIKE LOWER(:l) OR t.slug LIKE LOWER(:l2)) AND (:own = '' OR "
+                  "CAST(t.organization_id AS TEXT) = :own2) ORDER BY t.slug LIMIT :n",
+       soci::use(day), soci::use(day), soci::use(day), soci::use(day), soci::use(after),
+       soci::use(only), soci::use(only), soci::use(active), soci::use(want_active), soci::use(org),
+       soci::use(org), soci::use(q), soci::use(like), soci::use(like), soci::use(own),
+       soci::use(own), soci::use(fetch));
   json list = json::array();
   std::string next;
   for (const auto& row : rows) {
@@ -68,7 +86,8 @@ HttpResponse listTenants(AdminRequest& r) {
     list.push_back({{"slug", row.get<std::string>(0)},
                     {"name", row.get<std::string>(1)},
                     {"active", rowInt(row, 2) != 0},
-                    {"organization", row.get<std::string>(3)}});
+                    {"organization", row.get<std::string>(3)},
+                    {"today", {{"inbound", rowInt(row, 4)}, {"outbound", rowInt(row, 5)}}}});
   }
   return jsonReply(200, {{"tenants", list}, {"next_cursor", next.empty() ? json() : json(next)}});
 }
