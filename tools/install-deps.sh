@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages Baraza builds, runs and tests with. Quick when they are
 # already there: apt-get runs only for the missing ones.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config ccache git
@@ -10,7 +11,13 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   postgresql curl wrk clang-format clang libclang-rt-14-dev rapidjson-dev
   libcsv-dev libhowardhinnant-date-dev tzdata
+  libjs-chart.js  # the console's charts, served by the engine
+  chromium        # the console's browser tests
 )
+# The console's browser tests (tests/console/) run on Node with puppeteer-core from npm, pinned by
+# its lockfile; Debian's nodejs and npm unless a Node is already installed.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,4 +34,9 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+fi
+if [[ ! -d tests/console/node_modules/puppeteer-core ]] ||
+   [[ tests/console/package-lock.json -nt tests/console/node_modules/.package-lock.json ]]; then
+  echo "install-deps: npm ci in tests/console (puppeteer-core, test tooling only)"
+  (cd tests/console && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The second README command: installs the dependencies, builds, starts a throwaway PostgreSQL
-# server and runs the whole test suite against SQLite and PostgreSQL, runs each libFuzzer target
-# for a bounded time (BARAZA_FUZZ_SECONDS, default 60), then the suite again in an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (end-to-end tests there in SQLite only). BARAZA_SKIP_SANITIZE=1 and BARAZA_SKIP_FUZZ=1
-# skip those passes locally (CI sets neither).
+# server and runs the whole test suite against SQLite and PostgreSQL and the console's browser
+# tests (headless Chromium), runs each libFuzzer target for a bounded time (BARAZA_FUZZ_SECONDS,
+# default 60), then the suite again in an AddressSanitizer + UndefinedBehaviorSanitizer build
+# (end-to-end tests there in SQLite only). BARAZA_SKIP_SANITIZE=1 and BARAZA_SKIP_FUZZ=1 skip
+# those passes locally (CI sets neither).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -33,6 +34,10 @@ run_suite() {
 
 started=$(date +%s)
 run_suite build "" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The console in headless Chromium against the release build, a real engine and a mock Graph
+# API; screenshots of every page are kept in build/console-artifacts/.
+(cd tests/console && BARAZA_BUILD_DIR="$root/build" CONSOLE_ARTIFACTS="$root/build/console-artifacts" \
+  node --test --test-reporter=spec console.test.mjs)
 clang_format=$(command -v clang-format || true)
 if [[ -n "$clang_format" ]]; then
   # Formatting is part of the suite: a file clang-format would change fails it.

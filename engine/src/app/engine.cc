@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_api.h"
+#include "http/console_routes.h"
 #include "http/core_routes.h"
 #include "plugin_host/account_verifier.h"
 #include "storage/migrator.h"
@@ -96,6 +97,8 @@ std::shared_ptr<Router> Engine::routes() {
   addPluginRoutes(*router, *plugins_, config_.server.channel_get_per_minute);
   addAdminRoutes(*router, db_, sealer_, &tenants_, config_.admin_token, &config_.scripting,
                  accountVerifier(*plugins_));
+  if (config_.console.enabled)
+    addConsoleRoutes(*router, config_.console.dir, config_.console.chart_js);
   return router;
 }
 

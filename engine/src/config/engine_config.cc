@@ -88,6 +88,14 @@ const Schema& engineSchema() {
        "Folder with postgresql/ and sqlite/ migrations; empty uses the ones built into the "
        "binary."},
       {"plugins.dir", KeyType::kString, "build/plugins", "Folder holding the plugin .so files."},
+      {"console.enabled", KeyType::kBool, "true",
+       "Serve the web console at /console (docs/console.md). It uses the admin API with the "
+       "caller's own credentials, so it shows nothing an admin API call would not."},
+      {"console.dir", KeyType::kString, "console",
+       "Folder holding the console's static files (the repository's console/)."},
+      {"console.chart_js", KeyType::kString, "/usr/share/javascript/chart.js/chart.min.js",
+       "Chart.js as Debian's libjs-chart.js installs it, served at /console/vendor/chart.js for "
+       "the analytics page."},
       {"plugins.load", KeyType::kStringList, std::nullopt,
        "Plugins to load by name (NAME.so in plugins.dir); absent loads every .so there."},
       {"security.master_key_file", KeyType::kString, "data/master.key",
@@ -253,6 +261,9 @@ EngineConfig loadEngineConfig(const std::string& file) {
   if (v["plugins"].contains("load")) {
     cfg.plugins.load = v["plugins"]["load"].get<std::vector<std::string>>();
   }
+  cfg.console.enabled = v["console"]["enabled"];
+  cfg.console.dir = v["console"]["dir"];
+  cfg.console.chart_js = v["console"]["chart_js"];
   cfg.master_key_file = v["security"]["master_key_file"];
   if (v["server"].contains("metrics_token")) {
     cfg.server.metrics_token = v["server"]["metrics_token"].get<std::string>();

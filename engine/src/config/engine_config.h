@@ -42,11 +42,18 @@ struct PluginsConfig {
   std::optional<std::vector<std::string>> load;  // absent: every .so in dir
 };
 
+struct ConsoleConfig {
+  bool enabled = true;
+  std::string dir;       // the static files
+  std::string chart_js;  // Debian's Chart.js build
+};
+
 struct EngineConfig {
   std::string file;  // the file it came from, "" for defaults and environment only
   ServerConfig server;
   DatabaseConfig database;
   PluginsConfig plugins;
+  ConsoleConfig console;
   std::string master_key_file;
   std::optional<std::string> admin_token;
   PipelineConfig pipeline;
