@@ -85,7 +85,7 @@ log: { level: info }
   const proc = spawn(baraza, ['serve', '--config', join(work, 'config.yaml')], { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const port = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`engine did not start:\n${log}`)), 20000);
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); fail(new Error(`engine did not start:\n${log}`)); }, 20000);
     proc.stderr.on('data', (chunk) => {
       log += chunk;
       const m = /listening on http:\/\/[\d.]+:(\d+)/.exec(log);
