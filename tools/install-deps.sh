@@ -9,7 +9,7 @@ packages=(
   libpistache-dev libluajit-5.1-dev libsoci-dev libpq-dev libsqlite3-dev libyaml-cpp-dev
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql curl wrk clang-format clang libclang-rt-14-dev rapidjson-dev
+  postgresql curl wrk sqlite3 clang-format clang libclang-rt-14-dev rapidjson-dev
   libcsv-dev libhowardhinnant-date-dev tzdata
   libjs-chart.js  # the console's charts, served by the engine
   chromium        # the console's browser tests

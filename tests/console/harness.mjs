@@ -115,7 +115,7 @@ log: { level: info }
       return id;
     },
     // The first send to `to` whose JSON contains `needle`, waited for.
-    async sentTo(to, needle, timeoutMs = 10000) {
+    async sentTo(to, needle, timeoutMs = 20000) {
       return waitFor(() => graph.sends.find((s) => s.body.to === to && JSON.stringify(s.body).includes(needle)), timeoutMs,
         `a send to ${to} containing ${needle}; sends: ${JSON.stringify(graph.sends.map((s) => s.body))}`);
     },
