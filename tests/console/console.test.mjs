@@ -1,7 +1,11 @@
 // The console in headless Chromium against a real engine and a mock Graph API (issue 18).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { login, newPage, openBrowser, pageText, shot, startEngine, TENANTS, waitFor } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { login, newPage, OPERATOR, openBrowser, pageText, shot, startEngine, TENANTS, waitFor } from './harness.mjs';
 
 let engine;
 let browser;
@@ -203,6 +207,92 @@ describe('console', { concurrency: false }, () => {
     await page.close();
   });
 
+  test('settings, templates, AI providers and the FAQ file round trip change what the API serves', async () => {
+    const page = await newPage(browser);
+    await login(page, engine, engine.dukaKey);
+    // Settings: the bot off, then on again.
+    await goto(page, '#/t/duka/overview');
+    await page.$eval('input[name=bot_enabled]', (c) => c.click());
+    await page.$eval('input[name=max_messages_per_hour]', (i) => { i.value = '250'; });
+    await page.click('#settings-form button[type=submit]');
+    await waitFor(async () => (await engine.admin('GET', '/tenants/duka/settings')).body.max_messages_per_hour === 250, 10000, 'the settings');
+    assert.equal((await engine.admin('GET', '/tenants/duka/settings')).body.bot_enabled, false);
+    await page.$eval('input[name=bot_enabled]', (c) => c.click());
+    await page.click('#settings-form button[type=submit]');
+    await waitFor(async () => (await engine.admin('GET', '/tenants/duka/settings')).body.bot_enabled === true, 10000, 'the bot on');
+    // A template.
+    await goto(page, '#/t/duka/templates');
+    await page.click('.toolbar button');
+    await page.type('input[name=name]', 'evening');
+    await page.type('textarea[name=system_prompt]', 'You answer after hours, briefly.');
+    await page.click('form.card button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('tbody')?.innerText.includes('evening'));
+    const templates = (await engine.admin('GET', '/tenants/duka/templates')).body.templates;
+    assert.equal(templates.find((t) => t.name === 'evening').system_prompt, 'You answer after hours, briefly.');
+    // AI providers: the key goes in, and never comes back out.
+    await goto(page, '#/t/duka/ai');
+    await page.$$eval('button', (bs) => bs.find((b) => b.innerText === 'Add provider').click());
+    await page.select('.provider select', 'openrouter');
+    await page.type('.provider input[name=api_key]', 'sk-or-console-secret');
+    await page.$$eval('button', (bs) => bs.find((b) => b.innerText === 'Save').click());
+    await waitFor(async () => (await engine.admin('GET', '/tenants/duka/ai-providers')).body.providers.length === 1, 10000, 'the provider');
+    const providers = (await engine.admin('GET', '/tenants/duka/ai-providers')).body.providers;
+    assert.deepEqual(providers[0], { name: 'openrouter', model: null, api_key: '********' });
+    await goto(page, '#/t/duka/ai');
+    assert.doesNotMatch(await page.content(), /sk-or-console-secret/);
+    // FAQ: export as CSV through the browser's download, import a file with a new entry.
+    await goto(page, '#/t/duka/faq');
+    const downloads = mkdtempSync(join(tmpdir(), 'baraza-downloads-'));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await page.$eval('details', (d) => { d.open = true; });
+    await page.$$eval('button', (bs) => bs.find((b) => b.innerText === 'Export CSV').click());
+    const exported = await waitFor(() => existsSync(join(downloads, 'duka-faq.csv')) && readFileSync(join(downloads, 'duka-faq.csv'), 'utf8'), 10000, 'the CSV download');
+    assert.match(exported, /^"type","question","answer"/);
+    assert.match(exported, /6am sharp/);
+    const file = join(downloads, 'more.csv');
+    writeFileSync(file, '"question","answer","keywords"\n"Do you deliver?","Yes, within Nairobi, every day.","deliver;delivery"\n');
+    await (await page.$('#faq-import-file')).uploadFile(file);
+    await page.$$eval('button', (bs) => bs.find((b) => b.innerText === 'Import').click());
+    await page.waitForFunction(() => document.querySelector('tbody')?.innerText.includes('Do you deliver?'));
+    const entries = (await engine.admin('GET', '/tenants/duka/knowledge?q=deliver')).body.entries;
+    assert.equal(entries.length, 1);
+    assert.deepEqual(entries[0].keywords, ['deliver', 'delivery']);
+    rmSync(downloads, { recursive: true, force: true });
+    assertClean(page, 'tenant pages');
+    await page.close();
+  });
+
+  test('the operator makes a key that logs in, and retries a dead send from Operations', async () => {
+    const page = await newPage(browser);
+    await login(page, engine, OPERATOR);
+    await goto(page, '#/t/duka/keys');
+    await page.type('#key-name', 'shop owner phone');
+    await page.$$eval('button', (bs) => bs.find((b) => b.innerText === 'Create key').click());
+    await page.waitForSelector('code.secret');
+    const key = await page.$eval('code.secret', (c) => c.textContent);
+    assert.match(key, /^bzk_/);
+    const owner = await newPage(browser, 390);
+    await login(owner, engine, key);
+    assert.match(owner.url(), /#\/t\/duka\/overview$/);
+    await owner.close();
+    // A send the outbox gave up on, retried from the page.
+    const customer = '254755000005';
+    await engine.customerSays(TENANTS.duka, customer, 'When do you open?');
+    await engine.sentTo(customer, '6am sharp');
+    execFileSync('sqlite3', [join(engine.work, 'baraza.db'),
+      `UPDATE outbox_messages SET status = 'dead', last_error = 'Graph said no' WHERE recipient = '${customer}'`]);
+    const sentBefore = engine.graph.sends.filter((s) => s.body.to === customer).length;
+    await goto(page, '#/operations');
+    await page.waitForSelector('button[data-send]');
+    assert.match(await pageText(page), /Graph said no/);
+    await page.$eval('button[data-send]', (b) => b.click());
+    await waitFor(() => engine.graph.sends.filter((s) => s.body.to === customer).length === sentBefore + 1, 20000, 'the retried send');
+    await page.waitForFunction(() => !document.querySelector('button[data-send]'), { timeout: 20000 });
+    assertClean(page, 'operator pages');
+    await page.close();
+  });
+
   for (const width of [1280, 390]) {
     test(`every page loads without a console error at ${width} px, and fits`, async () => {
       const pages = [
@@ -211,7 +301,7 @@ describe('console', { concurrency: false }, () => {
       ];
       for (const [credential, hashes, who] of pages) {
         const page = await newPage(browser, width);
-        await login(page, engine, credential || (await import('./harness.mjs')).OPERATOR);
+        await login(page, engine, credential || OPERATOR);
         for (const hash of hashes) {
           await goto(page, hash);
           await page.waitForFunction(() => !document.body.innerText.includes('Loading…'));

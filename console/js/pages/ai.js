@@ -13,7 +13,8 @@ export async function aiPage(root, tenant) {
     const key = h('input', { name: 'api_key', type: 'password', autocomplete: 'off', placeholder: p.api_key ? 'key kept (type to replace)' : 'API key (optional)' });
     const row = h('div', { class: 'row provider' }, name, model, key, h('button', { type: 'button', onclick: () => row.remove() }, 'Remove'));
     row.read = () => {
-      const out = { name: name.value, model: model.value.trim() || null };
+      const out = { name: name.value };
+      if (model.value.trim()) out.model = model.value.trim();
       if (key.value) out.api_key = key.value;
       return out;
     };
