@@ -109,6 +109,14 @@ TEST_P(ConsoleRoutes, AnalyticsCountEachDayFromTheUsageCounters) {
   EXPECT_TRUE(today["median_reply_ms"].is_number()) << today.dump();
   EXPECT_EQ(a["days"][0]["inbound"], 0);
   EXPECT_TRUE(a["days"][0]["median_reply_ms"].is_null());
+  // A day that is over keeps the median computed at its first view; today's is computed anew.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM reply_medians"), 2) << "the two days before today";
+  sql("UPDATE reply_medians SET median_ms = 4242 WHERE day = '" +
+      a["days"][1]["day"].get<std::string>() + "'");
+  json again = admin("/admin/v1/tenants/duka/analytics?days=3");
+  EXPECT_EQ(again["days"][1]["median_reply_ms"], 4242);
+  EXPECT_EQ(again["days"][2]["median_reply_ms"], today["median_reply_ms"]);
+  EXPECT_TRUE(again["days"][0]["median_reply_ms"].is_null());
   // A day in the past has nothing.
   json old = admin("/admin/v1/tenants/duka/analytics?days=2&to=2026-01-02");
   EXPECT_EQ(old["from"], "2026-01-01");

@@ -1,11 +1,14 @@
 // GET /tenants/{tenant}/analytics?days=30&to=YYYY-MM-DD: a tenant's day-by-day figures for the
 // console's charts. The counts come from the usage counters (one row per day and count, plus
 // the batches not folded yet), so 90 days read at most 900 counter rows; the median reply time
-// reads the period's bot replies through messages_by_time.
+// of a day that is over is computed once and kept (reply_medians), today's read from its
+// replies.
 #include <ctime>
+#include <set>
 
 #include "admin/admin_support.h"
 #include "core/iso_time.h"
+#include "pipeline/clock.h"
 #include "pipeline/usage_ledger.h"
 
 namespace baraza::admin {
@@ -61,9 +64,10 @@ void addCounters(soci::session& sql, const std::string& tenant, const std::strin
   }
 }
 
-// The median time from a message to the bot's reply, per day (the lower median, as /usage).
-void addMedians(TenantScope& tx, const std::string& tenant, long long first_ms, long long end_ms,
-                std::map<std::string, json>& days) {
+// The median time from a message to the bot's reply, per day of [from_ms, end_ms) (the lower
+// median, as /usage), read from the period's replies through messages_by_time.
+std::map<std::string, long long> computeMedians(TenantScope& tx, const std::string& tenant,
+                                                long long from_ms, long long end_ms) {
   bool pg = tx.dialect() == Dialect::kPostgresql;
   std::string day =
       pg ? "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : "substr(created_at, 1, 10)";
@@ -77,13 +81,59 @@ void addMedians(TenantScope& tx, const std::string& tenant, long long first_ms, 
       ") AS n FROM messages WHERE tenant_id = :t AND " + range +
       " AND direction = 'outbound' AND processing_ms IS NOT NULL AND COALESCE(strategy, '') <> "
       "'human') AS ranked WHERE rn = (n + 1) / 2";
-  std::string from = startOfDay(first_ms), end = startOfDay(end_ms);
+  std::string from = startOfDay(from_ms), end = startOfDay(end_ms);
   soci::rowset<soci::row> rows =
       (tx.sql().prepare << text, soci::use(tenant), soci::use(from), soci::use(end));
-  for (const auto& r : rows) {
-    auto found = days.find(r.get<std::string>(0));
-    if (found != days.end())
-      found->second["median_reply_ms"] = rowInt(r, 1);
+  std::map<std::string, long long> medians;
+  for (const auto& r : rows)
+    medians[r.get<std::string>(0)] = rowInt(r, 1);
+  return medians;
+}
+
+// A day that is over keeps its median in reply_medians, computed the first time it is asked
+// for; today's (and a day to come) is computed at every call.
+void addMedians(TenantScope& tx, const std::string& tenant, long long first_ms, long long last_ms,
+                std::map<std::string, json>& days) {
+  std::string today = dayOf(systemNowMs());
+  std::set<std::string> kept;
+  std::string first = dayOf(first_ms), last = dayOf(last_ms);
+  soci::rowset<soci::row> cached =
+      (tx.sql().prepare << "SELECT day, COALESCE(median_ms, -1) FROM reply_medians WHERE "
+                           "tenant_id = :t AND day >= :f AND day <= :l",
+       soci::use(tenant), soci::use(first), soci::use(last));
+  for (const auto& r : cached) {
+    std::string day = r.get<std::string>(0);
+    long long median = rowInt(r, 1);
+    kept.insert(day);
+    if (auto d = days.find(day); d != days.end() && median >= 0)
+      d->second["median_reply_ms"] = median;
+  }
+  long long from_ms = -1, end_ms = -1;
+  for (long long ms = first_ms; ms <= last_ms; ms += kDayMs) {
+    std::string day = dayOf(ms);
+    if (kept.count(day) && day < today)
+      continue;
+    if (from_ms < 0)
+      from_ms = ms;
+    end_ms = ms + kDayMs;
+  }
+  if (from_ms < 0)
+    return;
+  std::map<std::string, long long> medians = computeMedians(tx, tenant, from_ms, end_ms);
+  for (long long ms = from_ms; ms < end_ms; ms += kDayMs) {
+    std::string day = dayOf(ms);
+    if (kept.count(day) && day < today)
+      continue;
+    auto found = medians.find(day);
+    long long median = found == medians.end() ? 0 : found->second;
+    if (found != medians.end())
+      days[day]["median_reply_ms"] = median;
+    if (day >= today)
+      continue;
+    soci::indicator known = found == medians.end() ? soci::i_null : soci::i_ok;
+    tx.sql() << "INSERT INTO reply_medians (tenant_id, day, median_ms) VALUES (:t, :d, :m) ON "
+                "CONFLICT (tenant_id, day) DO NOTHING",
+        soci::use(tenant), soci::use(day), soci::use(median, known);
   }
 }
 
@@ -96,7 +146,7 @@ HttpResponse showAnalytics(AdminRequest& r) {
     if (*end != '\0' || count < 1 || count > 90)
       return invalidField("days", "a number of days, 1 to 90");
   }
-  long long last_ms = static_cast<long long>(std::time(nullptr)) * 1000;
+  long long last_ms = systemNowMs();
   std::string to = r.http.queryParam("to");
   if (!to.empty()) {
     auto t = parseIsoUtc(to);
@@ -109,9 +159,10 @@ HttpResponse showAnalytics(AdminRequest& r) {
   for (long long ms = first_ms; ms <= last_ms; ms += kDayMs)
     days.emplace(dayOf(ms), emptyDay(dayOf(ms)));
 
-  TenantScope tx(r.deps.db, r.tenant->id);
+  TenantScope tx(r.deps.db, r.tenant->id, true);  // writes the medians of days now over
   addCounters(tx.sql(), r.tenant->id, dayOf(first_ms), dayOf(last_ms), days);
-  addMedians(tx, r.tenant->id, first_ms, last_ms + kDayMs, days);
+  addMedians(tx, r.tenant->id, first_ms, last_ms, days);
+  tx.commit();
 
   json list = json::array();
   json totals = emptyDay("");

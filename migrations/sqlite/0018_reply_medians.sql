@@ -1,0 +1,9 @@
+-- The console's analytics (issue 18): the median reply time of a day that is over never changes,
+-- so it is computed once, when first asked for, and kept here. 90 days of a busy tenant then
+-- read 90 rows and today's replies instead of every reply of the period.
+CREATE TABLE reply_medians (
+  tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  day        TEXT NOT NULL,      -- 2026-12-03 (UTC)
+  median_ms  INTEGER,            -- NULL: no bot reply that day
+  PRIMARY KEY (tenant_id, day)
+);
