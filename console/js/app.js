@@ -40,7 +40,9 @@ function logout() {
   location.hash = '#/login';
   render();
 }
-whenUnauthorized(logout);
+// A credential refused while logged in (revoked, or the token changed): back to the login page.
+// While logging in, the login form says it was refused.
+whenUnauthorized(() => { if (session.role) logout(); });
 
 function navigation(slug) {
   const links = [];

@@ -61,6 +61,16 @@ describe('console', { concurrency: false }, () => {
     await page.close();
   });
 
+  test('a wrong credential is refused on the login page and stored nowhere', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${engine.base}/console`, { waitUntil: 'networkidle0' });
+    await page.type('#credential', 'bzk_not-a-real-key');
+    await page.click('button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#login-error')?.innerText.includes('refused'));
+    assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0);
+    await page.close();
+  });
+
   test('an FAQ entry edited in the console answers the next customer message', async () => {
     const page = await newPage(browser);
     await login(page, engine, engine.dukaKey);
