@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/http_types.h"
+#include "scripting/script_lint.h"
 #include "scripting/scripting_config.h"
 #include "security/sealer.h"
 #include "storage/database.h"
@@ -99,6 +100,12 @@ std::optional<OrganizationRef> leadOrganization(AdminRequest& r, const std::stri
 std::optional<std::string> readKeyName(const HttpRequest& req, std::optional<HttpResponse>& error);
 // A key listing's row (id, name, prefix, created_at, revoked 0/1) as JSON; never the hash.
 json apiKeyJson(const soci::row& row);
+
+// A script's Lua text as uploads and tries take it: a 400 naming `source` when it is empty,
+// not UTF-8 text, or over 256 KiB (script_routes.cc).
+std::optional<HttpResponse> badScriptSource(const std::string& source);
+// The 400 `invalid_script` of a script that does not load, with its line.
+HttpResponse invalidScript(const LintReport& lint);
 
 // ?since= and ?until= as ISO times ("" when absent); a 400 naming the parameter otherwise.
 std::optional<HttpResponse> readTimeRange(const HttpRequest& req, std::string& since,

@@ -52,24 +52,14 @@ HttpResponse uploadScript(AdminRequest& r) {
     if (!body->contains("source"))
       return invalidField("source", "the script's Lua text is required");
   }
-  if (source.empty())
-    return invalidField("source", "the script is empty");
-  if (source.find('\0') != std::string::npos || validUtf8(source) != source)
-    return invalidField("source", "the script is not UTF-8 text");
-  if (source.size() > kMaxSourceBytes)
-    return invalidField(
-        "source", "the script is " + std::to_string(source.size()) + " bytes; at most 262144");
+  if (auto bad = badScriptSource(source))
+    return *bad;
   if (note.size() > 500)
     return invalidField("note", "at most 500 characters");
   SandboxLimits limits = r.deps.scripting ? r.deps.scripting->limits : SandboxLimits{};
   LintReport lint = lintScript(source, r.tenant->slug + ".lua", limits);
-  if (!lint.ok) {
-    json body{{"error", "invalid_script"},
-              {"details", lint.error},
-              {"field", "source"},
-              {"line", lint.error_line > 0 ? json(lint.error_line) : json()}};
-    return jsonReply(400, body);
-  }
+  if (!lint.ok)
+    return invalidScript(lint);
   TenantScope tx(r.deps.db, r.tenant->id, true);
   soci::session& sql = tx.sql();
   int version = insertScriptVersion(sql, r.tenant->id, source, "", note, r.caller.actor);
@@ -158,6 +148,24 @@ HttpResponse activateVersion(AdminRequest& r) {
 }
 
 }  // namespace
+
+std::optional<HttpResponse> badScriptSource(const std::string& source) {
+  if (source.empty())
+    return invalidField("source", "the script is empty");
+  if (source.find('\0') != std::string::npos || validUtf8(source) != source)
+    return invalidField("source", "the script is not UTF-8 text");
+  if (source.size() > kMaxSourceBytes)
+    return invalidField(
+        "source", "the script is " + std::to_string(source.size()) + " bytes; at most 262144");
+  return std::nullopt;
+}
+
+HttpResponse invalidScript(const LintReport& lint) {
+  return jsonReply(400, {{"error", "invalid_script"},
+                         {"details", lint.error},
+                         {"field", "source"},
+                         {"line", lint.error_line > 0 ? json(lint.error_line) : json()}});
+}
 
 void addScriptRoutes(std::vector<AdminRoute>& routes) {
   routes.push_back({"PUT", "tenants/{tenant}/script", Access::kAnyCaller, uploadScript});

@@ -4,37 +4,25 @@
 
 #include "admin/admin_support.h"
 #include "core/iso_time.h"
-#include "scripting/script_lint.h"
 #include "scripting/script_tester.h"
 
 namespace baraza::admin {
 namespace {
 
-constexpr size_t kMaxSourceBytes = 256 * 1024;
-
-// The body's Lua source, or a 400 in `error`.
+// The body's fields, its Lua source checked as an upload's; a 400 in `error` otherwise.
 std::optional<json> readSource(const HttpRequest& req, const std::vector<std::string>& allowed,
                                std::optional<HttpResponse>& error) {
   auto body = readObject(req, allowed, error);
   if (!body)
     return std::nullopt;
   const json& s = (*body)["source"];
-  if (!s.is_string() || s.get<std::string>().empty()) {
+  if (!s.is_string()) {
     error = invalidField("source", "the script's Lua text is required");
     return std::nullopt;
   }
-  if (s.get<std::string>().size() > kMaxSourceBytes) {
-    error = invalidField("source", "at most 262144 bytes");
+  if ((error = badScriptSource(s.get<std::string>())))
     return std::nullopt;
-  }
   return body;
-}
-
-HttpResponse invalidScript(const LintReport& lint) {
-  return jsonReply(400, {{"error", "invalid_script"},
-                         {"details", lint.error},
-                         {"field", "source"},
-                         {"line", lint.error_line > 0 ? json(lint.error_line) : json()}});
 }
 
 SandboxLimits limitsOf(const AdminRequest& r) {
