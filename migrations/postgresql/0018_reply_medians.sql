@@ -14,3 +14,8 @@ CREATE POLICY tenant_isolation ON reply_medians
          OR tenant_id::text = current_setting('app.tenant_id', true))
   WITH CHECK (current_setting('app.tenant_id', true) = '*'
               OR tenant_id::text = current_setting('app.tenant_id', true));
+
+-- Sends the outbox gave up on, for the operator's list (GET /admin/v1/outbox), newest first:
+-- a short index, whatever the outbox's size.
+CREATE INDEX outbox_messages_settled ON outbox_messages (created_ms)
+  WHERE status IN ('dead', 'blocked_by_window');

@@ -7,3 +7,8 @@ CREATE TABLE reply_medians (
   median_ms  INTEGER,            -- NULL: no bot reply that day
   PRIMARY KEY (tenant_id, day)
 );
+
+-- Sends the outbox gave up on, for the operator's list (GET /admin/v1/outbox), newest first:
+-- a short index, whatever the outbox's size.
+CREATE INDEX outbox_messages_settled ON outbox_messages (created_ms)
+  WHERE status IN ('dead', 'blocked_by_window');

@@ -1,5 +1,6 @@
 // /outbox (operator): sends that failed for good (dead letters), and their retry.
 #include "admin/admin_support.h"
+#include "core/uuid.h"
 #include "pipeline/clock.h"
 #include "tenancy/audit.h"
 
@@ -16,11 +17,14 @@ HttpResponse listOutbox(AdminRequest& r) {
     status = "dead";
   if (status != "dead" && status != "blocked_by_window")
     return invalidField("status", "must be dead or blocked_by_window");
+  // The status as a literal (one of the two above), so both dialects read the partial index
+  // outbox_messages_settled instead of the whole outbox.
   std::string text =
       "SELECT CAST(o.id AS TEXT), t.slug, o.recipient, o.attempts, COALESCE(o.last_error, ''), "
       "CAST(o.created_ms AS TEXT), o.status FROM outbox_messages o JOIN tenants t ON t.id = "
-      "o.tenant_id WHERE o.status = :s";
-  std::vector<std::string> params = {status};
+      "o.tenant_id WHERE o.status = '" +
+      status + "' AND o.status IN ('dead', 'blocked_by_window')";
+  std::vector<std::string> params;
   if (!page.after.empty()) {
     text += " AND (o.created_ms < :c OR (o.created_ms = :c2 AND CAST(o.id AS TEXT) < :ci))";
     params.insert(params.end(), {page.after[0], page.after[0], page.after[1]});
@@ -45,22 +49,24 @@ HttpResponse listOutbox(AdminRequest& r) {
 
 // POST /outbox/{id}/retry: a dead send goes back to the queue, its attempts reset.
 HttpResponse retrySend(AdminRequest& r) {
+  if (!isUuidText(r.params[0]))
+    return notFound("no outbox send " + r.params[0]);
   long long now = systemNowMs();
   TenantScope tx(r.deps.db, TenantScope::kAllTenants, true);
   soci::session& sql = tx.sql();
   std::string status, tenant_id, message_id;
   sql << "SELECT status, CAST(tenant_id AS TEXT), CAST(message_id AS TEXT) FROM outbox_messages "
-         "WHERE CAST(id AS TEXT) = :i",
+         "WHERE id = :i",
       soci::use(r.params[0]), soci::into(status), soci::into(tenant_id), soci::into(message_id);
   if (!sql.got_data())
     return notFound("no outbox send " + r.params[0]);
   if (status != "dead" && status != "blocked_by_window")
     return jsonError(409, "conflict", "send " + r.params[0] + " is " + status + ", not dead");
   sql << "UPDATE outbox_messages SET status = 'pending', attempts = 0, next_attempt_ms = :n, "
-         "locked_until_ms = 0, lease_owner = NULL WHERE CAST(id AS TEXT) = :i",
-      soci::use(now), soci::use(r.params[0]);
+         "locked_until_ms = 0, lease_owner = NULL WHERE tenant_id = :t AND id = :i",
+      soci::use(now), soci::use(tenant_id), soci::use(r.params[0]);
   sql << "UPDATE messages SET status = 'queued', error_code = NULL, error_message = NULL WHERE "
-         "tenant_id = :t AND CAST(id AS TEXT) = :m AND direction = 'outbound'",
+         "tenant_id = :t AND id = :m AND direction = 'outbound'",
       soci::use(tenant_id), soci::use(message_id);
   writeOperatorAudit(sql, r.caller.actor, "retry", "outbox_send", r.params[0],
                      {{"status", "pending"}}, {{"status", status}});

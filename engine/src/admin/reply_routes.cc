@@ -1,6 +1,7 @@
 // POST /tenants/{tenant}/conversations/{id}/reply: a person answers a customer. The reply is a
 // message row like the bot's (strategy "human", with who wrote it) and goes out through the
 // outbox, paced and retried like any send.
+#include <algorithm>
 #include <ctime>
 
 #include "admin/admin_support.h"
@@ -14,8 +15,17 @@
 namespace baraza::admin {
 namespace {
 
-const Statement kSentBy{"admin_message_sent_by",
-                        "UPDATE messages SET sent_by = $3 WHERE tenant_id = $1 AND id = $2", ""};
+// Who wrote it; and no decision time, which the bot's reply-time figures (/usage, analytics)
+// are made of.
+const Statement kSentBy{
+    "admin_message_sent_by",
+    "UPDATE messages SET sent_by = $3, processing_ms = NULL WHERE tenant_id = $1 AND id = $2", ""};
+
+// Characters, not bytes, as the channel counts them.
+size_t characters(const std::string& text) {
+  return static_cast<size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
 
 struct Thread {
   std::string status, assigned_to, window_expires_at, contact_id, account_id, recipient;
@@ -28,7 +38,7 @@ std::optional<Thread> findThread(soci::session& sql, const std::string& tenant,
                       "COALESCE(CAST(c.window_expires_at AS TEXT), ''), CAST(c.contact_id AS "
                       "TEXT), CAST(c.channel_account_id AS TEXT), COALESCE(k.wa_id, '') FROM "
                       "conversations c JOIN contacts k ON k.tenant_id = c.tenant_id AND k.id = "
-                      "c.contact_id WHERE c.tenant_id = :t AND CAST(c.id AS TEXT) = :i",
+                      "c.contact_id WHERE c.tenant_id = :t AND c.id = :i",
        soci::use(tenant), soci::use(id));
   for (const auto& r : rows) {
     return Thread{r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2),
@@ -48,7 +58,7 @@ std::optional<json> readReply(const json& body, const Thread& thread,
   }
   if (has_text) {
     const json& t = body["text"];
-    if (!t.is_string() || t.get<std::string>().empty() || t.get<std::string>().size() > 4096) {
+    if (!t.is_string() || t.get<std::string>().empty() || characters(t.get<std::string>()) > 4096) {
       error = invalidField("text", "must be 1 to 4096 characters");
       return std::nullopt;
     }
@@ -101,7 +111,7 @@ HttpResponse replyAsPerson(AdminRequest& r) {
 
   TenantScope tx(r.deps.db, r.tenant->id, true);
   soci::session& sql = tx.sql();
-  auto thread = findThread(sql, r.tenant->id, r.params[1]);
+  auto thread = isUuidText(r.params[1]) ? findThread(sql, r.tenant->id, r.params[1]) : std::nullopt;
   if (!thread)
     return notFound("no conversation '" + r.params[1] + "'");
   if (thread->recipient.empty())
@@ -139,7 +149,7 @@ HttpResponse replyAsPerson(AdminRequest& r) {
   if (thread->assigned_to.empty()) {
     std::string who = author.empty() ? r.caller.actor : author;
     sql << "UPDATE conversations SET assigned_to = :a, assigned_at = :n, status = 'escalated' "
-           "WHERE tenant_id = :t AND CAST(id AS TEXT) = :i",
+           "WHERE tenant_id = :t AND id = :i",
         soci::use(who), soci::use(now), soci::use(r.tenant->id), soci::use(r.params[1]);
   }
   json after{

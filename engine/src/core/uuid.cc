@@ -23,4 +23,16 @@ std::string newUuid() {
   return out;
 }
 
+bool isUuidText(const std::string& text) {
+  if (text.size() != 36)
+    return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  }
+  return true;
+}
+
 }  // namespace baraza
