@@ -40,6 +40,21 @@ TEST_P(ConsoleRoutes, APersonsReplyGoesOutThroughTheOutboxRecordedWithItsAuthor)
   EXPECT_NE(empty.body.find("\"field\":\"text\""), std::string::npos) << empty.body;
   EXPECT_EQ(reply(conversation, R"({"text": "hi", "colour": 1})").status, 400);
   EXPECT_EQ(reply("00000000-0000-4000-8000-000000000000", R"({"text": "hi"})").status, 404);
+  EXPECT_EQ(reply("not-a-conversation", R"({"text": "hi"})").status, 404);
+  // The limit counts characters: 4,097 of them (8,193 bytes) are one too many.
+  std::string longest;
+  for (int i = 0; i < 4096; ++i)
+    longest += "\u00e9";
+  EXPECT_EQ(reply(conversation, R"({"text": ")" + longest + "x\"}").status, 400);
+  // A script tried from the console is checked as an upload is.
+  auto nul =
+      adminCall("POST", "/admin/v1/tenants/duka/script/check", R"({"source": "return {}\u0000"})");
+  EXPECT_EQ(nul.status, 400) << nul.body;
+  EXPECT_NE(nul.body.find("not UTF-8 text"), std::string::npos) << nul.body;
+  auto broken = adminCall("POST", "/admin/v1/tenants/duka/script/test",
+                          R"({"source": "return {\n  x = = 1\n}", "message": "hi"})");
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_NE(broken.body.find("\"line\":2"), std::string::npos) << broken.body;
   EXPECT_EQ(messageSends(), 1u);
 
   auto sent = reply(conversation, R"({"text": "Habari, Amina here.", "author": "Amina"})");
@@ -53,6 +68,7 @@ TEST_P(ConsoleRoutes, APersonsReplyGoesOutThroughTheOutboxRecordedWithItsAuthor)
   ASSERT_EQ(mine["messages"].size(), 1u);
   EXPECT_EQ(mine["messages"][0]["sent_by"], "Amina (operator)");
   EXPECT_EQ(mine["messages"][0]["strategy"], "human");
+  EXPECT_TRUE(mine["messages"][0]["processing_ms"].is_null()) << "not in the bot's reply times";
   ASSERT_TRUE(eventually([&] {
     return admin("/admin/v1/tenants/duka/messages?direction=outbound&q=amina%20here")["messages"][0]
                                                                                      ["status"] ==

@@ -4,7 +4,10 @@
 // of a day that is over is computed once and kept (reply_medians), today's read from its
 // replies.
 #include <ctime>
+#include <optional>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "admin/admin_support.h"
 #include "core/iso_time.h"
@@ -79,8 +82,8 @@ std::map<std::string, long long> computeMedians(TenantScope& tx, const std::stri
       " AS d, processing_ms, ROW_NUMBER() OVER (PARTITION BY " + day +
       " ORDER BY processing_ms) AS rn, COUNT(*) OVER (PARTITION BY " + day +
       ") AS n FROM messages WHERE tenant_id = :t AND " + range +
-      " AND direction = 'outbound' AND processing_ms IS NOT NULL AND COALESCE(strategy, '') <> "
-      "'human') AS ranked WHERE rn = (n + 1) / 2";
+      " AND direction = 'outbound' AND processing_ms IS NOT NULL) AS ranked WHERE rn = (n + 1) / "
+      "2";
   std::string from = startOfDay(from_ms), end = startOfDay(end_ms);
   soci::rowset<soci::row> rows =
       (tx.sql().prepare << text, soci::use(tenant), soci::use(from), soci::use(end));
@@ -90,10 +93,13 @@ std::map<std::string, long long> computeMedians(TenantScope& tx, const std::stri
   return medians;
 }
 
+// A finished day's median to keep (nullopt: no bot reply that day).
+using KeptMedian = std::pair<std::string, std::optional<long long>>;
+
 // A day that is over keeps its median in reply_medians, computed the first time it is asked
-// for; today's (and a day to come) is computed at every call.
-void addMedians(TenantScope& tx, const std::string& tenant, long long first_ms, long long last_ms,
-                std::map<std::string, json>& days) {
+// for; today's (and a day to come) is computed at every call. Returns the medians to keep.
+std::vector<KeptMedian> addMedians(TenantScope& tx, const std::string& tenant, long long first_ms,
+                                   long long last_ms, std::map<std::string, json>& days) {
   std::string today = dayOf(systemNowMs());
   std::set<std::string> kept;
   std::string first = dayOf(first_ms), last = dayOf(last_ms);
@@ -108,33 +114,47 @@ void addMedians(TenantScope& tx, const std::string& tenant, long long first_ms, 
     if (auto d = days.find(day); d != days.end() && median >= 0)
       d->second["median_reply_ms"] = median;
   }
+  auto toCompute = [&](const std::string& day) { return !kept.count(day) || day >= today; };
   long long from_ms = -1, end_ms = -1;
   for (long long ms = first_ms; ms <= last_ms; ms += kDayMs) {
-    std::string day = dayOf(ms);
-    if (kept.count(day) && day < today)
+    if (!toCompute(dayOf(ms)))
       continue;
     if (from_ms < 0)
       from_ms = ms;
     end_ms = ms + kDayMs;
   }
+  std::vector<KeptMedian> keep;
   if (from_ms < 0)
-    return;
+    return keep;
   std::map<std::string, long long> medians = computeMedians(tx, tenant, from_ms, end_ms);
   for (long long ms = from_ms; ms < end_ms; ms += kDayMs) {
     std::string day = dayOf(ms);
-    if (kept.count(day) && day < today)
+    if (!toCompute(day))
       continue;
     auto found = medians.find(day);
-    long long median = found == medians.end() ? 0 : found->second;
+    std::optional<long long> median;
     if (found != medians.end())
-      days[day]["median_reply_ms"] = median;
-    if (day >= today)
-      continue;
-    soci::indicator known = found == medians.end() ? soci::i_null : soci::i_ok;
+      days[day]["median_reply_ms"] = *(median = found->second);
+    if (day < today)
+      keep.emplace_back(day, median);
+  }
+  return keep;
+}
+
+// Writes the medians in a short transaction of their own: on SQLite the computing above holds
+// no write lock the message path would wait for.
+void keepMedians(Database& db, const std::string& tenant, const std::vector<KeptMedian>& keep) {
+  if (keep.empty())
+    return;
+  TenantScope tx(db, tenant, true);
+  for (const auto& [day, median] : keep) {
+    long long value = median.value_or(0);
+    soci::indicator known = median ? soci::i_ok : soci::i_null;
     tx.sql() << "INSERT INTO reply_medians (tenant_id, day, median_ms) VALUES (:t, :d, :m) ON "
                 "CONFLICT (tenant_id, day) DO NOTHING",
-        soci::use(tenant), soci::use(day), soci::use(median, known);
+        soci::use(tenant), soci::use(day), soci::use(value, known);
   }
+  tx.commit();
 }
 
 HttpResponse showAnalytics(AdminRequest& r) {
@@ -159,10 +179,13 @@ HttpResponse showAnalytics(AdminRequest& r) {
   for (long long ms = first_ms; ms <= last_ms; ms += kDayMs)
     days.emplace(dayOf(ms), emptyDay(dayOf(ms)));
 
-  TenantScope tx(r.deps.db, r.tenant->id, true);  // writes the medians of days now over
-  addCounters(tx.sql(), r.tenant->id, dayOf(first_ms), dayOf(last_ms), days);
-  addMedians(tx, r.tenant->id, first_ms, last_ms, days);
-  tx.commit();
+  std::vector<KeptMedian> keep;
+  {
+    TenantScope tx(r.deps.db, r.tenant->id);
+    addCounters(tx.sql(), r.tenant->id, dayOf(first_ms), dayOf(last_ms), days);
+    keep = addMedians(tx, r.tenant->id, first_ms, last_ms, days);
+  }
+  keepMedians(r.deps.db, r.tenant->id, keep);
 
   json list = json::array();
   json totals = emptyDay("");
