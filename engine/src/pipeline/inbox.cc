@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
+#include "core/thread_name.h"
 #include "storage/migrator.h"
 
 namespace baraza {
@@ -114,6 +115,7 @@ void Inbox::waitForEvents(std::chrono::milliseconds at_most) {
 }
 
 void Inbox::writerLoop() {
+  nameThisThread("inbox writer");
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
+#include "core/thread_name.h"
 
 namespace baraza {
 
@@ -66,6 +67,7 @@ std::chrono::milliseconds WorkerPool::backoffAfter(int failures) {
 }
 
 void WorkerPool::loop() {
+  nameThisThread(name_);
   int failures_in_a_row = 0;
   while (!stopping_) {
     unsigned long long seen;
