@@ -7,8 +7,14 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include "core/metrics.h"
+#include "core/thread_name.h"
+
 namespace baraza {
 namespace {
+
+// How often the WalCheckpointer copies SQLite's log back into the database file.
+constexpr std::chrono::milliseconds kCheckpointPeriod(250);
 
 bool startsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
@@ -126,10 +132,26 @@ Database::Database(const std::string& url, int pool_size, std::chrono::milliseco
       throw StorageError("cannot open database " + display_url_ + ": " + e.what());
     }
   }
+  if (url_.dialect == Dialect::kSqlite) {
+    writer_ = std::make_unique<soci::session>();
+    writer_statements_ = std::make_unique<PreparedStatements>(*writer_, url_.dialect);
+    try {
+      openSession(*writer_);
+      // Its cache stays valid from one write to the next: room for the hot tables' indexes.
+      *writer_ << "pragma cache_size=-32768";
+      checkpoint_session_ = std::make_unique<soci::session>();
+      openSession(*checkpoint_session_);
+    } catch (const std::exception& e) {
+      throw StorageError("cannot open database " + display_url_ + ": " + e.what());
+    }
+    checkpointer_ = std::make_unique<WalCheckpointer>(*checkpoint_session_, kCheckpointPeriod);
+  }
 }
 
 Database::~Database() {
-  statements_.clear();  // finalized before their connections close
+  checkpointer_.reset();  // its thread stops before its connection closes
+  statements_.clear();    // finalized before their connections close
+  writer_statements_.reset();
 }
 
 void Database::reopen(soci::session& session) {
@@ -137,6 +159,8 @@ void Database::reopen(soci::session& session) {
     if (&s->session() == &session)
       s->forget();
   }
+  if (writer_statements_ && &writer_statements_->session() == &session)
+    writer_statements_->forget();
   openSession(session);
 }
 
@@ -146,6 +170,12 @@ void Database::openSession(soci::session& session) {
     std::string mode;
     session << "pragma journal_mode=WAL", soci::into(mode);
     session << "pragma foreign_keys=ON";
+    // A multi-row statement inside a transaction keeps a statement journal: in memory, not in
+    // a temporary file written page by page under the write lock.
+    session << "pragma temp_store=MEMORY";
+    // The WalCheckpointer copies the log back every kCheckpointPeriod; a commit does it only
+    // past this many pages (32 MB), should that thread fall behind or fail.
+    session << "pragma wal_autocheckpoint=8192";
   } else {
     session.open(soci::postgresql, url_.connect_string);
     auto setup = watchTransaction(session);  // a server that accepts and then falls silent
@@ -158,16 +188,16 @@ void Database::openSession(soci::session& session) {
 }
 
 Database::Lease::~Lease() {
-  if (db_)
+  if (db_ && pos_ != kWriterPos)
     db_->pool_->give_back(pos_);
 }
 
 soci::session& Database::Lease::operator*() const {
-  return db_->pool_->at(pos_);
+  return pos_ == kWriterPos ? *db_->writer_ : db_->pool_->at(pos_);
 }
 
 PreparedStatements& Database::Lease::statements() const {
-  return *db_->statements_[pos_];
+  return pos_ == kWriterPos ? *db_->writer_statements_ : *db_->statements_[pos_];
 }
 
 std::optional<Database::Lease> Database::lease() {
@@ -220,20 +250,42 @@ bool Database::ping() {
 
 namespace {
 
+// When this thread took SQLite's write turn (a thread holds at most one: the lock is not
+// recursive).
+thread_local std::chrono::steady_clock::time_point t_turn_since;
+
+double secondsSince(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// SQLite's one writer is what an SQLite engine queues on: the time each kind of thread waits
+// for the turn and holds it is counted, so /metrics shows what serializes the engine.
 std::unique_lock<std::timed_mutex> sqliteWriteLock(Database& db, bool write) {
   if (!write || db.dialect() != Dialect::kSqlite)
     return {};
   std::unique_lock lock(db.sqliteWriter(), std::defer_lock);
+  auto asked = std::chrono::steady_clock::now();
   if (!lock.try_lock_for(db.leaseTimeout()))
     throw StorageError("the database is busy: no write turn within the lease timeout");
+  t_turn_since = std::chrono::steady_clock::now();
+  MetricsRegistry::global().counterAdd("baraza_sqlite_write_wait_seconds_total",
+                                       {{"thread", thisThreadName()}}, secondsSince(asked));
   return lock;
+}
+
+void giveBackWriteTurn(std::unique_lock<std::timed_mutex>& lock) {
+  if (!lock.owns_lock())
+    return;
+  lock.unlock();
+  MetricsRegistry::global().counterAdd("baraza_sqlite_write_hold_seconds_total",
+                                       {{"thread", thisThreadName()}}, secondsSince(t_turn_since));
 }
 
 }  // namespace
 
 TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write, Plans plans)
     : write_lock_(sqliteWriteLock(db, write)),
-      lease_(db.lease()),
+      lease_(write_lock_.owns_lock() ? std::optional(db.writerLease()) : db.lease()),
       dialect_(db.dialect()),
       acting_(tenant_id),
       write_(write) {
@@ -301,12 +353,13 @@ TenantScope::TenantScope(Database& db, const std::string& tenant_id, bool write,
 }
 
 TenantScope::~TenantScope() {
-  if (done_ || !lease_)
-    return;
-  try {
-    Database::execScript(**lease_, dialect_, "ROLLBACK");
-  } catch (...) {
+  if (!done_ && lease_) {
+    try {
+      Database::execScript(**lease_, dialect_, "ROLLBACK");
+    } catch (...) {
+    }
   }
+  giveBackWriteTurn(write_lock_);
 }
 
 namespace {
@@ -361,8 +414,7 @@ void TenantScope::commit() {
     CommitHook::runIn(*this);
   Database::execScript(**lease_, dialect_, "COMMIT");
   done_ = true;
-  if (write_lock_.owns_lock())
-    write_lock_.unlock();
+  giveBackWriteTurn(write_lock_);
 }
 
 void Database::execScript(soci::session& session, Dialect dialect, const std::string& sql) {

@@ -11,6 +11,7 @@
 #include "storage/connection_watchdog.h"
 #include "storage/prepared.h"
 #include "storage/soci.h"
+#include "storage/wal_checkpointer.h"
 
 namespace baraza {
 
@@ -88,6 +89,10 @@ class Database {
 
   // Waits at most the lease timeout for a free session; nullopt when none came.
   std::optional<Lease> lease();
+  // SQLite: the one session every write transaction of this process uses, for whoever holds
+  // sqliteWriter(). One writer keeps its page cache across transactions; a pooled session's is
+  // dropped whenever another one has written (most of a write's reads were then system calls).
+  Lease writerLease() { return Lease(this, kWriterPos); }
 
   // SQLite has one writer: write transactions of this process take this first, so they queue
   // here instead of sleeping in SQLite's busy handler (whose back-off adds milliseconds).
@@ -119,6 +124,11 @@ class Database {
   std::unique_ptr<ConnectionWatchdog> watchdog_;  // PostgreSQL with a transaction timeout
   std::unique_ptr<soci::connection_pool> pool_;
   std::vector<std::unique_ptr<PreparedStatements>> statements_;  // one per pooled connection
+  static constexpr size_t kWriterPos = static_cast<size_t>(-1);
+  std::unique_ptr<soci::session> writer_;  // SQLite only
+  std::unique_ptr<PreparedStatements> writer_statements_;
+  std::unique_ptr<soci::session> checkpoint_session_;  // SQLite only
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::timed_mutex sqlite_writer_;
 };
 
