@@ -76,7 +76,10 @@ const Schema& engineSchema() {
       {"database.url", KeyType::kString, "sqlite://data/baraza.db",
        "sqlite://PATH (embedded default) or postgresql://user:password@host:port/dbname; the "
        "password is masked when printed."},
-      {"database.pool_size", KeyType::kInt, "4", "Connections in the pool."},
+      {"database.pool_size", KeyType::kInt, "4",
+       "Connections in the pool. On SQLite, write transactions use one more connection of their "
+       "own, "
+       "and a checkpointing thread another (docs/storage.md)."},
       {"database.transaction_timeout_ms", KeyType::kInt, "15000",
        "PostgreSQL: a statement running longer is cancelled by the server (statement_timeout), "
        "and a transaction or health check still waiting a margin later (the larger of 2 s and a "

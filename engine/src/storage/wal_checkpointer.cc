@@ -25,9 +25,11 @@ bool WalCheckpointer::checkpoint() {
                ? sqlite_api::sqlite3_wal_checkpoint_v2(backend->conn_, nullptr,
                                                        SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr)
                : SQLITE_MISUSE;
-  // Busy: another checkpoint (a connection's backstop) is running; it does the same work.
+  // Busy: another checkpoint (a commit's backstop) is running and does the same work; neither
+  // a checkpoint of this thread nor a failure.
   if (rc == SQLITE_OK || rc == SQLITE_BUSY) {
-    MetricsRegistry::global().counterAdd("baraza_sqlite_checkpoints_total", {});
+    if (rc == SQLITE_OK)
+      MetricsRegistry::global().counterAdd("baraza_sqlite_checkpoints_total", {});
     incidents_.succeeded();
     return true;
   }
