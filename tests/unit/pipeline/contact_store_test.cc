@@ -70,6 +70,22 @@ TEST_P(ContactIdentity, AUserIdMeetingItsOwnContactsPhoneJoinsThem) {
   EXPECT_EQ(contacts(), 1);
 }
 
+// A user id names one contact per tenant and channel; contacts without one (most WhatsApp
+// numbers today) are any number. PostgreSQL indexes only the contacts that have one.
+TEST_P(ContactIdentity, AUserIdIsUniqueWhileContactsWithoutOneAreMany) {
+  EXPECT_NE(contact({{"wa_id", "254711000001"}}), contact({{"wa_id", "254711000002"}}));
+  std::string first = contact({{"user_id", "KE.7"}});
+  EXPECT_EQ(contact({{"user_id", "KE.7"}}), first);
+  std::string another = newUuid();
+  TenantScope tx(*db_, tenant_, true);
+  auto duplicate = [&] {
+    tx.sql() << "INSERT INTO contacts (tenant_id, id, channel_type, business_user_id) VALUES "
+                "(:t, :i, 'whatsapp', 'KE.7')",
+        soci::use(tenant_), soci::use(another);
+  };
+  EXPECT_THROW(duplicate(), std::exception);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, ContactIdentity,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });

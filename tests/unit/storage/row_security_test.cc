@@ -2,6 +2,7 @@
 // connects as baraza_app: the owner of the database, neither superuser nor BYPASSRLS.
 #include <gtest/gtest.h>
 
+#include "core/uuid.h"
 #include "storage/migrator.h"
 #include "support/test_env.h"
 #include "tenancy/tenant_import.h"
@@ -151,6 +152,51 @@ TEST_F(RowSecurity, NoTenantSetSeesNothingAndNothingLeaksAcrossTransactions) {
     **s << "SELECT COUNT(*) FROM channel_accounts", soci::into(n);
     EXPECT_EQ(n, 0) << "a connection with no tenant set saw rows";
   }
+}
+
+// A batch statement joins its rows (unnest) to a table under row-level security in a
+// transaction that switches scans off (Plans::kIndexed). The table's organization_read policy
+// reads tenants by organization_id::text; that lookup must be an index, or the planner prices
+// it at the disable cost on every inner loop and reads the whole table once per statement
+// instead (migration 0019).
+TEST_F(RowSecurity, ABatchJoinedToAPolicedTableIsLookedUpRowByRow) {
+  std::string contact = newUuid(), conversation = newUuid(), account;
+  {
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    tx.sql() << "SELECT CAST(id AS TEXT) FROM channel_accounts WHERE tenant_id = :t LIMIT 1",
+        soci::use(a_), soci::into(account);
+    tx.sql() << "INSERT INTO contacts (tenant_id, id, channel_type, wa_id) VALUES (:t, :c, "
+                "'whatsapp', '254700000001')",
+        soci::use(a_), soci::use(contact);
+    tx.sql() << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id) "
+                "VALUES (:t, :v, :c, :a)",
+        soci::use(a_), soci::use(conversation), soci::use(contact), soci::use(account);
+    tx.sql() << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
+                "message_type) SELECT :t, gen_random_uuid(), :v, :c, 'inbound', 'text' FROM "
+                "generate_series(1, 3000)",
+        soci::use(a_), soci::use(conversation), soci::use(contact);
+    tx.commit();
+  }
+  Database::execScript(**db_->lease(), Dialect::kPostgresql, "ANALYZE messages");
+  std::string ids = "{", tenants = "{";
+  for (int i = 0; i < 16; ++i) {
+    ids += (i ? "," : "") + newUuid();
+    tenants += (i ? "," : "") + a_;
+  }
+  ids += "}";
+  tenants += "}";
+  TenantScope tx(*db_, TenantScope::kAllTenants, true, TenantScope::Plans::kIndexed);
+  std::string plan;
+  soci::rowset<std::string> lines =
+      (tx.sql().prepare << "EXPLAIN UPDATE messages SET unanswered = TRUE FROM "
+                           "unnest(CAST(:t AS uuid[]), CAST(:i AS uuid[])) AS v(tenant_id, id) "
+                           "WHERE messages.tenant_id = v.tenant_id AND messages.id = v.id",
+       soci::use(tenants), soci::use(ids));
+  for (const auto& line : lines)
+    plan += line + "\n";
+  EXPECT_NE(plan.find("Index Cond: ((tenant_id = v.tenant_id) AND (id = v.id))"), std::string::npos)
+      << plan;
+  EXPECT_EQ(plan.find("Materialize"), std::string::npos) << plan;
 }
 
 }  // namespace
