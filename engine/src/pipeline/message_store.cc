@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/uuid.h"
+#include "storage/batch_columns.h"
 
 namespace baraza::message_store {
 namespace {
@@ -63,9 +64,14 @@ const Statement kInsertOutbound{
     "'ai_prompt_tokens', value ->> 'ai_completion_tokens', value ->> 'fallback' FROM "
     "json_each($1)"};
 
+// A batch's unanswered messages in one statement, not one each.
 const Statement kMarkUnanswered{
     "message_mark_unanswered",
-    "UPDATE messages SET unanswered = TRUE WHERE tenant_id = $1 AND id = $2", ""};
+    "UPDATE messages SET unanswered = TRUE FROM unnest($1::uuid[], $2::uuid[]) AS v(tenant_id, "
+    "id) WHERE messages.tenant_id = v.tenant_id AND messages.id = v.id",
+    "UPDATE messages SET unanswered = TRUE WHERE (tenant_id, id) IN (SELECT value ->> 0, value "
+    "->> 1 FROM json_each($1))",
+    true};
 
 // Newest first through messages_by_conversation (row stamps are unique within a process, so
 // no second sort key, which would cost a sort).
@@ -248,10 +254,15 @@ void insertOutbound(TenantScope& tx, const std::vector<OutboundMessage>& message
 
 void markUnanswered(TenantScope& tx,
                     const std::vector<std::pair<std::string, std::string>>& messages) {
-  std::vector<Params> batch;
-  for (const auto& [tenant, id] : messages)
-    batch.push_back(Params().text(tenant).text(id));
-  tx.runMany(kMarkUnanswered, batch);
+  if (messages.empty())
+    return;
+  std::vector<BatchColumn> columns(2);
+  for (const auto& [tenant, id] : messages) {
+    columns[0].emplace_back(tenant);
+    columns[1].emplace_back(id);
+  }
+  Params params;
+  tx.run(kMarkUnanswered, batchColumns(params, tx.dialect(), columns));
 }
 
 std::vector<HistoryLine> history(TenantScope& tx, const std::string& tenant_id,
