@@ -11,7 +11,9 @@
 # PostgreSQL runs as production does: fsync and synchronous commit on, the engine connected as
 # a role without superuser (row-level security in force). Needs a build with tests and
 # benchmarks (build/) and wrk. Env: WORKERS, SENDERS, BATCH, LINGER_MS, HTTP_THREADS, POOL,
-# CUSTOMERS, DRAIN_LIMIT_S, KEEP=1 (leave the work folder for a look).
+# CUSTOMERS, DRAIN_LIMIT_S, KEEP=1 (leave the work folder for a look), ENGINE_WRAP (a command
+# that runs instead of build/baraza with its arguments, for the import and the server: an older
+# binary for an A/B, or a preloaded allocator).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dialect=${1:-sqlite}
@@ -69,7 +71,7 @@ pipeline:
   batch_size: ${BATCH:-64}
   batch_linger_ms: ${LINGER_MS:-50}
 YAML
-build/baraza tenant import --config "$work/config.yaml" "$work"/tenant-*.yaml > /dev/null
+${ENGINE_WRAP:-} build/baraza tenant import --config "$work/config.yaml" "$work"/tenant-*.yaml > /dev/null
 # PGSETUP="SQL": run as the superuser on the migrated database before the load (an experiment
 # with a setting or a storage parameter before it becomes a migration).
 if [[ "$dialect" == postgresql && -n "${PGSETUP:-}" ]]; then
