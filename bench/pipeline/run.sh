@@ -137,7 +137,7 @@ if [[ "$dialect" == postgresql && "${PGSTATS:-0}" == 1 ]]; then
   psql -q "${admin_url%/postgres}/bench" \
     -c "SELECT xact_commit, xact_rollback, deadlocks, tup_returned, tup_fetched FROM pg_stat_database WHERE datname = 'bench'" \
     -c "SELECT wal_records, wal_fpi, pg_size_pretty(wal_bytes) AS wal, wal_sync FROM pg_stat_wal" \
-    -c "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd FROM pg_stat_user_tables ORDER BY seq_tup_read + idx_tup_fetch DESC LIMIT 10" \
+    -c "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables ORDER BY seq_tup_read + idx_tup_fetch DESC LIMIT 10" \
     -c "SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes ORDER BY idx_tup_read DESC LIMIT 10" \
     -c "SELECT calls, round(total_exec_time) AS ms, round(total_exec_time * 1000 / calls) AS us_per_call, shared_blks_hit / calls AS blocks_per_call, left(query, 90) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
 fi
