@@ -1,16 +1,54 @@
 #include "pipeline/answer_writes.h"
 
+#include <algorithm>
+
 #include "core/metrics.h"
 #include "core/uuid.h"
 #include "pipeline/usage_ledger.h"
 
 namespace baraza {
 
-void writeAnswers(TenantScope& tx, const std::vector<MessageWork*>& works, long long now_ms) {
+namespace {
+
+bool handable(const MessageWork& w, const OutboxEntry& s) {
+  return s.in_reply_to.empty() ? s.message_id == w.message_id : s.in_reply_to == w.message_id;
+}
+
+}  // namespace
+
+size_t handableSends(const std::vector<MessageWork*>& works) {
+  size_t n = 0;
+  for (const MessageWork* w : works)
+    n += static_cast<size_t>(std::count_if(w->sends.begin(), w->sends.end(),
+                                           [&](const auto& s) { return handable(*w, s); }));
+  return n;
+}
+
+std::vector<ClaimedSend> writeAnswers(TenantScope& tx, const std::vector<MessageWork*>& works,
+                                      long long now_ms, const SendHandoff& handoff) {
   std::vector<OutboxEntry> sends;
-  for (MessageWork* w : works)
-    sends.insert(sends.end(), w->sends.begin(), w->sends.end());
-  std::set<std::string> queued = OutboxStore::enqueue(tx, sends, now_ms);
+  std::vector<const std::string*> windows;  // of the sends marked leased
+  for (MessageWork* w : works) {
+    for (const auto& s : w->sends) {
+      sends.push_back(s);
+      if (windows.size() < handoff.count && handable(*w, s)) {
+        sends.back().leased = true;
+        windows.push_back(&w->conversation.window_expires_at);
+      }
+    }
+  }
+  std::set<std::string> queued = OutboxStore::enqueue(tx, sends, now_ms, handoff.lease);
+  std::vector<ClaimedSend> handed;
+  for (size_t i = 0, leased = 0; i < sends.size(); ++i) {
+    const OutboxEntry& s = sends[i];
+    if (!s.leased)
+      continue;
+    const std::string& window = *windows[leased++];
+    if (queued.count(s.id)) {
+      handed.push_back(
+          {s.tenant_id, s.id, s.message_id, s.account_id, s.recipient, s.request, 1, window});
+    }
+  }
   std::vector<OutboundMessage> replies;
   std::map<UsageKey, long long> usage;
   for (MessageWork* w : works) {
@@ -37,6 +75,7 @@ void writeAnswers(TenantScope& tx, const std::vector<MessageWork*>& works, long 
   }
   message_store::markUnanswered(tx, unanswered);
   addUsageBatch(tx, usage, newUuid());
+  return handed;
 }
 
 int publishAnswers(const std::vector<MessageWork*>& works) {

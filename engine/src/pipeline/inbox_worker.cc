@@ -18,17 +18,18 @@ struct InboxWorker::Batch {
   std::vector<FinishedEvent> finished;
   std::vector<long long> held;  // every event of the batch
   std::vector<std::unique_ptr<MessageWork>> waiting;
+  size_t reserved = 0;              // sends the dispatcher reserved room for
+  std::vector<ClaimedSend> handed;  // the sends queued leased, for the dispatcher
 };
 
 InboxWorker::InboxWorker(Database& db, const TenantDirectory& directory, StepParts parts,
-                         LeaseKeeper& leases, WaitingAnswers& waiting,
-                         std::function<void()> wake_senders)
+                         LeaseKeeper& leases, WaitingAnswers& waiting, OutboxDispatcher& dispatcher)
     : db_(db),
       directory_(directory),
       parts_(parts),
       leases_(leases),
       waiting_(waiting),
-      wake_senders_(std::move(wake_senders)) {}
+      dispatcher_(dispatcher) {}
 
 int InboxWorker::processDue(int max) {
   long long now = parts_.clock.nowMs();
@@ -115,6 +116,16 @@ void InboxWorker::prepare(Batch& batch, const InboundEvent& event) {
 }
 
 InboxWorker::Outcome InboxWorker::run(Batch& batch, Failure& failure) {
+  Outcome outcome = runOnce(batch, failure);
+  if (outcome != Outcome::kCommitted) {
+    dispatcher_.adopt({}, batch.reserved);  // nothing went in
+    batch.reserved = 0;
+    batch.handed.clear();
+  }
+  return outcome;
+}
+
+InboxWorker::Outcome InboxWorker::runOnce(Batch& batch, Failure& failure) {
   // Tenant by tenant: counters and leads are locked in one order by every transaction.
   std::stable_sort(batch.works.begin(), batch.works.end(),
                    [](const auto& a, const auto& b) { return a->tenant->id < b->tenant->id; });
@@ -147,7 +158,8 @@ InboxWorker::Outcome InboxWorker::run(Batch& batch, Failure& failure) {
     }
     tx.actFor(TenantScope::kAllTenants);  // the batch's own rows span tenants
     long long now = parts_.clock.nowMs();
-    writeAnswers(tx, answered, now);
+    batch.reserved = dispatcher_.reserve(handableSends(answered));
+    batch.handed = writeAnswers(tx, answered, now, {batch.reserved, dispatcher_.lease()});
     if (parts_.inbox.finish(tx, finished, now).size() < finished.size())
       return Outcome::kLostClaims;
     tx.commit();
@@ -208,13 +220,13 @@ void InboxWorker::applyStatus(MessageWork& w, TenantScope& tx) {
 void InboxWorker::afterCommit(Batch& batch) {
   auto& metrics = MetricsRegistry::global();
   std::vector<MessageWork*> answered;
-  bool sends = false;
+  size_t sends = 0;
   for (const auto& w : batch.works) {
     if (!w)
       continue;  // handed to the waiting answers below
     if (w->event.isMessage() && !w->postponed_until) {
       answered.push_back(w.get());
-      sends = sends || !w->sends.empty();
+      sends += w->sends.size();
     }
     if (!w->postponed_until)
       metrics.counterAdd("baraza_inbox_processed_total", {{"kind", w->event.kind}});
@@ -225,8 +237,12 @@ void InboxWorker::afterCommit(Batch& batch) {
     if (f.status == "done")
       metrics.counterAdd("baraza_inbox_processed_total", {{"kind", "error"}});
   }
-  if (publishAnswers(answered) > 0 || sends)
-    wake_senders_();
+  size_t handed = batch.handed.size();
+  dispatcher_.adopt(std::move(batch.handed), batch.reserved);
+  batch.reserved = 0;
+  publishAnswers(answered);
+  if (sends > handed)
+    dispatcher_.wake();  // sends to claim
   std::vector<long long> released;
   for (long long id : batch.held) {
     bool waits = std::any_of(batch.waiting.begin(), batch.waiting.end(),

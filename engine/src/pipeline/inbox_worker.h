@@ -6,6 +6,7 @@
 
 #include "pipeline/lease_keeper.h"
 #include "pipeline/message_work.h"
+#include "pipeline/outbox_dispatcher.h"
 #include "pipeline/waiting_answers.h"
 #include "storage/database.h"
 
@@ -15,12 +16,13 @@ namespace baraza {
 // message's steps (message_steps.h) in one transaction, sorted by tenant (so transactions lock
 // shared counters in one order), then writes all replies, sends, usage and completions in a few
 // statements and commits once. A message whose strategy waits on the network is handed to
-// WaitingAnswers after the commit. If the batch fails, each of its events is run again alone,
-// so one bad message is retried or dead-lettered without its neighbours.
+// WaitingAnswers after the commit, and the sends it queued leased to the dispatcher. If the batch
+// fails, each of its events is run again alone, so one bad message is retried or dead-lettered
+// without its neighbours.
 class InboxWorker {
  public:
   InboxWorker(Database& db, const TenantDirectory& directory, StepParts parts, LeaseKeeper& leases,
-              WaitingAnswers& waiting, std::function<void()> wake_senders);
+              WaitingAnswers& waiting, OutboxDispatcher& dispatcher);
 
   // Claims and processes up to `max` due events; returns how many it claimed.
   int processDue(int max);
@@ -30,8 +32,10 @@ class InboxWorker {
   enum class Outcome { kCommitted, kFailed, kLostClaims };
 
   void prepare(Batch& batch, const InboundEvent& event);
-  // Runs the events in one transaction; on kFailed, `failure` says why.
+  // Runs the events in one transaction; on kFailed, `failure` says why. Sends the dispatcher
+  // reserved and did not get back are returned to it.
   Outcome run(Batch& batch, Failure& failure);
+  Outcome runOnce(Batch& batch, Failure& failure);
   void giveBack(Batch& batch);
   void runSteps(MessageWork& work, TenantScope& tx);
   void applyStatus(MessageWork& work, TenantScope& tx);
@@ -42,7 +46,7 @@ class InboxWorker {
   StepParts parts_;
   LeaseKeeper& leases_;
   WaitingAnswers& waiting_;
-  std::function<void()> wake_senders_;
+  OutboxDispatcher& dispatcher_;
 };
 
 }  // namespace baraza

@@ -45,9 +45,15 @@ void OutboxDispatcher::start() {
     return;  // a process that stores and answers but leaves sending to others
   senders_.start();
   dispatcher_.start();
+  std::lock_guard lock(mutex_);
+  running_ = true;
 }
 
 void OutboxDispatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    running_ = false;
+  }
   dispatcher_.stop();
   senders_.stop();
   {
@@ -90,6 +96,11 @@ int OutboxDispatcher::dispatch() {
     MetricsRegistry::global().counterAdd("baraza_outbox_claim_failures_total", {});
     claims_.failed(e.what());
     return done;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    // A full claim may have left due sends behind: they go before any new one is handed over.
+    backlog_ = claimed.size() == room;
   }
   if (claimed.empty())
     return done;
@@ -135,10 +146,14 @@ int OutboxDispatcher::record(long long now) {
   for (const auto& r : results)
     keys.emplace_back(r.send.tenant_id, r.send.id);
   leases_.dropSends(keys);
+  bool queued;
   {
     std::lock_guard lock(mutex_);
     in_flight_ -= std::min(in_flight_, results.size());
+    queued = !to_send_.empty();
   }
+  if (queued)
+    senders_.wakeAll();  // those that paused while results waited
   bool again = std::any_of(results.begin(), results.end(), [](const SendResult& r) {
     return r.kind == SendResult::Kind::kNewRequest;
   });
@@ -159,13 +174,48 @@ int OutboxDispatcher::sendNext() {
   ClaimedSend claimed;
   {
     std::lock_guard lock(mutex_);
-    if (to_send_.empty())
+    // Sent and not yet recorded stays under 2 x senders (one at the channel, one waiting for
+    // the record, per sender): what a kill can send twice.
+    if (to_send_.empty() || results_.size() >= static_cast<size_t>(config_.senders))
       return 0;
     claimed = std::move(to_send_.front());
     to_send_.pop_front();
   }
   finished(send(claimed));
   return 1;
+}
+
+size_t OutboxDispatcher::reserve(size_t wanted) {
+  std::lock_guard lock(mutex_);
+  size_t most = static_cast<size_t>(std::max(config_.senders, 1)) * 8;
+  size_t room = running_ && !backlog_ && in_flight_ < most ? most - in_flight_ : 0;
+  size_t taken = std::min(wanted, room);
+  if (taken < wanted)
+    backlog_ = true;  // the rest goes in due, for a claim
+  in_flight_ += taken;
+  return taken;
+}
+
+void OutboxDispatcher::adopt(std::vector<ClaimedSend> sends, size_t reserved) {
+  std::vector<OutboxStore::Key> keys;
+  for (const auto& s : sends)
+    keys.emplace_back(s.tenant_id, s.id);
+  leases_.holdSends(keys);
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_ -= std::min(in_flight_, reserved - std::min(reserved, sends.size()));
+    to_send_.insert(to_send_.end(), std::make_move_iterator(sends.begin()),
+                    std::make_move_iterator(sends.end()));
+  }
+  if (keys.empty())
+    return;
+  MetricsRegistry::global().counterAdd("baraza_outbox_handed_sends_total", {},
+                                       static_cast<double>(keys.size()));
+  senders_.wakeAll();
+}
+
+SendLease OutboxDispatcher::lease() const {
+  return {store_.owner(), clock_.nowMs() + leases_.leaseMs()};
 }
 
 int OutboxDispatcher::sendDue(int max) {

@@ -42,6 +42,19 @@ class OutboxDispatcher {
   // For tests without threads: claims up to `max` due sends, sends them here, records them.
   int sendDue(int max);
 
+  // Sends queued already leased to this process (by an inbox worker, in its own transaction)
+  // come here after the commit instead of through a claim: no claim statement, no second write
+  // of each row. `reserve` says how many of `wanted` sends to queue so: none while the
+  // dispatcher is stopped or has due sends of its own to claim (older sends go first), else as
+  // many as fit under 8 x `senders` queued or in flight (claims stop at 2 x `senders`; either
+  // way a sender starts no send while `senders` results wait to be recorded). Each reservation is
+  // settled by one `adopt`, with the sends that went in after the commit, or with none if the
+  // transaction did not commit.
+  size_t reserve(size_t wanted);
+  void adopt(std::vector<ClaimedSend> sends, size_t reserved);
+  // The lease to queue reserved sends with.
+  SendLease lease() const;
+
  private:
   int sendNext();
   SendResult send(const ClaimedSend& claimed);
@@ -61,7 +74,9 @@ class OutboxDispatcher {
   std::mutex mutex_;
   std::deque<ClaimedSend> to_send_;
   std::vector<SendResult> results_;
-  size_t in_flight_ = 0;  // claimed and not yet recorded
+  size_t in_flight_ = 0;  // claimed, adopted or reserved, and not yet recorded
+  bool running_ = false;
+  bool backlog_ = true;  // due sends may be waiting for a claim
   long long record_again_ms_ = 0;
   int record_failures_ = 0;
   IncidentLog claims_{"outbox: claiming sends"};

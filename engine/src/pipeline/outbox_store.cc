@@ -13,15 +13,22 @@ using nlohmann::json;
 const Statement kEnqueue{
     "outbox_enqueue",
     "INSERT INTO outbox_messages (tenant_id, id, message_id, in_reply_to, channel_account_id, "
-    "recipient, request, next_attempt_ms, created_ms) SELECT v.tenant_id, v.id, v.message_id, "
-    "v.in_reply_to, v.account_id, v.recipient, v.request, $1, $1 FROM json_to_recordset($2::json) "
-    "AS v(tenant_id uuid, id uuid, message_id uuid, in_reply_to uuid, account_id uuid, recipient "
-    "text, request text) ON CONFLICT (tenant_id, in_reply_to) DO NOTHING RETURNING id",
+    "recipient, request, next_attempt_ms, created_ms, status, attempts, locked_until_ms, "
+    "lease_owner) SELECT v.tenant_id, v.id, v.message_id, v.in_reply_to, v.account_id, "
+    "v.recipient, v.request, $1, $1, CASE WHEN v.leased THEN 'sending' ELSE 'pending' END, CASE "
+    "WHEN v.leased THEN 1 ELSE 0 END, CASE WHEN v.leased THEN $3::bigint ELSE 0 END, CASE WHEN "
+    "v.leased THEN $4::text END FROM json_to_recordset($2::json) AS v(tenant_id uuid, id uuid, "
+    "message_id uuid, "
+    "in_reply_to uuid, account_id uuid, recipient text, request text, leased boolean) ON "
+    "CONFLICT (tenant_id, in_reply_to) DO NOTHING RETURNING id",
     "INSERT INTO outbox_messages (tenant_id, id, message_id, in_reply_to, channel_account_id, "
-    "recipient, request, next_attempt_ms, created_ms) SELECT value ->> 'tenant_id', value ->> "
-    "'id', value ->> 'message_id', value ->> 'in_reply_to', value ->> 'account_id', value ->> "
-    "'recipient', value ->> 'request', $1, $1 FROM json_each($2) WHERE true ON CONFLICT "
-    "(tenant_id, in_reply_to) DO NOTHING RETURNING id"};
+    "recipient, request, next_attempt_ms, created_ms, status, attempts, locked_until_ms, "
+    "lease_owner) SELECT value ->> 'tenant_id', value ->> 'id', value ->> 'message_id', value ->> "
+    "'in_reply_to', value ->> 'account_id', value ->> 'recipient', value ->> 'request', $1, $1, "
+    "CASE WHEN value ->> 'leased' THEN 'sending' ELSE 'pending' END, CASE WHEN value ->> "
+    "'leased' THEN 1 ELSE 0 END, CASE WHEN value ->> 'leased' THEN $3 ELSE 0 END, CASE WHEN "
+    "value ->> 'leased' THEN $4 END FROM json_each($2) WHERE true ON CONFLICT (tenant_id, "
+    "in_reply_to) DO NOTHING RETURNING id"};
 
 // Claimed rows leave outbox_messages_due, so a claim reads due sends only, however many are
 // being sent, paced or waiting for a retry.
@@ -146,7 +153,7 @@ const Statement kNewRequest{
 }  // namespace
 
 std::set<std::string> OutboxStore::enqueue(TenantScope& tx, const std::vector<OutboxEntry>& entries,
-                                           long long now_ms) {
+                                           long long now_ms, const SendLease& lease) {
   std::set<std::string> queued;
   if (entries.empty())
     return queued;
@@ -158,10 +165,14 @@ std::set<std::string> OutboxStore::enqueue(TenantScope& tx, const std::vector<Ou
                     {"in_reply_to", e.in_reply_to.empty() ? json() : json(e.in_reply_to)},
                     {"account_id", e.account_id},
                     {"recipient", e.recipient},
-                    {"request", e.request}});
+                    {"request", e.request},
+                    {"leased", e.leased && !lease.owner.empty()}});
   }
-  Rows r = tx.run(kEnqueue, Params().integer(now_ms).text(
-                                rows.dump(-1, ' ', false, json::error_handler_t::replace)));
+  Rows r = tx.run(kEnqueue, Params()
+                                .integer(now_ms)
+                                .text(rows.dump(-1, ' ', false, json::error_handler_t::replace))
+                                .integer(lease.until_ms)
+                                .textOrNull(lease.owner));
   for (size_t i = 0; i < r.size(); ++i)
     queued.insert(r.text(i, 0));
   return queued;

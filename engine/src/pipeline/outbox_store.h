@@ -15,6 +15,13 @@ namespace baraza {
 struct OutboxEntry {
   std::string tenant_id, id, message_id, in_reply_to, account_id, recipient;
   std::string request;  // the channel's send request as JSON, without credentials
+  bool leased = false;  // queued already leased (SendLease): handed to the dispatcher, not claimed
+};
+
+// The lease of sends queued leased: this process's owner id and the lease's end.
+struct SendLease {
+  std::string owner;
+  long long until_ms = 0;
 };
 
 // A claimed send.
@@ -53,9 +60,13 @@ class OutboxStore {
   OutboxStore(Database& db, std::string owner) : db_(db), owner_(std::move(owner)) {}
 
   // Queues sends in one statement; returns the ids queued (a second reply to one message is
-  // refused).
+  // refused). Entries marked `leased` go in as claimed by `lease` (status 'sending', one
+  // attempt), so no claim has to find them: the caller hands them to its dispatcher after the
+  // commit (OutboxDispatcher::adopt).
   static std::set<std::string> enqueue(TenantScope& tx, const std::vector<OutboxEntry>& entries,
-                                       long long now_ms);
+                                       long long now_ms, const SendLease& lease = {});
+
+  const std::string& owner() const { return owner_; }
 
   // Claims up to `max` due sends, earliest first, with their conversation's window.
   std::vector<ClaimedSend> claim(int max, long long now_ms, long long lease_until);
