@@ -92,6 +92,8 @@ int OutboxDispatcher::dispatch() {
   try {
     claimed = store_.claim(static_cast<int>(room), now, now + leases_.leaseMs());
     claims_.succeeded();
+    MetricsRegistry::global().counterAdd("baraza_outbox_claimed_sends_total", {},
+                                         static_cast<double>(claimed.size()));
   } catch (const std::exception& e) {
     MetricsRegistry::global().counterAdd("baraza_outbox_claim_failures_total", {});
     claims_.failed(e.what());

@@ -1,147 +1,17 @@
 // The pipeline in process, one batch at a time (no threads): a message that fails alone in its
 // batch, the order of one contact's messages, a dead process's lease taken back, and a chain
 // that will not wait answering in one transaction.
-#include <gtest/gtest.h>
-
-#include <chrono>
-#include <functional>
-#include <thread>
-
-#include "core/metrics.h"
-#include "core/uuid.h"
-#include "pipeline/pipeline.h"
 #include "pipeline/usage_ledger.h"
-#include "storage/migrator.h"
-#include "support/test_env.h"
-#include "tenancy/tenant_file.h"
-#include "tenancy/tenant_import.h"
+#include "unit/pipeline/in_process_pipeline.h"
 
 namespace baraza {
 namespace {
 
 using nlohmann::json;
 
-constexpr long long kStart = 1795427998000LL;  // 2026-11-23 09:59:58 UTC
-constexpr long long kLeaseMs = 10000;
+using test::kLeaseMs;
 
-std::string tenantYaml(const std::string& slug, const std::string& number,
-                       const std::string& settings) {
-  return "slug: " + slug + "\nname: " + slug + "\nchannels:\n  - phone_number_id: \"" + number +
-         "\"\n    access_token: EAAG-token-" + slug + "\nsettings:\n" + settings;
-}
-
-class PipelineBatch : public ::testing::TestWithParam<Dialect> {
- protected:
-  void SetUp() override {
-    target_ = std::make_unique<test::DialectDatabase>(GetParam());
-    db_ = std::make_unique<Database>(target_->url(), 4, std::chrono::milliseconds(5000));
-    Migrator(*db_, embeddedMigrations(GetParam())).apply();
-    sealer_ = std::make_unique<Sealer>(KeyRing::loadOrCreate(dir_.file("master.key")));
-    addTenant(
-        tenantYaml("duka", "5551000", "  strategies: static_reply\n  static_reply: \"Asante!\"\n"));
-    // Both would call an AI provider; soko has AI off, so its chain never waits.
-    std::string ai = "  strategies: ai_chain,static_reply\n  static_reply: \"Later.\"\n";
-    addTenant(tenantYaml("soko", "5552000", ai + "  ai_responses: false\n"));
-    addTenant(tenantYaml("mboga", "5553000", ai));
-    directory_ = std::make_unique<TenantDirectory>(*db_);
-    directory_->loadAll();
-    std::string dir = std::string(BARAZA_TEST_BINARY_DIR) + "/plugins/";
-    plugins_.load(dir + "static_reply.so");
-    plugins_.load(dir + "ai_chain.so");
-    // A provider that refuses at once: a waiting answer falls through to static_reply.
-    plugins_.createAll(loadEngineConfig(
-        dir_.write("c.yaml",
-                   "strategies:\n  ai_chain:\n    providers:\n      - name: openai\n"
-                   "        base_url: http://127.0.0.1:1/v1\n        model: m\n"
-                   "        api_key: sk-test-shared\n        timeout_ms: 500\n")));
-    inbox_ = std::make_unique<Inbox>(*db_, [this] { return now_; });
-    usePipeline(PipelineConfig{});
-  }
-  void usePipeline(PipelineConfig config) {
-    config.lock_ms = kLeaseMs;
-    pipeline_.reset();
-    pipeline_ = std::make_unique<Pipeline>(*db_, *inbox_, *sealer_, *directory_, plugins_, scripts_,
-                                           config, [this] { return now_; });
-  }
-  // Polls `done` for up to ten seconds (the pipeline's own threads do the work).
-  static bool eventually(const std::function<bool()>& done) {
-    for (int i = 0; i < 200; ++i) {
-      if (done())
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return done();
-  }
-  void addTenant(const std::string& yaml) {
-    importTenant(*db_, *sealer_, readTenantFile(dir_.write(newUuid() + ".yaml", yaml)), "test");
-  }
-  // Queues one text message; returns its wamid.
-  std::string receive(const std::string& from, const std::string& text,
-                      const std::string& number = "5551000") {
-    std::string id = "wamid." + newUuid();
-    json event{{"channel", "whatsapp"},
-               {"kind", "message"},
-               {"account", {{"phone_number_id", number}}},
-               {"id", id},
-               {"dedupe_key", "message:" + id},
-               {"timestamp", std::to_string(now_ / 1000)},
-               {"from", {{"wa_id", from}}},
-               {"type", "text"},
-               {"text", text}};
-    size_t count = 0;
-    EXPECT_EQ(inbox_->accept("whatsapp", event.dump(), count), 0);
-    return id;
-  }
-  long long count(const std::string& sql) {
-    TenantScope tx(*db_, TenantScope::kAllTenants);
-    long long n = 0;
-    tx.sql() << sql, soci::into(n);
-    return n;
-  }
-  std::string text(const std::string& sql) {
-    TenantScope tx(*db_, TenantScope::kAllTenants);
-    std::string s;
-    soci::indicator ind;
-    tx.sql() << sql, soci::into(s, ind);
-    return ind == soci::i_ok ? s : "";
-  }
-  void exec(const std::string& script) {
-    auto lease = db_->lease();
-    Database::execScript(**lease, GetParam(), script);
-  }
-  // Rows of `table` for which `when` (SQL over NEW) holds cannot be inserted, as a constraint or
-  // a full disk would refuse them; allowInserts() lifts it.
-  void refuseInserts(const std::string& table, const std::string& when) {
-    std::string name = "refuse_" + table;
-    if (GetParam() == Dialect::kSqlite) {
-      exec("CREATE TRIGGER " + name + " BEFORE INSERT ON " + table + " WHEN " + when +
-           " BEGIN SELECT RAISE(ABORT, '" + name + "'); END;");
-    } else {
-      exec("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF " +
-           when + " THEN RAISE EXCEPTION '" + name + "'; END IF; RETURN NEW; END $$;\n" +
-           "CREATE TRIGGER " + name + " BEFORE INSERT ON " + table +
-           " FOR EACH ROW EXECUTE FUNCTION " + name + "();");
-    }
-  }
-  void allowInserts(const std::string& table) {
-    exec("DROP TRIGGER refuse_" + table +
-         (GetParam() == Dialect::kSqlite ? std::string() : " ON " + table));
-  }
-  static double metric(const std::string& name) {
-    return MetricsRegistry::global().value(name, {});
-  }
-
-  test::TempDir dir_;
-  std::unique_ptr<test::DialectDatabase> target_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<Sealer> sealer_;
-  std::unique_ptr<TenantDirectory> directory_;
-  PluginHost plugins_;
-  ScriptHost scripts_{ScriptingConfig{}};
-  std::unique_ptr<Inbox> inbox_;
-  std::unique_ptr<Pipeline> pipeline_;
-  long long now_ = kStart;
-};
+class PipelineBatch : public test::InProcessPipeline {};
 
 TEST_P(PipelineBatch, OneBadMessageFailsAloneAndItsNeighboursAreAnswered) {
   refuseInserts("messages", "NEW.body = 'boom'");
@@ -186,7 +56,7 @@ TEST_P(PipelineBatch, ADeadProcesssLeaseIsTakenBackAndCounted) {
   ASSERT_EQ(dead.claim(8, now_, now_ + kLeaseMs).size(), 1u);
   EXPECT_EQ(pipeline_->processDue(8), 0);
 
-  MessageClock clock([this] { return now_; });
+  MessageClock clock([this] { return now_.load(); });
   InboxStore inbox(*db_, pipeline_->owner());
   OutboxStore outbox(*db_, pipeline_->owner());
   LeaseKeeper keeper(inbox, outbox, clock, kLeaseMs);

@@ -1,0 +1,149 @@
+// Sends handed from an inbox worker to the outbox dispatcher after its commit, instead of being
+// claimed (docs/pipeline.md, "Handed over, not claimed"): the room the dispatcher gives, the
+// room a batch that did not commit gives back, and a handed send going out once, unclaimed.
+#include "unit/pipeline/in_process_pipeline.h"
+
+namespace baraza {
+namespace {
+
+using test::kLeaseMs;
+
+class OutboxHandoff : public test::InProcessPipeline {
+ protected:
+  // A dispatcher of its own, on the fixture's clock and database, with `senders` threads.
+  struct Dispatcher {
+    Dispatcher(OutboxHandoff& t, int senders)
+        : clock([&t] { return t.now_.load(); }),
+          inbox(*t.db_, "handoff-test"),
+          outbox(*t.db_, "handoff-test"),
+          keeper(inbox, outbox, clock, kLeaseMs),
+          config([senders] {
+            PipelineConfig c;
+            c.senders = senders;
+            c.poll_ms = 20;
+            return c;
+          }()),
+          dispatcher(outbox, keeper, *t.sealer_, *t.directory_, t.plugins_, config, clock) {}
+    MessageClock clock;
+    InboxStore inbox;
+    OutboxStore outbox;
+    LeaseKeeper keeper;
+    PipelineConfig config;
+    OutboxDispatcher dispatcher;
+  };
+
+  // Whether a reservation of `n` is granted whole now; a granted one is given back at once.
+  static bool grants(OutboxDispatcher& d, size_t n) {
+    size_t got = d.reserve(n);
+    d.adopt({}, got);
+    return got == n;
+  }
+  long long sent() { return count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent'"); }
+  // Answers one message through the running pipeline and waits for its reply to go out: after
+  // it the dispatcher has looked for due sends at least once.
+  void warmUp(const std::string& from) {
+    long long before = sent();
+    receive(from, "habari");
+    ASSERT_TRUE(eventually([&] { return sent() == before + 1; }));
+  }
+};
+
+TEST_P(OutboxHandoff, TheDispatcherGivesRoomOnlyWhileRunningAndCaughtUp) {
+  // Five replies queued due by a pipeline that sends nothing itself.
+  PipelineConfig quiet;
+  quiet.senders = 0;
+  usePipeline(quiet);
+  for (int i = 1; i <= 5; ++i)
+    receive("25471100000" + std::to_string(i), "habari");
+  ASSERT_EQ(pipeline_->processDue(8), 5);
+  ASSERT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'pending'"), 5);
+  graph_.respond([this](const test::RecordedRequest&) {
+    test::MockAnswer slow{
+        200, R"({"messages":[{"id":"wamid.OUT-)" + std::to_string(++graph_sends_) + R"("}]})"};
+    slow.delay = std::chrono::milliseconds(1000);
+    return slow;
+  });
+
+  Dispatcher d(*this, 2);  // claims up to 4 at a time, queues up to 16
+  EXPECT_EQ(d.dispatcher.reserve(4), 0u) << "stopped";
+  d.dispatcher.start();
+  ASSERT_TRUE(eventually([&] { return !graph_.requests().empty(); }));
+  EXPECT_FALSE(grants(d.dispatcher, 1)) << "four claimed and one still due: it goes first";
+  ASSERT_TRUE(eventually([&] { return grants(d.dispatcher, 1); }));
+  ASSERT_TRUE(eventually([&] { return sent() == 5; }));
+
+  // Room for 8 x senders, queued or in flight.
+  ASSERT_TRUE(eventually([&] { return grants(d.dispatcher, 16); }));
+  EXPECT_EQ(d.dispatcher.reserve(10), 10u);
+  EXPECT_EQ(d.dispatcher.reserve(10), 6u);
+  EXPECT_EQ(d.dispatcher.reserve(1), 0u);
+  // Two batches that did not commit give their room back.
+  d.dispatcher.adopt({}, 10);
+  d.dispatcher.adopt({}, 6);
+  EXPECT_TRUE(eventually([&] { return grants(d.dispatcher, 16); }));
+  d.dispatcher.stop();
+  EXPECT_EQ(d.dispatcher.reserve(1), 0u) << "stopped again";
+}
+
+TEST_P(OutboxHandoff, AHandedSendGoesOutOnceWithOneAttemptAndNoClaim) {
+  PipelineConfig config;
+  config.workers = 1;
+  config.senders = 2;
+  config.poll_ms = 20;
+  usePipeline(config);
+  pipeline_->start();
+  warmUp("254711000009");
+  double handed = metric("baraza_outbox_handed_sends_total");
+  double claimed = metric("baraza_outbox_claimed_sends_total");
+  size_t calls = graph_.requests().size();
+
+  for (int i = 1; i <= 3; ++i)
+    receive("25471100000" + std::to_string(i), "habari");
+  ASSERT_TRUE(eventually([&] { return sent() == 4; }));
+  pipeline_->stop();
+  EXPECT_EQ(metric("baraza_outbox_handed_sends_total"), handed + 3);
+  EXPECT_EQ(metric("baraza_outbox_claimed_sends_total"), claimed);
+  EXPECT_EQ(graph_.requests().size(), calls + 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent' AND attempts = 1 "
+                  "AND lease_owner IS NULL"),
+            4);
+}
+
+// A batch whose transaction fails gives back the room it reserved: had it kept it, the
+// dispatcher (room for 8 with one sender) would take no more sends, handed or claimed.
+TEST_P(OutboxHandoff, ABatchThatDoesNotCommitGivesItsRoomBack) {
+  PipelineConfig config;
+  config.workers = 1;
+  config.senders = 1;
+  config.poll_ms = 20;
+  usePipeline(config);
+  pipeline_->start();
+  warmUp("254711000090");
+  refuseInserts("outbox_messages", "1 = 1");
+  for (int i = 1; i <= 9; ++i)
+    receive("25471100000" + std::to_string(i), "habari");
+  ASSERT_TRUE(eventually([&] {
+    return count(
+               "SELECT COUNT(*) FROM inbox_events WHERE attempts >= 1 AND status = "
+               "'pending'") == 9;
+  }));
+  allowInserts("outbox_messages");
+  warmUp("254711000091");  // after it the dispatcher has nothing due of its own
+  double handed = metric("baraza_outbox_handed_sends_total");
+  double claimed = metric("baraza_outbox_claimed_sends_total");
+
+  now_ += 60000;  // the nine are due again
+  ASSERT_TRUE(eventually([&] { return sent() == 11; }));
+  pipeline_->stop();
+  double handed_now = metric("baraza_outbox_handed_sends_total") - handed;
+  EXPECT_GT(handed_now, 0) << "the failed batches' room came back";
+  EXPECT_EQ(handed_now + metric("baraza_outbox_claimed_sends_total") - claimed, 9);
+  EXPECT_EQ(graph_.requests().size(), 11u);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, OutboxHandoff,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
+
+}  // namespace
+}  // namespace baraza
