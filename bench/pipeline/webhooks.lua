@@ -1,5 +1,17 @@
 -- wrk script: POSTs pre-signed webhooks from webhooks.tsv (each thread its own share), once
--- each; with RATE set, each connection paces itself so the total is about RATE per second.
+-- each; with RATE set, each thread sends on a fixed schedule (its share of RATE per second,
+-- from the wall clock), so the rate offered does not fall when responses slow down, as long as
+-- a connection is free (a gap after each response would offer CONNECTIONS / (gap + latency)).
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } baraza_timespec;
+  int clock_gettime(int clock_id, baraza_timespec* tp);
+]]
+local now_ts = ffi.new("baraza_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, now_ts)  -- CLOCK_MONOTONIC
+  return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6
+end
 local threads = {}
 local counter = 0
 
@@ -24,12 +36,18 @@ function init(args)
   end
   next_index = 1
   local rate = tonumber(os.getenv("RATE") or "0")
-  local conns = tonumber(os.getenv("CONNECTIONS") or "1")
-  gap_ms = rate > 0 and (conns * 1000.0 / rate) or 0
+  gap_ms = rate > 0 and (nthreads * 1000.0 / rate) or 0
+  next_send_ms = nil
 end
 
+-- The wait before this thread's next request: until its slot on the schedule.
 function delay()
-  return gap_ms
+  if gap_ms == 0 then
+    return 0
+  end
+  local now = now_ms()
+  next_send_ms = (next_send_ms or now) + gap_ms
+  return math.max(0, next_send_ms - gap_ms - now)
 end
 
 function request()
