@@ -1,6 +1,7 @@
 #include "pipeline/inbox.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -149,11 +150,19 @@ void Inbox::writerLoop() {
   }
 }
 
+namespace {
+
+const std::vector<double> kCommitBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                            0.02,   0.05,  0.1,    0.25,  1};
+
+}  // namespace
+
 bool Inbox::commitBatch(const std::vector<std::shared_ptr<Request>>& batch) {
   std::vector<InboxEvent> events;
   for (const auto& r : batch)  // the callers wait only for `done` and `ok`
     events.insert(events.end(), std::make_move_iterator(r->events.begin()),
                   std::make_move_iterator(r->events.end()));
+  auto started = std::chrono::steady_clock::now();
   try {
     TenantScope tx(db_, TenantScope::kAllTenants, true);
     InboxStore::insert(tx, events, clock_());
@@ -162,6 +171,11 @@ bool Inbox::commitBatch(const std::vector<std::shared_ptr<Request>>& batch) {
     m.counterAdd("baraza_inbox_events_total", {}, static_cast<double>(events.size()));
     m.counterAdd("baraza_inbox_commits_total", {});
     m.histogramObserve("baraza_inbox_batch_events", {}, static_cast<double>(events.size()), {});
+    // What every acknowledgement in the batch waited for, write turn (SQLite) included.
+    m.histogramObserve(
+        "baraza_inbox_commit_seconds", {},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        kCommitBuckets);
     return true;
   } catch (const std::exception& e) {
     MetricsRegistry::global().counterAdd("baraza_inbox_commit_failures_total", {});

@@ -44,6 +44,7 @@ TEST_P(InboxCommit, ConcurrentRequestsShareTransactionsAndDuplicatesAddNothing) 
   Inbox inbox(*db_, systemNowMs, {2000, 2000});
   auto& metrics = MetricsRegistry::global();
   double commits = metrics.value("baraza_inbox_commits_total", {});
+  uint64_t timed = metrics.histogramCount("baraza_inbox_commit_seconds", {});
   std::vector<std::thread> senders;
   std::atomic<int> ok{0};
   for (int t = 0; t < 16; ++t) {
@@ -68,6 +69,8 @@ TEST_P(InboxCommit, ConcurrentRequestsShareTransactionsAndDuplicatesAddNothing) 
       << "each stored event queued once";
   double used = metrics.value("baraza_inbox_commits_total", {}) - commits;
   EXPECT_LT(used, 160) << "requests waiting together shared a transaction";
+  EXPECT_EQ(metrics.histogramCount("baraza_inbox_commit_seconds", {}) - timed, used)
+      << "each commit timed";
 }
 
 TEST_P(InboxCommit, AFailedCommitRefusesTheWholeRequest) {
