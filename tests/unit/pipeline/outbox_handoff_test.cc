@@ -38,6 +38,15 @@ class OutboxHandoff : public test::InProcessPipeline {
     d.adopt({}, got);
     return got == n;
   }
+  // The fixture's pipeline with its threads: one worker, `senders` senders.
+  void startPipeline(int senders) {
+    PipelineConfig config;
+    config.workers = 1;
+    config.senders = senders;
+    config.poll_ms = 20;
+    usePipeline(config);
+    pipeline_->start();
+  }
   long long sent() { return count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent'"); }
   // Answers one message through the running pipeline and waits for its reply to go out: after
   // it the dispatcher has looked for due sends at least once.
@@ -86,12 +95,7 @@ TEST_P(OutboxHandoff, TheDispatcherGivesRoomOnlyWhileRunningAndCaughtUp) {
 }
 
 TEST_P(OutboxHandoff, AHandedSendGoesOutOnceWithOneAttemptAndNoClaim) {
-  PipelineConfig config;
-  config.workers = 1;
-  config.senders = 2;
-  config.poll_ms = 20;
-  usePipeline(config);
-  pipeline_->start();
+  startPipeline(2);
   warmUp("254711000009");
   double handed = metric("baraza_outbox_handed_sends_total");
   double claimed = metric("baraza_outbox_claimed_sends_total");
@@ -112,12 +116,7 @@ TEST_P(OutboxHandoff, AHandedSendGoesOutOnceWithOneAttemptAndNoClaim) {
 // A batch whose transaction fails gives back the room it reserved: had it kept it, the
 // dispatcher (room for 8 with one sender) would take no more sends, handed or claimed.
 TEST_P(OutboxHandoff, ABatchThatDoesNotCommitGivesItsRoomBack) {
-  PipelineConfig config;
-  config.workers = 1;
-  config.senders = 1;
-  config.poll_ms = 20;
-  usePipeline(config);
-  pipeline_->start();
+  startPipeline(1);
   warmUp("254711000090");
   refuseInserts("outbox_messages", "1 = 1");
   for (int i = 1; i <= 9; ++i)
