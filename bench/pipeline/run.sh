@@ -11,7 +11,9 @@
 # PostgreSQL runs as production does: fsync and synchronous commit on, the engine connected as
 # a role without superuser (row-level security in force). Needs a build with tests and
 # benchmarks (build/) and wrk. Env: WORKERS, SENDERS, BATCH, LINGER_MS, HTTP_THREADS, POOL,
-# CUSTOMERS, DRAIN_LIMIT_S, KEEP=1 (leave the work folder for a look), ENGINE_WRAP (a command
+# CUSTOMERS, DRAIN_LIMIT_S, METRICS=1 (what /metrics counted over 10 s in the middle of the
+# load: SQLite's write turn per thread, the inbox's group commits and the webhook handler's
+# latency), KEEP=1 (leave the work folder for a look), ENGINE_WRAP (a command
 # that runs instead of build/baraza with its arguments, for the import and the server: an older
 # binary for an A/B, or a preloaded allocator).
 set -euo pipefail
@@ -94,12 +96,30 @@ if [[ "$dialect" == postgresql ]]; then
     -c "SELECT pg_stat_reset()" -c "SELECT pg_stat_statements_reset()" \
     -c "SELECT pg_stat_reset_shared('wal')" > /dev/null
 fi
+scrape() {
+  curl -s -H "Authorization: Bearer bench-operator" "http://127.0.0.1:$port/metrics" |
+    grep -E '^baraza_sqlite_write_(wait|hold)_seconds_total|^baraza_inbox_commit_seconds_(bucket|sum|count)|^baraza_http_request_duration_seconds_(bucket|sum|count)\{route="/webhook' || true
+}
+if [[ "${METRICS:-0}" == 1 ]]; then
+  # Ten seconds from a third into the load, past the start-up and before the end.
+  ( sleep $(( duration / 3 )); scrape > "$work/metrics.0"; sleep 10; scrape > "$work/metrics.1" ) &
+  pids+=($!)
+  scraper=$!
+fi
 echo "== $dialect: wrk -t$threads -c$connections -d${duration}s, rate ${rate:-max}/s"
 WEBHOOKS="$work/webhooks.tsv" THREADS=$threads RATE=$rate CONNECTIONS=$connections \
   wrk -t$threads -c"$connections" -d"${duration}s" -s bench/pipeline/webhooks.lua \
   "http://127.0.0.1:$port" | tee "$work/wrk.out" | grep -E "Requests/sec|requests in|Non-2xx|p50_ms|Socket"
 echo "engine RSS after load: $(awk '/VmRSS/ {print $2, $3}' /proc/$engine/status)"
 
+if [[ "${METRICS:-0}" == 1 ]]; then
+  wait "$scraper" || true
+  echo "/metrics over 10 s of the load (the change in each):"
+  # The value is the last field; the name and labels before it may hold spaces.
+  awk '{ v = $NF; k = $0; sub(/ [^ ]*$/, "", k) } FNR == NR { before[k] = v; next }
+       { d = v - before[k]; if (d != 0) printf "  %12.4f  %s\n", d, k }' \
+    "$work/metrics.0" "$work/metrics.1"
+fi
 stats() { curl -s -H "Authorization: Bearer bench-operator" "http://127.0.0.1:$port/admin/v1/pipeline/stats${1:-}"; }
 echo "draining..."
 # The mock's count is polled; the database only once replies stop coming (its queue counts
