@@ -13,7 +13,7 @@
 # benchmarks (build/) and wrk. Env: WORKERS, SENDERS, BATCH, LINGER_MS, HTTP_THREADS, POOL,
 # CUSTOMERS, DRAIN_LIMIT_S, METRICS=1 (what /metrics counted over 10 s in the middle of the
 # load: SQLite's write turn per thread, the inbox's group commits and the webhook handler's
-# latency), KEEP=1 (leave the work folder for a look), ENGINE_WRAP (a command
+# latency; needs DURATION_S of 15 or more), KEEP=1 (leave the work folder for a look), ENGINE_WRAP (a command
 # that runs instead of build/baraza with its arguments, for the import and the server: an older
 # binary for an A/B, or a preloaded allocator).
 set -euo pipefail
@@ -22,6 +22,10 @@ dialect=${1:-sqlite}
 duration=${2:-30}
 rate=${3:-0}
 connections=${4:-32}
+if [[ "${METRICS:-0}" == 1 ]] && (( duration < 15 )); then
+  echo "METRICS=1 needs a load of 15 s or more" >&2
+  exit 2
+fi
 threads=2
 tenants=100
 count=${WEBHOOKS:-$(( (rate > 0 ? rate : 6000) * duration ))}

@@ -46,8 +46,9 @@ function delay()
     return 0
   end
   local now = now_ms()
-  next_send_ms = (next_send_ms or now) + gap_ms
-  return math.max(0, next_send_ms - gap_ms - now)
+  local slot = next_send_ms or now
+  next_send_ms = slot + gap_ms
+  return math.max(0, slot - now)
 end
 
 function request()
