@@ -163,31 +163,25 @@ bool Inbox::commitBatch(const std::vector<std::shared_ptr<Request>>& batch) {
     events.insert(events.end(), std::make_move_iterator(r->events.begin()),
                   std::make_move_iterator(r->events.end()));
   auto started = std::chrono::steady_clock::now();
-  HandoffGrant grant = handoff_.grant();
-  std::vector<InboundEvent> handed;
   try {
     TenantScope tx(db_, TenantScope::kAllTenants, true);
-    handed = InboxStore::insert(tx, events, clock_(), grant);
+    InboxStore::insert(tx, events, clock_());
     tx.commit();
+    auto& m = MetricsRegistry::global();
+    m.counterAdd("baraza_inbox_events_total", {}, static_cast<double>(events.size()));
+    m.counterAdd("baraza_inbox_commits_total", {});
+    m.histogramObserve("baraza_inbox_batch_events", {}, static_cast<double>(events.size()), {});
+    // What every acknowledgement in the batch waited for, write turn (SQLite) included.
+    m.histogramObserve(
+        "baraza_inbox_commit_seconds", {},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        kCommitBuckets);
+    return true;
   } catch (const std::exception& e) {
-    // Nothing handed: the leased rows rolled back, or (an ambiguous commit) their leases run
-    // out and the lease keeper returns them.
-    handoff_.put(grant, {});
     MetricsRegistry::global().counterAdd("baraza_inbox_commit_failures_total", {});
     spdlog::warn("inbox: a batch of {} event(s) was not stored: {}", events.size(), e.what());
     return false;
   }
-  handoff_.put(grant, std::move(handed));
-  auto& m = MetricsRegistry::global();
-  m.counterAdd("baraza_inbox_events_total", {}, static_cast<double>(events.size()));
-  m.counterAdd("baraza_inbox_commits_total", {});
-  m.histogramObserve("baraza_inbox_batch_events", {}, static_cast<double>(events.size()), {});
-  // What every acknowledgement in the batch waited for, write turn (SQLite) included.
-  m.histogramObserve(
-      "baraza_inbox_commit_seconds", {},
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-      kCommitBuckets);
-  return true;
 }
 
 }  // namespace baraza

@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/clock.h"
-#include "pipeline/event_handoff.h"
 #include "pipeline/inbox_store.h"
 #include "storage/database.h"
 
@@ -53,8 +52,6 @@ class Inbox {
   int accept(const std::string& channel, std::string_view events_json, size_t& count);
   // Wakes workers waiting for new events (see waitForEvents).
   void waitForEvents(std::chrono::milliseconds at_most);
-  // Where the writer hands stored events to this process's workers, once the pipeline opens it.
-  EventHandoff& handoff() { return handoff_; }
 
  private:
   struct Request {
@@ -68,7 +65,6 @@ class Inbox {
   Database& db_;
   Clock clock_;
   Options options_;
-  EventHandoff handoff_;
   std::mutex mutex_;
   std::condition_variable wake_writer_, wake_callers_, wake_workers_;
   std::deque<std::shared_ptr<Request>> queue_;

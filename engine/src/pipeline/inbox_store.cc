@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
-#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -25,13 +23,11 @@ const Statement kInsert{
     "next_attempt_ms, received_ms) SELECT v.channel_type, v.account_id, v.dedupe_key, v.kind, "
     "v.order_key, v.payload, $1, $1 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], "
     "$6::text[], $7::text[]) AS v(channel_type, account_id, dedupe_key, kind, order_key, payload) "
-    "ON CONFLICT (channel_type, account_id, dedupe_key) DO NOTHING RETURNING id, order_key, "
-    "channel_type, account_id, dedupe_key",
+    "ON CONFLICT (channel_type, account_id, dedupe_key) DO NOTHING RETURNING id, order_key",
     "INSERT INTO inbox_events (channel_type, account_id, dedupe_key, kind, order_key, payload, "
     "next_attempt_ms, received_ms) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, "
     "value ->> 4, value ->> 5, $1, $1 FROM json_each($2) WHERE true ON CONFLICT (channel_type, "
-    "account_id, dedupe_key) DO NOTHING RETURNING id, order_key, channel_type, account_id, "
-    "dedupe_key"};
+    "account_id, dedupe_key) DO NOTHING RETURNING id, order_key"};
 
 const Statement kQueue{
     "inbox_queue",
@@ -39,20 +35,6 @@ const Statement kQueue{
     "FROM unnest($2::bigint[], $3::text[]) AS v(id, order_key)",
     "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms) SELECT value ->> 0, value ->> "
     "1, $1 FROM json_each($2)"};
-
-// Queue rows leased at once to this process's workers (EventHandoff): only for an event whose
-// contact has no other unfinished event, so one contact's events still run one at a time, in
-// order. The engine passes at most one event per order key.
-const Statement kQueueLeased{
-    "inbox_queue_leased",
-    "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms, status, attempts, "
-    "locked_until_ms, lease_owner) SELECT v.id, v.order_key, $1, 'processing', 1, $2, $3 FROM "
-    "unnest($4::bigint[], $5::text[]) AS v(id, order_key) WHERE NOT EXISTS (SELECT 1 FROM "
-    "inbox_work p WHERE p.order_key = v.order_key) RETURNING event_id",
-    "INSERT INTO inbox_work (event_id, order_key, next_attempt_ms, status, attempts, "
-    "locked_until_ms, lease_owner) SELECT value ->> 0, value ->> 1, $1, 'processing', 1, $2, $3 "
-    "FROM json_each($4) WHERE NOT EXISTS (SELECT 1 FROM inbox_work p WHERE p.order_key = value "
-    "->> 1) RETURNING event_id"};
 
 // Due events that are the first unfinished event of their contact: one contact's messages are
 // processed one at a time, in order. The test is a lookup of the contact's first unfinished id
@@ -70,12 +52,6 @@ const Statement kClaim{
     "'pending' AND w.next_attempt_ms <= $3 AND w.event_id = (SELECT MIN(p.event_id) FROM "
     "inbox_work p WHERE p.order_key = w.order_key) ORDER BY w.next_attempt_ms, w.event_id LIMIT "
     "$4) RETURNING event_id, attempts, order_key"};
-
-// Whether anything is due at all, read without SQLite's write turn.
-const Statement kAnyDue{"inbox_any_due",
-                        "SELECT COUNT(*) FROM (SELECT 1 FROM inbox_work WHERE status = 'pending' "
-                        "AND next_attempt_ms <= $1 LIMIT 1) AS due",
-                        ""};
 
 const Statement kClaimed{
     "inbox_claimed_events",
@@ -200,42 +176,10 @@ std::vector<long long> idsOf(const Rows& rows) {
   return ids;
 }
 
-// The leased events as a claim would have returned them, in id order. A row is matched to its
-// event by (channel, account, dedupe key); of two copies in one batch the first was stored.
-std::vector<InboundEvent> leasedEvents(const std::vector<InboxEvent>& events, const Rows& stored,
-                                       const std::vector<std::pair<long long, size_t>>& rows,
-                                       const std::set<long long>& leased, long long now_ms) {
-  std::vector<InboundEvent> out;
-  if (leased.empty())
-    return out;
-  std::map<std::tuple<std::string, std::string, std::string>, const InboxEvent*> by_key;
-  for (const auto& e : events)
-    by_key.emplace(std::tuple(e.channel_type, e.account_id, e.dedupe_key), &e);
-  for (const auto& [id, row] : rows) {
-    if (!leased.count(id))
-      continue;
-    auto found = by_key.find({stored.text(row, 2), stored.text(row, 3), stored.text(row, 4)});
-    if (found == by_key.end())
-      continue;  // cannot happen: every stored row came from the batch
-    const InboxEvent& e = *found->second;
-    InboundEvent handed;
-    handed.inbox_id = id;
-    handed.attempts = 1;
-    handed.received_ms = now_ms;
-    handed.order_key = e.order_key;
-    handed.kind = e.kind;
-    handed.account_id = e.account_id;
-    handed.payload = e.payload;
-    out.push_back(std::move(handed));
-  }
-  return out;
-}
-
 }  // namespace
 
-std::vector<InboundEvent> InboxStore::insert(TenantScope& tx, const std::vector<InboxEvent>& events,
-                                             long long now_ms, const HandoffGrant& grant) {
-  // A batch costs one round trip, and its queue rows one or two more.
+void InboxStore::insert(TenantScope& tx, const std::vector<InboxEvent>& events, long long now_ms) {
+  // A batch costs one round trip, and its queue rows one more.
   std::vector<Column> columns(6);
   for (const auto& e : events) {
     for (size_t c = 0; const std::string* v : {&e.channel_type, &e.account_id, &e.dedupe_key,
@@ -245,53 +189,19 @@ std::vector<InboundEvent> InboxStore::insert(TenantScope& tx, const std::vector<
   Params params;
   params.integer(now_ms);
   Rows stored = tx.run(kInsert, batchColumns(params, tx.dialect(), columns));
-  std::vector<std::pair<long long, size_t>> rows;  // id, row of `stored`, in id order
-  for (size_t i = 0; i < stored.size(); ++i)
-    rows.emplace_back(stored.integer(i, 0), i);
-  std::sort(rows.begin(), rows.end());
-  // The first event of each order key, while the grant has room, is offered for a lease.
-  std::set<std::string> keys;
-  std::vector<long long> offered;
-  Column offered_ids, offered_keys;
-  for (const auto& [id, row] : rows) {
-    bool first = keys.insert(stored.text(row, 1)).second;
-    if (first && offered.size() < grant.room) {
-      offered.push_back(id);
-      offered_ids.emplace_back(std::to_string(id));
-      offered_keys.emplace_back(stored.text(row, 1));
-    }
-  }
-  std::set<long long> leased;
-  if (!offered.empty()) {
-    Params lease;
-    lease.integer(now_ms).integer(grant.lease_until).text(grant.owner);
-    for (long long id : idsOf(
-             tx.run(kQueueLeased, batchColumns(lease, tx.dialect(), {offered_ids, offered_keys}))))
-      leased.insert(id);
-  }
+  if (stored.empty())
+    return;
   Column ids, order_keys;
-  for (const auto& [id, row] : rows) {
-    if (!leased.count(id)) {
-      ids.emplace_back(std::to_string(id));
-      order_keys.emplace_back(stored.text(row, 1));
-    }
+  for (size_t i = 0; i < stored.size(); ++i) {
+    ids.emplace_back(stored.text(i, 0));
+    order_keys.emplace_back(stored.text(i, 1));
   }
-  if (!ids.empty()) {
-    Params queue;
-    queue.integer(now_ms);
-    tx.run(kQueue, batchColumns(queue, tx.dialect(), {ids, order_keys}));
-  }
-  return leasedEvents(events, stored, rows, leased, now_ms);
+  Params queue;
+  queue.integer(now_ms);
+  tx.run(kQueue, batchColumns(queue, tx.dialect(), {ids, order_keys}));
 }
 
 std::vector<InboundEvent> InboxStore::claim(int max, long long now_ms, long long lease_until) {
-  if (db_.dialect() == Dialect::kSqlite) {
-    // A claim takes the one write turn, which a claim that finds nothing would waste: workers
-    // fed by the handoff claim once a batch, mostly in vain.
-    TenantScope look(db_, TenantScope::kAllTenants, false, TenantScope::Plans::kIndexed);
-    if (look.run(kAnyDue, Params().integer(now_ms)).integer(0, 0) == 0)
-      return {};
-  }
   TenantScope tx(db_, TenantScope::kAllTenants, true, TenantScope::Plans::kIndexed);
   Rows work =
       tx.run(kClaim, Params().integer(lease_until).text(owner_).integer(now_ms).integer(max));

@@ -3,7 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/event_handoff.h"
 #include "pipeline/inbound_event.h"
 #include "storage/database.h"
 
@@ -35,11 +34,8 @@ class InboxStore {
   const std::string& owner() const { return owner_; }
 
   // Inserts the events in one statement; a redelivered one (same channel, account and dedupe
-  // key) is skipped. Up to `grant.room` of them, each the only unfinished event of its order
-  // key, get their queue rows leased to `grant.owner` until `grant.lease_until`: those are
-  // returned as a claim would return them, for this process's workers (EventHandoff).
-  static std::vector<InboundEvent> insert(TenantScope& tx, const std::vector<InboxEvent>& events,
-                                          long long now_ms, const HandoffGrant& grant = {});
+  // key) is skipped.
+  static void insert(TenantScope& tx, const std::vector<InboxEvent>& events, long long now_ms);
 
   // Claims up to `max` due events, oldest first, at most one per contact (an event waits while
   // an earlier one of its order key is unfinished), leased until `lease_until`; payloads not

@@ -23,42 +23,22 @@ struct InboxWorker::Batch {
 };
 
 InboxWorker::InboxWorker(Database& db, const TenantDirectory& directory, StepParts parts,
-                         LeaseKeeper& leases, WaitingAnswers& waiting, OutboxDispatcher& dispatcher,
-                         EventHandoff& handoff)
+                         LeaseKeeper& leases, WaitingAnswers& waiting, OutboxDispatcher& dispatcher)
     : db_(db),
       directory_(directory),
       parts_(parts),
       leases_(leases),
       waiting_(waiting),
-      dispatcher_(dispatcher),
-      handoff_(handoff) {}
-
-std::vector<InboundEvent> InboxWorker::claimAndTake(int max) {
-  // Events the inbox writer handed over fill the batch, but never all of it: a claim always
-  // asks for a quarter at least, so what waits in the database (a retry, a contact's next
-  // message) is not starved by a steady stream of new ones.
-  int most_handed = max - std::max(1, max / 4);
-  int expected = static_cast<int>(std::min<size_t>(handoff_.waiting(), most_handed));
-  long long now = parts_.clock.nowMs();
-  int want = max - expected;
-  std::vector<InboundEvent> claimed = parts_.inbox.claim(want, now, now + leases_.leaseMs());
-  handoff_.setBacklog(static_cast<int>(claimed.size()) == want);
-  if (!claimed.empty()) {
-    auto& metrics = MetricsRegistry::global();
-    metrics.counterAdd("baraza_inbox_claims_total", {});
-    metrics.counterAdd("baraza_inbox_claimed_events_total", {},
-                       static_cast<double>(claimed.size()));
-  }
-  for (auto& e : handoff_.take(static_cast<size_t>(max) - claimed.size()))
-    claimed.push_back(std::move(e));
-  return claimed;
-}
+      dispatcher_(dispatcher) {}
 
 int InboxWorker::processDue(int max) {
-  std::vector<InboundEvent> claimed = claimAndTake(max);
+  long long now = parts_.clock.nowMs();
+  std::vector<InboundEvent> claimed = parts_.inbox.claim(max, now, now + leases_.leaseMs());
   if (claimed.empty())
     return 0;
-  MetricsRegistry::global().counterAdd("baraza_inbox_batches_total", {});
+  auto& metrics = MetricsRegistry::global();
+  metrics.counterAdd("baraza_inbox_claims_total", {});
+  metrics.counterAdd("baraza_inbox_claimed_events_total", {}, static_cast<double>(claimed.size()));
   std::vector<long long> ids;
   for (const auto& e : claimed)
     ids.push_back(e.inbox_id);

@@ -4,7 +4,6 @@
 #include <memory>
 #include <vector>
 
-#include "pipeline/event_handoff.h"
 #include "pipeline/lease_keeper.h"
 #include "pipeline/message_work.h"
 #include "pipeline/outbox_dispatcher.h"
@@ -23,17 +22,15 @@ namespace baraza {
 class InboxWorker {
  public:
   InboxWorker(Database& db, const TenantDirectory& directory, StepParts parts, LeaseKeeper& leases,
-              WaitingAnswers& waiting, OutboxDispatcher& dispatcher, EventHandoff& handoff);
+              WaitingAnswers& waiting, OutboxDispatcher& dispatcher);
 
-  // Claims (or takes from the inbox writer's handoff) and processes up to `max` due events;
-  // returns how many it got.
+  // Claims and processes up to `max` due events; returns how many it claimed.
   int processDue(int max);
 
  private:
   struct Batch;
   enum class Outcome { kCommitted, kFailed, kLostClaims };
 
-  std::vector<InboundEvent> claimAndTake(int max);
   void prepare(Batch& batch, const InboundEvent& event);
   // Runs the events in one transaction; on kFailed, `failure` says why. Sends the dispatcher
   // reserved and did not get back are returned to it.
@@ -50,7 +47,6 @@ class InboxWorker {
   LeaseKeeper& leases_;
   WaitingAnswers& waiting_;
   OutboxDispatcher& dispatcher_;
-  EventHandoff& handoff_;
 };
 
 }  // namespace baraza

@@ -1,7 +1,5 @@
 #include "pipeline/pipeline.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
 
 #include "core/metrics.h"
@@ -29,7 +27,7 @@ Pipeline::Pipeline(Database& db, Inbox& inbox, const Sealer& sealer,
       dispatcher_(outbox_store_, leases_, sealer, directory, plugins, config_, clock_,
                   sharedPace()),
       waiting_(db, parts_, leases_, config_.waiting_workers, [this] { dispatcher_.wake(); }),
-      worker_(db, directory, parts_, leases_, waiting_, dispatcher_, inbox.handoff()),
+      worker_(db, directory, parts_, leases_, waiting_, dispatcher_),
       scripts_(scripts),
       workers_("inbox worker", config_.workers, std::chrono::milliseconds(0),
                [this] { return workerStep(); }),
@@ -58,11 +56,6 @@ void Pipeline::start() {
   leases_.start();
   waiting_.start();
   dispatcher_.start();
-  // The inbox writer hands new events to the workers while they keep up: as many as a claim
-  // of every worker would take.
-  inbox_.handoff().open(owner_, clock_.clock(), config_.lock_ms,
-                        static_cast<size_t>(std::max(config_.workers, 1)) *
-                            static_cast<size_t>(std::max(config_.batch_size, 1)));
   workers_.start();
   upkeep_thread_.start();
 }
@@ -72,14 +65,7 @@ void Pipeline::stop() {
     return;
   started_ = false;
   upkeep_thread_.stop();
-  std::vector<long long> untaken = inbox_.handoff().close();
   workers_.stop();
-  try {
-    inbox_store_.release(untaken);  // handed and never taken: claimable again at once
-  } catch (const std::exception& e) {
-    spdlog::warn("inbox: {} handed event(s) not given back (their leases run out): {}",
-                 untaken.size(), e.what());
-  }
   waiting_.stop();
   dispatcher_.stop();
   leases_.stop();
