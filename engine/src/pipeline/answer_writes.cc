@@ -68,9 +68,12 @@ std::vector<ClaimedSend> writeAnswers(TenantScope& tx, const std::vector<Message
     w->usage.collect(usage, *w->tenant, w->started_ms);
   }
   message_store::insertOutbound(tx, replies);
+  // Only a message left with no reply is marked: a fallback reply says so itself (its
+  // `fallback`), and marking the message too rewrote a whole inbound row (payload and four
+  // index entries) for most messages of a tenant whose FAQ rarely matches.
   std::vector<std::pair<std::string, std::string>> unanswered;
   for (MessageWork* w : works) {
-    if (w->unanswered)
+    if (w->unanswered && !w->reply_queued)
       unanswered.emplace_back(w->tenant->id, w->message_id);
   }
   message_store::markUnanswered(tx, unanswered);

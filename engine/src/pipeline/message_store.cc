@@ -1,6 +1,7 @@
 #include "pipeline/message_store.h"
 
 #include <cmath>
+#include <set>
 
 #include "core/uuid.h"
 #include "storage/batch_columns.h"
@@ -85,8 +86,8 @@ const Statement kHistory{
 const Statement kStreak{
     "message_unanswered_streak",
     "SELECT id, direction, CASE WHEN fallback THEN 1 ELSE 0 END, CASE WHEN unanswered THEN 1 "
-    "ELSE 0 END FROM messages WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at "
-    "DESC LIMIT $3",
+    "ELSE 0 END, COALESCE(CAST(in_reply_to AS TEXT), '') FROM messages WHERE tenant_id = $1 AND "
+    "conversation_id = $2 ORDER BY created_at DESC LIMIT $3",
     ""};
 
 const Statement kSinceLastReply{
@@ -278,15 +279,22 @@ int unansweredStreak(TenantScope& tx, const std::string& tenant_id,
                      const std::string& conversation_id, const std::string& current_id, int cap) {
   Rows r = tx.run(kStreak, Params().text(tenant_id).text(conversation_id).integer(cap * 2 + 2));
   int streak = 0;
-  for (size_t i = 0; i < r.size(); ++i) {
+  // Newest first. A fallback reply stands for the message it answered; a message with no reply
+  // at all is marked unanswered itself. (Before 2026-12, a message answered by a fallback was
+  // marked too: it is not counted twice.)
+  std::set<std::string> counted;
+  for (size_t i = 0; i < r.size() && streak < cap; ++i) {
     if (r.text(i, 0) == current_id)
       continue;
     if (r.text(i, 1) == "inbound") {
       // Messages the bot chose not to answer (debounced, paused, a person's turn) do not count.
-      if (r.integer(i, 3) != 0 && ++streak >= cap)
-        break;
+      if (r.integer(i, 3) != 0 && !counted.count(r.text(i, 0)))
+        ++streak;
     } else if (r.integer(i, 2) == 0) {
       break;  // a real answer ends the streak
+    } else {
+      counted.insert(r.text(i, 4));
+      ++streak;
     }
   }
   return streak;

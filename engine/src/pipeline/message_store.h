@@ -63,8 +63,9 @@ std::vector<HistoryLine> history(TenantScope& tx, const std::string& tenant_id,
                                  const std::string& conversation_id, int limit);
 
 // How many of the conversation's inbound messages before `current_id`, in a row, went through
-// the strategies and got no answer or only a fallback (messages.unanswered); messages the bot
-// chose not to answer are skipped, a real reply ends the run. Counts at most `cap`.
+// the strategies and got no answer (messages.unanswered) or only a fallback (the reply's
+// messages.fallback); messages the bot chose not to answer are skipped, a real reply ends the
+// run. Counts at most `cap`.
 int unansweredStreak(TenantScope& tx, const std::string& tenant_id,
                      const std::string& conversation_id, const std::string& current_id, int cap);
 

@@ -2,6 +2,8 @@
 // statuses are applied by two transactions at once (PostgreSQL, where that can happen).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <memory>
 #include <thread>
 
 #include "core/uuid.h"
@@ -61,6 +63,89 @@ TEST(MessageStore, ConcurrentStatusesNeverMoveAMessageBackwards) {
       soci::into(final_status);
   EXPECT_EQ(final_status, "read");
 }
+
+// The unanswered streak escalation reads: a fallback reply counts for the message it answered,
+// a message left with no reply counts when marked, a real reply ends the run, and a message
+// both marked and answered by a fallback (as rows were written before 2026-12) counts once.
+class UnansweredStreak : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    target_ = std::make_unique<test::DialectDatabase>(GetParam());
+    db_ = std::make_unique<Database>(target_->url(), 2, std::chrono::milliseconds(5000));
+    Migrator(*db_, embeddedMigrations(GetParam())).apply();
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    auto& sql = tx.sql();
+    sql << "INSERT INTO tenants (id, slug, name) VALUES (:i, 'streak', 'Streak')",
+        soci::use(tenant_);
+    sql << "INSERT INTO channel_accounts (tenant_id, id, channel_type, phone_number_id, "
+           "access_token_sealed) VALUES (:t, :i, 'whatsapp', '5550001', 'x')",
+        soci::use(tenant_), soci::use(account_);
+    sql << "INSERT INTO contacts (tenant_id, id, channel_type, wa_id) VALUES (:t, :i, "
+           "'whatsapp', '254700000000')",
+        soci::use(tenant_), soci::use(contact_);
+    sql << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id) VALUES "
+           "(:t, :i, :c, :a)",
+        soci::use(tenant_), soci::use(conv_), soci::use(contact_), soci::use(account_);
+    tx.commit();
+  }
+  // An inbound message, `unanswered` or not; returns its id.
+  std::string in(bool unanswered) { return add("inbound", unanswered, false, ""); }
+  // A reply to `to`, a fallback or a real answer.
+  void reply(const std::string& to, bool fallback) { add("outbound", false, fallback, to); }
+  int streak(const std::string& current, int cap = 10) {
+    TenantScope tx(*db_, tenant_);
+    return message_store::unansweredStreak(tx, tenant_, conv_, current, cap);
+  }
+
+ private:
+  std::string add(const std::string& direction, bool unanswered, bool fallback,
+                  const std::string& to) {
+    std::string id = newUuid();
+    char stamp[40];
+    std::snprintf(stamp, sizeof stamp, "2026-11-23T09:00:%02d.000000Z", ++second_);
+    std::string at = stamp;
+    int u = unanswered ? 1 : 0, f = fallback ? 1 : 0;
+    soci::indicator reply_ind = to.empty() ? soci::i_null : soci::i_ok;
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    std::string sql =
+        GetParam() == Dialect::kSqlite
+            ? "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
+              "message_type, unanswered, fallback, in_reply_to, created_at) VALUES (:t, :i, :cv, "
+              ":ct, :d, 'text', :u, :f, :r, :at)"
+            : "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
+              "message_type, unanswered, fallback, in_reply_to, created_at) VALUES (:t, :i, :cv, "
+              ":ct, :d, 'text', CAST(:u AS INTEGER) = 1, CAST(:f AS INTEGER) = 1, CAST(:r AS "
+              "UUID), CAST(:at AS TIMESTAMPTZ))";
+    tx.sql() << sql, soci::use(tenant_), soci::use(id), soci::use(conv_), soci::use(contact_),
+        soci::use(direction), soci::use(u), soci::use(f), soci::use(to, reply_ind), soci::use(at);
+    tx.commit();
+    return id;
+  }
+
+  std::unique_ptr<test::DialectDatabase> target_;
+  std::unique_ptr<Database> db_;
+  std::string tenant_ = newUuid(), account_ = newUuid(), contact_ = newUuid(), conv_ = newUuid();
+  int second_ = 0;
+};
+
+TEST_P(UnansweredStreak, FallbackRepliesCountForTheirMessagesAndARealAnswerEndsTheRun) {
+  std::string answered = in(false);
+  reply(answered, false);
+  reply(in(false), true);      // answered by a fallback: 1
+  in(true);                    // no reply at all: 2
+  in(false);                   // the bot chose not to answer (a person's turn): skipped
+  std::string old = in(true);  // marked and answered by a fallback, as before 2026-12: 3
+  reply(old, true);
+  std::string current = in(false);
+  EXPECT_EQ(streak(current), 3);
+  EXPECT_EQ(streak(current, 2), 2) << "capped";
+  reply(in(false), false);  // a real answer
+  EXPECT_EQ(streak(in(false)), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, UnansweredStreak,
+                         ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
+                         [](const auto& info) { return std::string(dialectName(info.param)); });
 
 }  // namespace
 }  // namespace baraza
