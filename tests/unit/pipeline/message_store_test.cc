@@ -14,15 +14,13 @@
 namespace baraza {
 namespace {
 
-TEST(MessageStore, ConcurrentStatusesNeverMoveAMessageBackwards) {
-  test::DialectDatabase target(Dialect::kPostgresql);
-  Database db(target.url(), 4, std::chrono::milliseconds(5000));
-  Migrator(db, embeddedMigrations(Dialect::kPostgresql)).apply();
-  std::string tenant = newUuid(), account = newUuid(), contact = newUuid(), conv = newUuid();
-  {
-    TenantScope tx(db, TenantScope::kAllTenants, true);
+// A tenant with one number, one contact and one conversation between them.
+struct Conversation {
+  std::string tenant = newUuid(), account = newUuid(), contact = newUuid(), id = newUuid();
+  void insert(TenantScope& tx, const std::string& slug) const {
     auto& sql = tx.sql();
-    sql << "INSERT INTO tenants (id, slug, name) VALUES (:i, 'race', 'Race')", soci::use(tenant);
+    sql << "INSERT INTO tenants (id, slug, name) VALUES (:i, :s, :n)", soci::use(tenant),
+        soci::use(slug), soci::use(slug);
     sql << "INSERT INTO channel_accounts (tenant_id, id, channel_type, phone_number_id, "
            "access_token_sealed) VALUES (:t, :i, 'whatsapp', '5550001', 'x')",
         soci::use(tenant), soci::use(account);
@@ -31,7 +29,20 @@ TEST(MessageStore, ConcurrentStatusesNeverMoveAMessageBackwards) {
         soci::use(tenant), soci::use(contact);
     sql << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id) VALUES "
            "(:t, :i, :c, :a)",
-        soci::use(tenant), soci::use(conv), soci::use(contact), soci::use(account);
+        soci::use(tenant), soci::use(id), soci::use(contact), soci::use(account);
+  }
+};
+
+TEST(MessageStore, ConcurrentStatusesNeverMoveAMessageBackwards) {
+  test::DialectDatabase target(Dialect::kPostgresql);
+  Database db(target.url(), 4, std::chrono::milliseconds(5000));
+  Migrator(db, embeddedMigrations(Dialect::kPostgresql)).apply();
+  Conversation c;
+  const std::string &tenant = c.tenant, &contact = c.contact, &conv = c.id;
+  {
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    c.insert(tx, "race");
+    auto& sql = tx.sql();
     std::string message = newUuid();
     sql << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
            "message_type, status, channel_message_id) VALUES (:t, :i, :cv, :ct, 'outbound', "
@@ -74,18 +85,7 @@ class UnansweredStreak : public ::testing::TestWithParam<Dialect> {
     db_ = std::make_unique<Database>(target_->url(), 2, std::chrono::milliseconds(5000));
     Migrator(*db_, embeddedMigrations(GetParam())).apply();
     TenantScope tx(*db_, TenantScope::kAllTenants, true);
-    auto& sql = tx.sql();
-    sql << "INSERT INTO tenants (id, slug, name) VALUES (:i, 'streak', 'Streak')",
-        soci::use(tenant_);
-    sql << "INSERT INTO channel_accounts (tenant_id, id, channel_type, phone_number_id, "
-           "access_token_sealed) VALUES (:t, :i, 'whatsapp', '5550001', 'x')",
-        soci::use(tenant_), soci::use(account_);
-    sql << "INSERT INTO contacts (tenant_id, id, channel_type, wa_id) VALUES (:t, :i, "
-           "'whatsapp', '254700000000')",
-        soci::use(tenant_), soci::use(contact_);
-    sql << "INSERT INTO conversations (tenant_id, id, contact_id, channel_account_id) VALUES "
-           "(:t, :i, :c, :a)",
-        soci::use(tenant_), soci::use(conv_), soci::use(contact_), soci::use(account_);
+    conversation_.insert(tx, "streak");
     tx.commit();
   }
   // An inbound message, `unanswered` or not; returns its id.
@@ -93,8 +93,9 @@ class UnansweredStreak : public ::testing::TestWithParam<Dialect> {
   // A reply to `to`, a fallback or a real answer.
   void reply(const std::string& to, bool fallback) { add("outbound", false, fallback, to); }
   int streak(const std::string& current, int cap = 10) {
-    TenantScope tx(*db_, tenant_);
-    return message_store::unansweredStreak(tx, tenant_, conv_, current, cap);
+    TenantScope tx(*db_, conversation_.tenant);
+    return message_store::unansweredStreak(tx, conversation_.tenant, conversation_.id, current,
+                                           cap);
   }
 
  private:
@@ -116,15 +117,16 @@ class UnansweredStreak : public ::testing::TestWithParam<Dialect> {
               "message_type, unanswered, fallback, in_reply_to, created_at) VALUES (:t, :i, :cv, "
               ":ct, :d, 'text', CAST(:u AS INTEGER) = 1, CAST(:f AS INTEGER) = 1, CAST(:r AS "
               "UUID), CAST(:at AS TIMESTAMPTZ))";
-    tx.sql() << sql, soci::use(tenant_), soci::use(id), soci::use(conv_), soci::use(contact_),
-        soci::use(direction), soci::use(u), soci::use(f), soci::use(to, reply_ind), soci::use(at);
+    tx.sql() << sql, soci::use(conversation_.tenant), soci::use(id), soci::use(conversation_.id),
+        soci::use(conversation_.contact), soci::use(direction), soci::use(u), soci::use(f),
+        soci::use(to, reply_ind), soci::use(at);
     tx.commit();
     return id;
   }
 
   std::unique_ptr<test::DialectDatabase> target_;
   std::unique_ptr<Database> db_;
-  std::string tenant_ = newUuid(), account_ = newUuid(), contact_ = newUuid(), conv_ = newUuid();
+  Conversation conversation_;
   int second_ = 0;
 };
 
