@@ -39,8 +39,7 @@ class InProcessPipeline : public ::testing::TestWithParam<Dialect> {
     db_ = std::make_unique<Database>(target_->url(), 4, std::chrono::milliseconds(5000));
     Migrator(*db_, embeddedMigrations(GetParam())).apply();
     sealer_ = std::make_unique<Sealer>(KeyRing::loadOrCreate(dir_.file("master.key")));
-    addTenant(
-        tenantYaml("duka", "5551000", "  strategies: static_reply\n  static_reply: \"Asante!\"\n"));
+    addTenant(tenantYaml("duka", "5551000", dukaSettings()));
     // Both would call an AI provider; soko has AI off, so its chain never waits.
     std::string ai = "  strategies: ai_chain,static_reply\n  static_reply: \"Later.\"\n";
     addTenant(tenantYaml("soko", "5552000", ai + "  ai_responses: false\n"));
@@ -64,6 +63,10 @@ class InProcessPipeline : public ::testing::TestWithParam<Dialect> {
                                  "        api_key: sk-test-shared\n        timeout_ms: 500\n")));
     inbox_ = std::make_unique<Inbox>(*db_, [this] { return now_.load(); });
     usePipeline(PipelineConfig{});
+  }
+  // The settings of duka, the tenant of number 5551000 (a suite may add its own).
+  virtual std::string dukaSettings() const {
+    return "  strategies: static_reply\n  static_reply: \"Asante!\"\n";
   }
   void usePipeline(PipelineConfig config) {
     config.lock_ms = kLeaseMs;
