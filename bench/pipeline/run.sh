@@ -10,7 +10,8 @@
 #        [CONNECTIONS=32]
 # PostgreSQL runs as production does: fsync and synchronous commit on, the engine connected as
 # a role without superuser (row-level security in force). Needs a build with tests and
-# benchmarks (build/) and wrk. Env: WORKERS, SENDERS, BATCH, LINGER_MS, HTTP_THREADS, POOL,
+# benchmarks (build/) and wrk. Env: WORKERS, SENDERS, BATCH, LINGER_MS, INTAKE_LATE_MS (0: no
+# back-pressure), HTTP_THREADS, POOL,
 # CUSTOMERS, DRAIN_LIMIT_S, METRICS=1 (what /metrics counted over 10 s in the middle of the
 # load: SQLite's write turn per thread, the inbox's group commits and the webhook handler's
 # latency; needs DURATION_S of 15 or more), KEEP=1 (leave the work folder for a look), ENGINE_WRAP (a command
@@ -76,6 +77,7 @@ pipeline:
   senders: ${SENDERS:-16}
   batch_size: ${BATCH:-64}
   batch_linger_ms: ${LINGER_MS:-50}
+  intake_late_ms: ${INTAKE_LATE_MS:-1000}
 YAML
 ${ENGINE_WRAP:-} build/baraza tenant import --config "$work/config.yaml" "$work"/tenant-*.yaml > /dev/null
 # PGSETUP="SQL": run as the superuser on the migrated database before the load (an experiment

@@ -33,6 +33,8 @@ Inbox::Options inboxOptions(const PipelineConfig& config) {
   Inbox::Options options;
   options.linger_us = config.group_commit_linger_us;
   options.store_timeout = std::chrono::milliseconds(config.store_timeout_ms);
+  options.intake.late_limit = std::chrono::milliseconds(config.intake_late_ms);
+  options.intake.max_hold = std::chrono::milliseconds(config.intake_hold_ms);
   return options;
 }
 

@@ -144,6 +144,15 @@ const Schema& engineSchema() {
        "How long a webhook waits for its events to be committed. Past it the answer is 503, so "
        "Meta delivers them again (a late commit is then deduplicated), and no HTTP thread waits "
        "on a database that does not answer."},
+      {"pipeline.intake_late_ms", KeyType::kInt, "1000",
+       "Back-pressure: while the events or the sends being claimed waited longer than this, a "
+       "new webhook waits (up to intake_hold_ms) before it is stored, so an overload slows "
+       "Meta's deliveries instead of growing a backlog whose every reply comes later "
+       "(docs/pipeline.md, Intake). Logged, and counted in baraza_inbox_intake_holds_total. 0: "
+       "never hold."},
+      {"pipeline.intake_hold_ms", KeyType::kInt, "1000",
+       "The longest a webhook is held by back-pressure; then it is stored and acknowledged "
+       "anyway (never refused for load)."},
       {"pipeline.per_number_rate", KeyType::kInt, "80",
        "Sends per second per phone number (Meta's default throughput)."},
       {"pipeline.pair_interval_ms", KeyType::kInt, "1000",
@@ -303,6 +312,8 @@ EngineConfig loadEngineConfig(const std::string& file) {
   p.group_commit_linger_us =
       static_cast<int>(ranged("pipeline", "group_commit_linger_us", 0, 100000));
   p.store_timeout_ms = static_cast<int>(ranged("pipeline", "store_timeout_ms", 10, kHour));
+  p.intake_late_ms = static_cast<int>(ranged("pipeline", "intake_late_ms", 0, kHour));
+  p.intake_hold_ms = static_cast<int>(ranged("pipeline", "intake_hold_ms", 1, 30000));
   p.per_number_rate = static_cast<int>(ranged("pipeline", "per_number_rate", 0, 100000));
   p.pair_interval_ms = static_cast<int>(ranged("pipeline", "pair_interval_ms", 0, kHour));
   p.shared_pacing = v["pipeline"]["shared_pacing"];

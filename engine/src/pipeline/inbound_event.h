@@ -24,6 +24,7 @@ struct InboundEvent {
   long long inbox_id = 0;
   int attempts = 0;
   long long received_ms = 0;
+  long long due_ms = 0;  // when it was due: its arrival, a retry's backoff or a debounce
   std::string order_key;
   // The event.
   std::string channel;  // "whatsapp"

@@ -42,11 +42,12 @@ std::optional<InboxEvent> inboxEventFrom(const nlohmann::json& event, std::strin
 }
 
 Inbox::Inbox(Database& db, Clock clock, Options options)
-    : db_(db), clock_(std::move(clock)), options_(options) {
+    : db_(db), clock_(std::move(clock)), options_(options), gate_(options.intake) {
   writer_ = std::thread([this] { writerLoop(); });
 }
 
 Inbox::~Inbox() {
+  gate_.open();
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -82,6 +83,7 @@ int Inbox::accept(const std::string& channel, std::string_view events_json, size
 bool Inbox::store(std::vector<InboxEvent> events) {
   if (events.empty())
     return true;
+  gate_.waitForRoom();
   auto request = std::make_shared<Request>();
   request->events = std::move(events);
   std::unique_lock lock(mutex_);

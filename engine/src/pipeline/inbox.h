@@ -14,6 +14,7 @@
 
 #include "pipeline/clock.h"
 #include "pipeline/inbox_store.h"
+#include "pipeline/intake_gate.h"
 #include "storage/database.h"
 
 namespace baraza {
@@ -26,7 +27,8 @@ std::optional<InboxEvent> inboxEventFrom(const nlohmann::json& event, std::strin
 // which inserts every waiting request's events in one transaction (ON CONFLICT DO NOTHING on
 // (channel, account, dedupe key)) and commits, then wakes them all. Throughput is then bounded
 // by the database's batched insert rate rather than its commit rate; synchronous commit stays
-// on. store() returns true only after the commit: the caller may answer 200.
+// on. store() returns true only after the commit: the caller may answer 200. While the workers
+// run behind, store() first waits for them (IntakeGate).
 class Inbox {
  public:
   struct Options {
@@ -35,6 +37,9 @@ class Inbox {
     // How long store() waits for the commit before it gives up (false: the caller answers
     // 503 and the channel delivers again).
     std::chrono::milliseconds store_timeout{5000};
+    // Back-pressure (IntakeGate): how late claimed work may be before webhooks wait, and how
+    // long one waits at most. A zero limit turns it off.
+    IntakeGate::Options intake;
   };
   Inbox(Database& db, Clock clock, Options options);
   Inbox(Database& db, Clock clock) : Inbox(db, std::move(clock), Options{}) {}
@@ -50,8 +55,10 @@ class Inbox {
   // the commit failed, 2 when the text is not JSON. `count` is set to how many events the text
   // held; one that lacks what routing needs is refused alone, logged and counted.
   int accept(const std::string& channel, std::string_view events_json, size_t& count);
-  // Wakes workers waiting for new events (see waitForEvents).
+  // Returns when a batch was stored, or after `at_most`: what idle workers wait on.
   void waitForEvents(std::chrono::milliseconds at_most);
+  // How late a claim of events or sends ran (IntakeGate).
+  void reportLateness(IntakeGate::Stage stage, long long late_ms) { gate_.observe(stage, late_ms); }
 
  private:
   struct Request {
@@ -65,6 +72,7 @@ class Inbox {
   Database& db_;
   Clock clock_;
   Options options_;
+  IntakeGate gate_;
   std::mutex mutex_;
   std::condition_variable wake_writer_, wake_callers_, wake_workers_;
   std::deque<std::shared_ptr<Request>> queue_;

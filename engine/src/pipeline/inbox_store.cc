@@ -46,12 +46,12 @@ const Statement kClaim{
     "lease_owner = $2 WHERE event_id IN (SELECT w.event_id FROM inbox_work w WHERE w.status = "
     "'pending' AND w.next_attempt_ms <= $3 AND w.event_id = (SELECT MIN(p.event_id) FROM "
     "inbox_work p WHERE p.order_key = w.order_key) ORDER BY w.next_attempt_ms, w.event_id LIMIT "
-    "$4 FOR UPDATE SKIP LOCKED) RETURNING event_id, attempts, order_key",
+    "$4 FOR UPDATE SKIP LOCKED) RETURNING event_id, attempts, order_key, next_attempt_ms",
     "UPDATE inbox_work SET status = 'processing', attempts = attempts + 1, locked_until_ms = $1, "
     "lease_owner = $2 WHERE event_id IN (SELECT w.event_id FROM inbox_work w WHERE w.status = "
     "'pending' AND w.next_attempt_ms <= $3 AND w.event_id = (SELECT MIN(p.event_id) FROM "
     "inbox_work p WHERE p.order_key = w.order_key) ORDER BY w.next_attempt_ms, w.event_id LIMIT "
-    "$4) RETURNING event_id, attempts, order_key"};
+    "$4) RETURNING event_id, attempts, order_key, next_attempt_ms"};
 
 const Statement kClaimed{
     "inbox_claimed_events",
@@ -224,6 +224,7 @@ std::vector<InboundEvent> InboxStore::claim(int max, long long now_ms, long long
     e.inbox_id = work.integer(i, 0);
     e.attempts = static_cast<int>(work.integer(i, 1));
     e.order_key = work.text(i, 2);
+    e.due_ms = work.integer(i, 3);
     e.kind = stored.text(row, 1);
     e.account_id = stored.text(row, 2);
     e.payload = stored.text(row, 3);

@@ -31,11 +31,17 @@ InboxWorker::InboxWorker(Database& db, const TenantDirectory& directory, StepPar
       waiting_(waiting),
       dispatcher_(dispatcher) {}
 
-int InboxWorker::processDue(int max) {
+InboxWorker::Claimed InboxWorker::processDue(int max) {
   long long now = parts_.clock.nowMs();
   std::vector<InboundEvent> claimed = parts_.inbox.claim(max, now, now + leases_.leaseMs());
   if (claimed.empty())
-    return 0;
+    return {};
+  // The most recently due event of the batch: how deep the queue runs. The oldest would also
+  // count an event that waited on its contact's earlier one (a slow AI answer, say).
+  long long newest_due = 0;
+  for (const auto& e : claimed)
+    newest_due = std::max(newest_due, e.due_ms);
+  Claimed result{static_cast<int>(claimed.size()), std::max(0LL, now - newest_due)};
   auto& metrics = MetricsRegistry::global();
   metrics.counterAdd("baraza_inbox_claims_total", {});
   metrics.counterAdd("baraza_inbox_claimed_events_total", {}, static_cast<double>(claimed.size()));
@@ -82,7 +88,7 @@ int InboxWorker::processDue(int max) {
         failEvent(parts_, leases_, e, alone);
     }
   }
-  return static_cast<int>(claimed.size());
+  return result;
 }
 
 void InboxWorker::prepare(Batch& batch, const InboundEvent& event) {

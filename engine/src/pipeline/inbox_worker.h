@@ -24,8 +24,14 @@ class InboxWorker {
   InboxWorker(Database& db, const TenantDirectory& directory, StepParts parts, LeaseKeeper& leases,
               WaitingAnswers& waiting, OutboxDispatcher& dispatcher);
 
-  // Claims and processes up to `max` due events; returns how many it claimed.
-  int processDue(int max);
+  struct Claimed {
+    int events = 0;
+    // How long the most recently due of them had waited: 0 when the queue is shallow (or
+    // nothing was claimed), the queue's depth in time when even the freshest waited.
+    long long late_ms = 0;
+  };
+  // Claims and processes up to `max` due events.
+  Claimed processDue(int max);
 
  private:
   struct Batch;

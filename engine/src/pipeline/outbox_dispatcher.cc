@@ -22,7 +22,8 @@ SendResult givenBack(const ClaimedSend& s, long long now) {
 OutboxDispatcher::OutboxDispatcher(OutboxStore& store, LeaseKeeper& leases, const Sealer& sealer,
                                    const TenantDirectory& directory, const PluginHost& plugins,
                                    const PipelineConfig& config, MessageClock& clock,
-                                   SendPacer::Reserve shared_pace)
+                                   SendPacer::Reserve shared_pace,
+                                   std::function<void(long long)> report_lateness)
     : store_(store),
       leases_(leases),
       sealer_(sealer),
@@ -31,6 +32,7 @@ OutboxDispatcher::OutboxDispatcher(OutboxStore& store, LeaseKeeper& leases, cons
       config_(config),
       clock_(clock),
       pacer_(config.per_number_rate, config.pair_interval_ms, std::move(shared_pace)),
+      report_lateness_(std::move(report_lateness)),
       dispatcher_("outbox dispatcher", 1, std::chrono::milliseconds(config.poll_ms),
                   [this] { return dispatch(); }),
       senders_("outbox sender", config.senders, std::chrono::milliseconds(config.poll_ms),
@@ -104,6 +106,7 @@ int OutboxDispatcher::dispatch() {
     // A full claim may have left due sends behind: they go before any new one is handed over.
     backlog_ = claimed.size() == room;
   }
+  reportLateness(claimed, now);
   if (claimed.empty())
     return done;
   std::vector<OutboxStore::Key> keys;
@@ -216,6 +219,18 @@ void OutboxDispatcher::adopt(std::vector<ClaimedSend> sends, size_t reserved) {
   senders_.wakeAll();
 }
 
+void OutboxDispatcher::reportLateness(const std::vector<ClaimedSend>& claimed, long long now) {
+  if (!report_lateness_)
+    return;
+  long long newest_due = now;  // none claimed: on time
+  if (!claimed.empty()) {
+    newest_due = 0;
+    for (const auto& s : claimed)
+      newest_due = std::max(newest_due, s.due_ms);
+  }
+  report_lateness_(std::max(0LL, now - newest_due));
+}
+
 SendLease OutboxDispatcher::lease() const {
   return {store_.owner(), clock_.nowMs() + leases_.leaseMs()};
 }
@@ -223,6 +238,7 @@ SendLease OutboxDispatcher::lease() const {
 int OutboxDispatcher::sendDue(int max) {
   long long now = clock_.nowMs();
   auto claimed = store_.claim(max, now, now + leases_.leaseMs());
+  reportLateness(claimed, now);
   std::vector<SendResult> results;
   for (const auto& s : claimed)
     results.push_back(send(s));

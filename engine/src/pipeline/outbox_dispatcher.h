@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -30,7 +31,8 @@ class OutboxDispatcher {
   OutboxDispatcher(OutboxStore& store, LeaseKeeper& leases, const Sealer& sealer,
                    const TenantDirectory& directory, const PluginHost& plugins,
                    const PipelineConfig& config, MessageClock& clock,
-                   SendPacer::Reserve shared_pace = {});
+                   SendPacer::Reserve shared_pace = {},
+                   std::function<void(long long late_ms)> report_lateness = {});
   ~OutboxDispatcher();
 
   void start();
@@ -61,6 +63,7 @@ class OutboxDispatcher {
   SendResult callChannel(const ClaimedSend& claimed, const TenantConfig& tenant,
                          const CachedChannel& account, nlohmann::json request, bool receipt);
   int record(long long now);
+  void reportLateness(const std::vector<ClaimedSend>& claimed, long long now);
   void finished(SendResult result);
 
   OutboxStore& store_;
@@ -71,6 +74,8 @@ class OutboxDispatcher {
   const PipelineConfig& config_;
   MessageClock& clock_;
   SendPacer pacer_;
+  // After each claim: how long the most recently due send of it had waited (IntakeGate).
+  std::function<void(long long)> report_lateness_;
   std::mutex mutex_;
   std::deque<ClaimedSend> to_send_;
   std::vector<SendResult> results_;

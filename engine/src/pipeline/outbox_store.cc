@@ -38,11 +38,12 @@ const Statement kClaim{
     "$1, lease_owner = $2 WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM outbox_messages "
     "WHERE status = 'pending' AND next_attempt_ms <= $3 ORDER BY next_attempt_ms LIMIT $4 FOR "
     "UPDATE SKIP LOCKED) RETURNING tenant_id, id, message_id, channel_account_id, recipient, "
-    "request, attempts",
+    "request, attempts, next_attempt_ms",
     "UPDATE outbox_messages SET status = 'sending', attempts = attempts + 1, locked_until_ms = "
     "$1, lease_owner = $2 WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM outbox_messages "
     "WHERE status = 'pending' AND next_attempt_ms <= $3 ORDER BY next_attempt_ms LIMIT $4) "
-    "RETURNING tenant_id, id, message_id, channel_account_id, recipient, request, attempts"};
+    "RETURNING tenant_id, id, message_id, channel_account_id, recipient, request, attempts, "
+    "next_attempt_ms"};
 
 // A claimed send's conversation window (none for a send outside a conversation), read by key
 // for each send of a claim, together: two key lookups, not a join, whose plan under row-level
@@ -185,7 +186,7 @@ std::vector<ClaimedSend> OutboxStore::claim(int max, long long now_ms, long long
   std::vector<Params> windows;
   for (size_t i = 0; i < r.size(); ++i) {
     sends.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.text(i, 4),
-                     r.text(i, 5), static_cast<int>(r.integer(i, 6)), ""});
+                     r.text(i, 5), static_cast<int>(r.integer(i, 6)), "", r.integer(i, 7)});
     windows.push_back(Params().text(r.text(i, 0)).text(r.text(i, 2)));
   }
   auto found = tx.runMany(kWindow, windows);

@@ -29,6 +29,7 @@ struct ClaimedSend {
   std::string tenant_id, id, message_id, account_id, recipient, request;
   int attempts = 0;
   std::string window_expires_at;  // its conversation's, "" for sends outside one
+  long long due_ms = 0;           // when it was due (a claimed send's next_attempt_ms)
 };
 
 // What became of a claimed send, recorded with others in one transaction.

@@ -24,8 +24,10 @@ Pipeline::Pipeline(Database& db, Inbox& inbox, const Sealer& sealer,
       parts_{plugins, scripts, config_, clock_, inbox_store_, tenant_inputs_},
       pace_ledger_(db, config_.per_number_rate,
                    [this] { return db_.dialect() != Dialect::kSqlite || liveness_.othersAlive(); }),
-      dispatcher_(outbox_store_, leases_, sealer, directory, plugins, config_, clock_,
-                  sharedPace()),
+      dispatcher_(outbox_store_, leases_, sealer, directory, plugins, config_, clock_, sharedPace(),
+                  [this](long long late_ms) {
+                    inbox_.reportLateness(IntakeGate::Stage::kOutbox, late_ms);
+                  }),
       waiting_(db, parts_, leases_, config_.waiting_workers, [this] { dispatcher_.wake(); }),
       worker_(db, directory, parts_, leases_, waiting_, dispatcher_),
       scripts_(scripts),
@@ -73,7 +75,9 @@ void Pipeline::stop() {
 }
 
 int Pipeline::workerStep() {
-  int done = worker_.processDue(config_.batch_size);
+  InboxWorker::Claimed claimed = worker_.processDue(config_.batch_size);
+  inbox_.reportLateness(IntakeGate::Stage::kInbox, claimed.late_ms);
+  int done = claimed.events;
   // A partial batch emptied the queue. Claiming again at once would take the next event or two
   // as they arrive, each batch a transaction of its own; a short pause lets them gather (under a
   // steady load: ~15% less PostgreSQL CPU per reply, see bench/README.md).
@@ -116,10 +120,11 @@ int Pipeline::upkeep() {
 }
 
 int Pipeline::processDue(int max) {
-  int claimed = worker_.processDue(max);
+  InboxWorker::Claimed claimed = worker_.processDue(max);
+  inbox_.reportLateness(IntakeGate::Stage::kInbox, claimed.late_ms);
   // Without threads, what waits on the network is answered here.
   waiting_.drain();
-  return claimed;
+  return claimed.events;
 }
 
 int Pipeline::sendDue(int max) {

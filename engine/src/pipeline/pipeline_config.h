@@ -20,6 +20,8 @@ struct PipelineConfig {
   int poll_ms = 200;                  // how often idle workers look for due work
   int group_commit_linger_us = 500;
   int store_timeout_ms = 5000;  // a webhook's wait for its commit; past it, 503
+  int intake_late_ms = 1000;    // claimed work later than this holds new webhooks (0: never)
+  int intake_hold_ms = 1000;    // the longest a webhook is held before it is stored anyway
   int per_number_rate = 80;     // sends per second per phone number (Meta's default)
   int pair_interval_ms = 1000;  // minimum gap between two sends to one recipient
   bool shared_pacing = true;    // per_number_rate is one budget for every engine on the database

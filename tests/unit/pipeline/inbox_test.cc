@@ -41,7 +41,10 @@ class InboxCommit : public ::testing::TestWithParam<Dialect> {
 };
 
 TEST_P(InboxCommit, ConcurrentRequestsShareTransactionsAndDuplicatesAddNothing) {
-  Inbox inbox(*db_, systemNowMs, {2000, 2000});
+  Inbox::Options options;
+  options.linger_us = 2000;
+  options.max_batch = 2000;
+  Inbox inbox(*db_, systemNowMs, options);
   auto& metrics = MetricsRegistry::global();
   double commits = metrics.value("baraza_inbox_commits_total", {});
   uint64_t timed = metrics.histogramCount("baraza_inbox_commit_seconds", {});
