@@ -166,5 +166,6 @@ if [[ "$dialect" == postgresql && "${PGSTATS:-0}" == 1 ]]; then
     -c "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables ORDER BY seq_tup_read + idx_tup_fetch DESC LIMIT 10" \
     -c "SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes ORDER BY idx_tup_read DESC LIMIT 10" \
     -c "SELECT calls, round(total_exec_time) AS ms, round(total_exec_time * 1000 / calls) AS us_per_call, shared_blks_hit / calls AS blocks_per_call, wal_bytes / calls AS wal_per_call, left(query, 80) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" \
-    -c "SELECT calls, pg_size_pretty(wal_bytes) AS wal, wal_records, left(query, 80) FROM pg_stat_statements ORDER BY wal_bytes DESC LIMIT 8"
+    -c "SELECT calls, pg_size_pretty(wal_bytes) AS wal, wal_records, left(query, 80) FROM pg_stat_statements ORDER BY wal_bytes DESC LIMIT 8" \
+    -c "SELECT calls, round(max_exec_time) AS max_ms, round(mean_exec_time::numeric, 2) AS mean_ms, left(query, 100) FROM pg_stat_statements ORDER BY max_exec_time DESC LIMIT 6"
 fi
