@@ -11,6 +11,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   postgresql curl wrk sqlite3 clang-format clang libclang-rt-14-dev rapidjson-dev
   libcsv-dev libhowardhinnant-date-dev tzdata
+  libjemalloc-dev  # the engine's allocator
   libjs-chart.js  # the console's charts, served by the engine
   chromium        # the console's browser tests
 )
