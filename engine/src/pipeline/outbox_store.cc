@@ -31,7 +31,9 @@ const Statement kEnqueue{
     "in_reply_to) DO NOTHING RETURNING id"};
 
 // Claimed rows leave outbox_messages_due, so a claim reads due sends only, however many are
-// being sent, paced or waiting for a retry.
+// being sent, paced or waiting for a retry. Planned at each call: a plan cached while the table
+// was empty joined the claimed keys by walking every row (sent ones too) and ran the locking
+// scan again for each (inbox_store.cc says what that cost).
 const Statement kClaim{
     "outbox_claim",
     "UPDATE outbox_messages SET status = 'sending', attempts = attempts + 1, locked_until_ms = "
@@ -43,7 +45,8 @@ const Statement kClaim{
     "$1, lease_owner = $2 WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM outbox_messages "
     "WHERE status = 'pending' AND next_attempt_ms <= $3 ORDER BY next_attempt_ms LIMIT $4) "
     "RETURNING tenant_id, id, message_id, channel_account_id, recipient, request, attempts, "
-    "next_attempt_ms"};
+    "next_attempt_ms",
+    true};
 
 // A claimed send's conversation window (none for a send outside a conversation), read by key
 // for each send of a claim, together: two key lookups, not a join, whose plan under row-level
@@ -54,12 +57,15 @@ const Statement kWindow{
     "$1 AND id = (SELECT conversation_id FROM messages WHERE tenant_id = $1 AND id = $2)), '')",
     ""};
 
-// Rows being recorded right now are skipped, not waited for (see inbox_store.cc).
+// Rows being recorded right now are skipped, not waited for (see inbox_store.cc). The key is
+// given to the outer update too, so that whatever the plan it looks one row up rather than
+// joining the locked row with every row of the table.
 const Statement kRenew{
     "outbox_renew",
-    "UPDATE outbox_messages SET locked_until_ms = $1 WHERE (tenant_id, id) IN (SELECT tenant_id, "
-    "id FROM outbox_messages WHERE tenant_id = $2 AND id = $3 AND lease_owner = $4 AND status = "
-    "'sending' FOR UPDATE SKIP LOCKED) RETURNING tenant_id, id",
+    "UPDATE outbox_messages SET locked_until_ms = $1 WHERE tenant_id = $2 AND id = $3 AND "
+    "(tenant_id, id) IN (SELECT tenant_id, id FROM outbox_messages WHERE tenant_id = $2 AND id = "
+    "$3 AND lease_owner = $4 AND status = 'sending' FOR UPDATE SKIP LOCKED) RETURNING tenant_id, "
+    "id",
     "UPDATE outbox_messages SET locked_until_ms = $1 WHERE tenant_id = $2 AND id = $3 AND "
     "lease_owner = $4 AND status = 'sending' RETURNING tenant_id, id"};
 
