@@ -27,7 +27,7 @@ class IntakeGate {
 
   // A claim's lateness in milliseconds (0 when it found no due work).
   void observe(Stage stage, long long late_ms);
-  // Returns once work is no later than the limit, or after `max_hold`. Counted and logged.
+  // Returns once work is no later than the limit, or after `max_hold`; each hold is counted.
   void waitForRoom();
   // Lets every held webhook through and holds none from now on (shutdown).
   void open();
