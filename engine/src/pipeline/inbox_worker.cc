@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 #include "pipeline/answer_writes.h"
 #include "pipeline/event_failures.h"
+#include "pipeline/intake_gate.h"
 #include "pipeline/message_steps.h"
 
 namespace baraza {
@@ -36,12 +37,7 @@ InboxWorker::Claimed InboxWorker::processDue(int max) {
   std::vector<InboundEvent> claimed = parts_.inbox.claim(max, now, now + leases_.leaseMs());
   if (claimed.empty())
     return {};
-  // The most recently due event of the batch: how deep the queue runs. The oldest would also
-  // count an event that waited on its contact's earlier one (a slow AI answer, say).
-  long long newest_due = 0;
-  for (const auto& e : claimed)
-    newest_due = std::max(newest_due, e.due_ms);
-  Claimed result{static_cast<int>(claimed.size()), std::max(0LL, now - newest_due)};
+  Claimed result{static_cast<int>(claimed.size()), claimLateness(claimed, now)};
   auto& metrics = MetricsRegistry::global();
   metrics.counterAdd("baraza_inbox_claims_total", {});
   metrics.counterAdd("baraza_inbox_claimed_events_total", {}, static_cast<double>(claimed.size()));

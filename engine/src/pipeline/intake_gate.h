@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <vector>
 
 namespace baraza {
 
@@ -14,6 +15,20 @@ namespace baraza {
 // Stored webhooks then come no faster than they are answered, so an overload slows Meta's
 // deliveries (a held webhook is acknowledged late, never refused) instead of growing a backlog
 // whose every reply comes later. Off when `late_limit` is zero.
+// How late a claim ran, for IntakeGate::observe: how long the most recently due of its rows
+// (anything with a `due_ms`) had waited at `now_ms`; 0 for an empty claim. The freshest row
+// says how deep the queue runs; the oldest would also count a row that waited on an earlier one
+// of its contact (behind a slow AI answer, say).
+template <class Row>
+long long claimLateness(const std::vector<Row>& claimed, long long now_ms) {
+  if (claimed.empty())
+    return 0;
+  long long newest_due = 0;
+  for (const auto& row : claimed)
+    newest_due = std::max(newest_due, row.due_ms);
+  return std::max(0LL, now_ms - newest_due);
+}
+
 class IntakeGate {
  public:
   enum class Stage { kInbox, kOutbox };

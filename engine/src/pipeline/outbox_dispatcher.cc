@@ -7,6 +7,7 @@
 #include "core/iso_time.h"
 #include "core/metrics.h"
 #include "pipeline/backoff.h"
+#include "pipeline/intake_gate.h"
 
 namespace baraza {
 namespace {
@@ -220,15 +221,8 @@ void OutboxDispatcher::adopt(std::vector<ClaimedSend> sends, size_t reserved) {
 }
 
 void OutboxDispatcher::reportLateness(const std::vector<ClaimedSend>& claimed, long long now) {
-  if (!report_lateness_)
-    return;
-  long long newest_due = now;  // none claimed: on time
-  if (!claimed.empty()) {
-    newest_due = 0;
-    for (const auto& s : claimed)
-      newest_due = std::max(newest_due, s.due_ms);
-  }
-  report_lateness_(std::max(0LL, now - newest_due));
+  if (report_lateness_)
+    report_lateness_(claimLateness(claimed, now));
 }
 
 SendLease OutboxDispatcher::lease() const {
