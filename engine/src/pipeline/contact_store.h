@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "pipeline/inbound_event.h"
 #include "storage/database.h"
@@ -23,12 +24,20 @@ struct Upserted {
 Upserted upsert(TenantScope& tx, const std::string& tenant_id, const std::string& channel_type,
                 const Sender& from, const std::string& stamp);
 
-// The same as one statement to run with others, for a sender known by wa_id alone (no
-// business-scoped id: the common case); read its rows with upserted().
+// A sender known by wa_id alone (no business-scoped id: the common case), whose contact one
+// statement finds or creates.
 bool oneStatement(const Sender& from);
-PreparedStatements::Call upsertCall(const std::string& tenant_id, const std::string& channel_type,
-                                    const Sender& from, const std::string& stamp);
-Upserted upserted(const Rows& rows);
+
+// Many such senders (of any tenants: the transaction acts for all) in one statement, their
+// contacts in the same order. A sender that comes again in the batch is upserted after the
+// statement, alone (a statement may change a row only once).
+struct ByWaId {
+  std::string tenant_id;
+  std::string channel_type;
+  const Sender* from;
+  std::string stamp;
+};
+std::vector<Upserted> upsertMany(TenantScope& tx, const std::vector<ByWaId>& senders);
 
 }  // namespace contact_store
 }  // namespace baraza

@@ -102,22 +102,24 @@ class Round {
   std::vector<std::pair<MessageWork*, size_t>> queued_;
 };
 
-// The contact of each message: one statement each for senders known by wa_id, run together;
-// step by step for those with a business-scoped id.
+// The contact of each message: one statement for all senders known by wa_id; step by step for
+// those with a business-scoped id.
 void recordContacts(std::vector<MessageWork*>& works, TenantScope& tx, StepParts& parts,
                     std::map<MessageWork*, bool>& created) {
-  Round round(tx);
+  std::vector<MessageWork*> by_wa_id;
+  std::vector<contact_store::ByWaId> senders;
   for (MessageWork* w : works) {
     if (contact_store::oneStatement(w->event.from)) {
-      round.add(w, contact_store::upsertCall(w->tenant->id, w->event.channel, w->event.from,
-                                             parts.clock.stamp()));
+      by_wa_id.push_back(w);
+      senders.push_back({w->tenant->id, w->event.channel, &w->event.from, parts.clock.stamp()});
     }
   }
-  round.run([&](MessageWork& w, const Rows& rows) {
-    auto contact = contact_store::upserted(rows);
-    w.contact_id = contact.id;
-    created[&w] = contact.created;
-  });
+  tx.actFor(TenantScope::kAllTenants);  // the rows span tenants
+  auto contacts = contact_store::upsertMany(tx, senders);
+  for (size_t i = 0; i < by_wa_id.size(); ++i) {
+    by_wa_id[i]->contact_id = contacts[i].id;
+    created[by_wa_id[i]] = contacts[i].created;
+  }
   for (MessageWork* w : works) {
     if (contact_store::oneStatement(w->event.from))
       continue;

@@ -86,6 +86,50 @@ TEST_P(ContactIdentity, AUserIdIsUniqueWhileContactsWithoutOneAreMany) {
   EXPECT_THROW(duplicate(), std::exception);
 }
 
+// A batch's senders, of two tenants, in one statement: the new ones created, the known ones found
+// and kept current, and one sender twice in the batch one contact.
+TEST_P(ContactIdentity, ABatchFindsOrCreatesEachSendersContact) {
+  std::string other = newUuid();
+  {
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    tx.sql() << "INSERT INTO tenants (id, slug, name) VALUES (:i, 'soko', 'Soko')",
+        soci::use(other);
+    tx.commit();
+  }
+  std::string known = contact({{"wa_id", "254711000111"}, {"profile_name", "Amina"}});
+  Sender again = senderFrom({{"wa_id", "254711000111"}});  // no name this time
+  Sender fresh = senderFrom({{"wa_id", "254711000222"}, {"profile_name", "Baraka"}});
+  Sender renamed = senderFrom({{"wa_id", "254711000222"}, {"profile_name", "Bar"}});
+  TenantScope tx(*db_, TenantScope::kAllTenants, true);
+  auto found =
+      contact_store::upsertMany(tx, {{tenant_, "whatsapp", &again, "2026-11-23T09:01:00Z"},
+                                     {tenant_, "whatsapp", &fresh, "2026-11-23T09:01:00Z"},
+                                     {other, "whatsapp", &again, "2026-11-23T09:01:00Z"},
+                                     {tenant_, "whatsapp", &renamed, "2026-11-23T09:02:00Z"}});
+  tx.commit();
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_EQ(found[0].id, known);
+  EXPECT_FALSE(found[0].created);
+  EXPECT_TRUE(found[1].created);
+  EXPECT_NE(found[2].id, known) << "the same number at another tenant is another contact";
+  EXPECT_TRUE(found[2].created);
+  EXPECT_EQ(found[3].id, found[1].id) << "one sender twice in a batch is one contact";
+  EXPECT_FALSE(found[3].created);
+  TenantScope read(*db_, TenantScope::kAllTenants);
+  long long count = 0;
+  read.sql() << "SELECT COUNT(*) FROM contacts", soci::into(count);
+  EXPECT_EQ(count, 3);
+  std::string amina, bar, seen;
+  read.sql() << "SELECT profile_name FROM contacts WHERE wa_id = '254711000111' AND tenant_id = :t",
+      soci::use(tenant_), soci::into(amina);
+  read.sql() << "SELECT profile_name, CAST(last_seen_at AS TEXT) FROM contacts WHERE wa_id = "
+                "'254711000222'",
+      soci::into(bar), soci::into(seen);
+  EXPECT_EQ(amina, "Amina") << "a name already known stays when a message brings none";
+  EXPECT_EQ(bar, "Bar");
+  EXPECT_NE(seen.find("09:02:00"), std::string::npos) << seen;
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, ContactIdentity,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });
