@@ -140,6 +140,36 @@ TEST_P(OutboxHandoff, ABatchThatDoesNotCommitGivesItsRoomBack) {
   EXPECT_EQ(graph_.requests().size(), 11u);
 }
 
+// A send that was not handed over is claimed, and the claim brings its conversation's 24-hour
+// window with it (the send checks it before going); a send with no conversation gets none.
+TEST_P(OutboxHandoff, AClaimedSendCarriesItsConversationsWindow) {
+  PipelineConfig quiet;
+  quiet.senders = 0;
+  usePipeline(quiet);
+  receive("254711000001", "habari");
+  ASSERT_EQ(pipeline_->processDue(8), 1);
+  std::string window = text("SELECT CAST(window_expires_at AS TEXT) FROM conversations");
+  ASSERT_FALSE(window.empty());
+  {
+    TenantScope tx(*db_, TenantScope::kAllTenants, true);
+    tx.sql() << "INSERT INTO outbox_messages (tenant_id, id, message_id, channel_account_id, "
+                "recipient, request, next_attempt_ms, created_ms) SELECT tenant_id, "
+                "'00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-0000000000f2', "
+                "channel_account_id, recipient, request, 0, 0 FROM outbox_messages";
+    tx.commit();
+  }
+  OutboxStore outbox(*db_, "claim-test");
+  long long later = now_.load() + 60000;
+  auto sends = outbox.claim(8, later, later + kLeaseMs);
+  ASSERT_EQ(sends.size(), 2u);
+  for (const auto& s : sends) {
+    if (s.id == "00000000-0000-4000-8000-0000000000f1")
+      EXPECT_EQ(s.window_expires_at, "") << "its message is in no conversation";
+    else
+      EXPECT_EQ(s.window_expires_at, window);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDialects, OutboxHandoff,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgresql),
                          [](const auto& info) { return std::string(dialectName(info.param)); });
