@@ -166,15 +166,15 @@ std::vector<Upserted> upsertMany(TenantScope& tx, const std::vector<ByWaId>& sen
     bool repeated = !senders[i].from->wa_id.empty() && !keys.insert(keyOf(senders[i])).second;
     (repeated ? again : first).push_back(i);
   }
+  auto orNull = [](const std::string& v) -> std::optional<std::string> {
+    return v.empty() ? std::nullopt : std::optional(v);
+  };
   std::vector<BatchColumn> columns(8);
   std::vector<std::string> ids;
   for (size_t i : first) {
     const ByWaId& s = senders[i];
-    ids.push_back(newUuid());
     const Sender& from = *s.from;
-    auto orNull = [](const std::string& v) -> std::optional<std::string> {
-      return v.empty() ? std::nullopt : std::optional(v);
-    };
+    ids.push_back(newUuid());
     columns[0].push_back(s.tenant_id);
     columns[1].push_back(ids.back());
     columns[2].push_back(s.channel_type);
@@ -184,6 +184,7 @@ std::vector<Upserted> upsertMany(TenantScope& tx, const std::vector<ByWaId>& sen
     columns[6].push_back(orNull(from.profile_name));
     columns[7].push_back(s.stamp);
   }
+  tx.actFor(TenantScope::kAllTenants);  // the rows span tenants
   Params params;
   Rows rows = tx.run(kUpsertManyByWaId, batchColumns(params, tx.dialect(), columns));
   std::map<std::string, std::string> found;  // tenant, channel and wa_id -> the contact's id

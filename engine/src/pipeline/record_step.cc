@@ -114,7 +114,6 @@ void recordContacts(std::vector<MessageWork*>& works, TenantScope& tx, StepParts
       senders.push_back({w->tenant->id, w->event.channel, &w->event.from, parts.clock.stamp()});
     }
   }
-  tx.actFor(TenantScope::kAllTenants);  // the rows span tenants
   auto contacts = contact_store::upsertMany(tx, senders);
   for (size_t i = 0; i < by_wa_id.size(); ++i) {
     by_wa_id[i]->contact_id = contacts[i].id;
