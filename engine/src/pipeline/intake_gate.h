@@ -8,13 +8,6 @@
 
 namespace baraza {
 
-// Back-pressure between the webhooks and the work behind them (docs/pipeline.md, "Intake"). The
-// inbox workers and the outbox dispatcher say after each claim how late it ran (how long the most
-// recently due row it took had waited); while either stage is over `late_limit`, a webhook
-// waits, up to `max_hold`, before its events are stored.
-// Stored webhooks then come no faster than they are answered, so an overload slows Meta's
-// deliveries (a held webhook is acknowledged late, never refused) instead of growing a backlog
-// whose every reply comes later. Off when `late_limit` is zero.
 // How late a claim ran, for IntakeGate::observe: how long the most recently due of its rows
 // (anything with a `due_ms`) had waited at `now_ms`; 0 for an empty claim. The freshest row
 // says how deep the queue runs; the oldest would also count a row that waited on an earlier one
@@ -29,6 +22,13 @@ long long claimLateness(const std::vector<Row>& claimed, long long now_ms) {
   return std::max(0LL, now_ms - newest_due);
 }
 
+// Back-pressure between the webhooks and the work behind them (docs/pipeline.md, "Intake"). The
+// inbox workers and the outbox dispatcher say after each claim how late it ran (how long the most
+// recently due row it took had waited); while either stage is over `late_limit`, a webhook
+// waits, up to `max_hold`, before its events are stored.
+// Stored webhooks then come no faster than they are answered, so an overload slows Meta's
+// deliveries (a held webhook is acknowledged late, never refused) instead of growing a backlog
+// whose every reply comes later. Off when `late_limit` is zero.
 class IntakeGate {
  public:
   enum class Stage { kInbox, kOutbox };
