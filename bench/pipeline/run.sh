@@ -14,7 +14,8 @@
 # back-pressure), HTTP_THREADS, POOL,
 # CUSTOMERS, DRAIN_LIMIT_S, METRICS=1 (what /metrics counted over 10 s in the middle of the
 # load: SQLite's write turn per thread, the inbox's group commits and the webhook handler's
-# latency; needs DURATION_S of 15 or more), KEEP=1 (leave the work folder for a look), ENGINE_WRAP (a command
+# latency; needs DURATION_S of 15 or more), PGSTATS=1 (PostgreSQL: what its statements cost,
+# planning included, and what each table and index read, after the run), KEEP=1 (leave the work folder for a look), ENGINE_WRAP (a command
 # that runs instead of build/baraza with its arguments, for the import and the server: an older
 # binary for an A/B, or a preloaded allocator).
 set -euo pipefail
@@ -84,6 +85,11 @@ ${ENGINE_WRAP:-} build/baraza tenant import --config "$work/config.yaml" "$work"
 # with a setting or a storage parameter before it becomes a migration).
 if [[ "$dialect" == postgresql && -n "${PGSETUP:-}" ]]; then
   psql -q "${admin_url%/postgres}/bench" -c "$PGSETUP"
+fi
+# PGSTATS=1 also counts each statement's planning (pg_stat_statements' plans and plan time).
+if [[ "$dialect" == postgresql && "${PGSTATS:-0}" == 1 ]]; then
+  psql -q "${admin_url%/postgres}/bench" \
+    -c "ALTER DATABASE bench SET pg_stat_statements.track_planning = on"
 fi
 
 ${ENGINE_WRAP:-} build/baraza serve --config "$work/config.yaml" 2> "$work/engine.log" &
@@ -165,7 +171,7 @@ if [[ "$dialect" == postgresql && "${PGSTATS:-0}" == 1 ]]; then
     -c "SELECT wal_records, wal_fpi, pg_size_pretty(wal_bytes) AS wal, wal_sync FROM pg_stat_wal" \
     -c "SELECT relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables ORDER BY seq_tup_read + idx_tup_fetch DESC LIMIT 10" \
     -c "SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes ORDER BY idx_tup_read DESC LIMIT 10" \
-    -c "SELECT calls, round(total_exec_time) AS ms, round(total_exec_time * 1000 / calls) AS us_per_call, shared_blks_hit / calls AS blocks_per_call, wal_bytes / calls AS wal_per_call, left(query, 80) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" \
+    -c "SELECT calls, plans, round(total_plan_time) AS plan_ms, round(total_exec_time) AS ms, round(total_exec_time * 1000 / NULLIF(calls, 0)) AS us_per_call, shared_blks_hit / NULLIF(calls, 0) AS blocks_per_call, wal_bytes / NULLIF(calls, 0) AS wal_per_call, left(query, 80) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" \
     -c "SELECT calls, pg_size_pretty(wal_bytes) AS wal, wal_records, left(query, 80) FROM pg_stat_statements ORDER BY wal_bytes DESC LIMIT 8" \
     -c "SELECT calls, round(max_exec_time) AS max_ms, round(mean_exec_time::numeric, 2) AS mean_ms, left(query, 100) FROM pg_stat_statements ORDER BY max_exec_time DESC LIMIT 6"
 fi

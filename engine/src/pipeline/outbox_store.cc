@@ -100,7 +100,10 @@ const Statement kReturnOwned{
 // A batch's sends are recorded by one statement per table (arrays on PostgreSQL, a JSON array
 // of rows on SQLite), not one per send: each execution of a statement costs PostgreSQL tens of
 // microseconds before it touches a row. Each row here is leased to this sender alone, so two
-// batches never lock the same rows.
+// batches never lock the same rows. Both are planned at each call: prepared once, a plan cached
+// while the tables were nearly empty read all 20,000 rows of each at every call once they had
+// grown, even with index plans only (QueuePlans.ASentBatchOnTablesThatGrewReadsItsOwnRows); the
+// planning adds a quarter to a third to their time at full load (PGSTATS, bench/README.md).
 const Statement kSent{
     "outbox_sent",
     "UPDATE outbox_messages SET status = 'sent', sent_ms = $1, locked_until_ms = 0, lease_owner "
