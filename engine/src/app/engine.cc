@@ -29,8 +29,10 @@ TenantDirectory& loaded(TenantDirectory& tenants) {
   return tenants;
 }
 
-Inbox::Options inboxOptions(const PipelineConfig& config) {
+Inbox::Options inboxOptions(const PipelineConfig& config, const Database& db) {
   Inbox::Options options;
+  if (config.sqlite_landing && db.dialect() == Dialect::kSqlite)
+    options.landing_path = LandingJournal::pathBeside(db.url().sqlite_path);
   options.linger_us = config.group_commit_linger_us;
   options.store_timeout = std::chrono::milliseconds(config.store_timeout_ms);
   options.intake.late_limit = std::chrono::milliseconds(config.intake_late_ms);
@@ -56,7 +58,7 @@ Engine::Engine(const EngineConfig& config)
       sealer_(Sealer::fromEnvironmentOrFile(config.master_key_file)),
       verify_digests_filled_(fillDigests(db_, sealer_)),
       tenants_(db_),
-      inbox_(db_, systemNowMs, inboxOptions(config.pipeline)),
+      inbox_(db_, systemNowMs, inboxOptions(config.pipeline, db_)),
       plugins_(loadPlugins(
           config, {[this](const std::string& channel, std::string_view events, size_t& count) {
                      return inbox_.accept(channel, events, count);

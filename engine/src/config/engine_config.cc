@@ -140,6 +140,11 @@ const Schema& engineSchema() {
        "once."},
       {"pipeline.group_commit_linger_us", KeyType::kInt, "500",
        "How long the inbox writer waits for more webhooks to share a transaction."},
+      {"pipeline.sqlite_landing", KeyType::kBool, "true",
+       "SQLite only: webhooks are committed to a landing journal beside the database file "
+       "(<file>.landing, its own write lock) and acknowledged, then moved into the inbox by a "
+       "thread of their own, so an acknowledgement does not wait for the inbox workers' "
+       "transactions (docs/pipeline.md, Intake on SQLite). Off: stored in the inbox directly."},
       {"pipeline.store_timeout_ms", KeyType::kInt, "5000",
        "How long a webhook waits for its events to be committed. Past it the answer is 503, so "
        "Meta delivers them again (a late commit is then deduplicated), and no HTTP thread waits "
@@ -311,6 +316,7 @@ EngineConfig loadEngineConfig(const std::string& file) {
   p.batch_linger_ms = static_cast<int>(ranged("pipeline", "batch_linger_ms", 0, 1000));
   p.group_commit_linger_us =
       static_cast<int>(ranged("pipeline", "group_commit_linger_us", 0, 100000));
+  p.sqlite_landing = v["pipeline"]["sqlite_landing"];
   p.store_timeout_ms = static_cast<int>(ranged("pipeline", "store_timeout_ms", 10, kHour));
   p.intake_late_ms = static_cast<int>(ranged("pipeline", "intake_late_ms", 0, kHour));
   p.intake_hold_ms = static_cast<int>(ranged("pipeline", "intake_hold_ms", 1, 30000));

@@ -43,6 +43,14 @@ std::optional<InboxEvent> inboxEventFrom(const nlohmann::json& event, std::strin
 
 Inbox::Inbox(Database& db, Clock clock, Options options)
     : db_(db), clock_(std::move(clock)), options_(options), gate_(options.intake) {
+  if (!options_.landing_path.empty()) {
+    landing_ = std::make_unique<LandingJournal>(options_.landing_path);
+    mover_ = std::make_unique<LandingMover>(db_, *landing_, [this](long long newest_ms) {
+      gate_.observe(IntakeGate::Stage::kLanding, newest_ms ? clock_() - newest_ms : 0);
+      if (newest_ms)
+        notifyStored();
+    });
+  }
   writer_ = std::thread([this] { writerLoop(); });
 }
 
@@ -54,6 +62,15 @@ Inbox::~Inbox() {
   }
   wake_writer_.notify_all();
   writer_.join();
+  mover_.reset();  // moves what landed, then stops
+}
+
+void Inbox::notifyStored() {
+  {
+    std::lock_guard lock(mutex_);
+    ++stored_batches_;
+  }
+  wake_workers_.notify_all();
 }
 
 int Inbox::accept(const std::string& channel, std::string_view events_json, size_t& count) {
@@ -144,10 +161,11 @@ void Inbox::writerLoop() {
       r->done = true;
       r->ok = ok;
     }
-    if (ok)
+    bool in_inbox = ok && !landing_;  // landed events reach the workers through the mover
+    if (in_inbox)
       ++stored_batches_;
     wake_callers_.notify_all();
-    if (ok)
+    if (in_inbox)
       wake_workers_.notify_all();
   }
 }
@@ -166,14 +184,13 @@ bool Inbox::commitBatch(const std::vector<std::shared_ptr<Request>>& batch) {
                   std::make_move_iterator(r->events.end()));
   auto started = std::chrono::steady_clock::now();
   try {
-    TenantScope tx(db_, TenantScope::kAllTenants, true);
-    InboxStore::insert(tx, events, clock_());
-    tx.commit();
+    storeEvents(events);
     auto& m = MetricsRegistry::global();
     m.counterAdd("baraza_inbox_events_total", {}, static_cast<double>(events.size()));
     m.counterAdd("baraza_inbox_commits_total", {});
     m.histogramObserve("baraza_inbox_batch_events", {}, static_cast<double>(events.size()), {});
-    // What every acknowledgement in the batch waited for, write turn (SQLite) included.
+    // What every acknowledgement in the batch waited for, write turn (SQLite) included: the
+    // landing journal's commit when there is one.
     m.histogramObserve(
         "baraza_inbox_commit_seconds", {},
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
@@ -184,6 +201,35 @@ bool Inbox::commitBatch(const std::vector<std::shared_ptr<Request>>& batch) {
     spdlog::warn("inbox: a batch of {} event(s) was not stored: {}", events.size(), e.what());
     return false;
   }
+}
+
+void Inbox::storeEvents(std::vector<InboxEvent>& events) {
+  if (landing_) {
+    paceLanding();
+    landing_->append(events, clock_());
+    MetricsRegistry::global().counterAdd("baraza_inbox_landed_events_total", {},
+                                         static_cast<double>(events.size()));
+    mover_->wake();
+    return;
+  }
+  TenantScope tx(db_, TenantScope::kAllTenants, true);
+  InboxStore::insert(tx, events, clock_());
+  tx.commit();
+}
+
+// While the work behind the inbox runs late, a batch lands only once the previous ones have
+// been moved in, as the writer stored them itself before there was a journal: the intake then
+// keeps the pace of the database's write lock, which the workers share, instead of landing
+// webhooks several times faster than they can be answered (replies seconds late at overload).
+void Inbox::paceLanding() {
+  long long limit = options_.intake.late_limit.count();
+  if (limit <= 0 || gate_.lateMs() <= limit / 2)
+    return;
+  auto until = std::chrono::steady_clock::now() + options_.store_timeout / 2;
+  std::unique_lock lock(mutex_);
+  while (landing_->depth() > 0 && std::chrono::steady_clock::now() < until)
+    wake_workers_.wait_for(lock, std::chrono::milliseconds(5));
+  MetricsRegistry::global().counterAdd("baraza_inbox_landing_paced_total", {});
 }
 
 }  // namespace baraza

@@ -15,6 +15,8 @@
 #include "pipeline/clock.h"
 #include "pipeline/inbox_store.h"
 #include "pipeline/intake_gate.h"
+#include "pipeline/landing_journal.h"
+#include "pipeline/landing_mover.h"
 #include "storage/database.h"
 
 namespace baraza {
@@ -28,7 +30,10 @@ std::optional<InboxEvent> inboxEventFrom(const nlohmann::json& event, std::strin
 // (channel, account, dedupe key)) and commits, then wakes them all. Throughput is then bounded
 // by the database's batched insert rate rather than its commit rate; synchronous commit stays
 // on. store() returns true only after the commit: the caller may answer 200. While the workers
-// run behind, store() first waits for them (IntakeGate).
+// run behind, store() first waits for them (IntakeGate). With a landing journal (SQLite), the
+// writer commits to the journal instead and a mover takes the events into the inbox
+// (docs/pipeline.md, "Intake on SQLite"): the acknowledgement no longer waits for the database's
+// one write lock.
 class Inbox {
  public:
   struct Options {
@@ -40,6 +45,8 @@ class Inbox {
     // Back-pressure (IntakeGate): how late claimed work may be before webhooks wait, and how
     // long one waits at most. A zero limit turns it off.
     IntakeGate::Options intake;
+    // The landing journal's file (LandingJournal::pathBeside); "": events go straight in.
+    std::string landing_path;
   };
   Inbox(Database& db, Clock clock, Options options);
   Inbox(Database& db, Clock clock) : Inbox(db, std::move(clock), Options{}) {}
@@ -68,6 +75,9 @@ class Inbox {
   };
   void writerLoop();
   bool commitBatch(const std::vector<std::shared_ptr<Request>>& batch);
+  void storeEvents(std::vector<InboxEvent>& events);
+  void paceLanding();
+  void notifyStored();
 
   Database& db_;
   Clock clock_;
@@ -81,6 +91,8 @@ class Inbox {
   std::chrono::steady_clock::time_point last_timeout_log_{};
   bool stopping_ = false;
   std::thread writer_;
+  std::unique_ptr<LandingJournal> landing_;
+  std::unique_ptr<LandingMover> mover_;  // stops before the journal closes
 };
 
 }  // namespace baraza

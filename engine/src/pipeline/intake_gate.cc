@@ -10,17 +10,19 @@ void IntakeGate::observe(Stage stage, long long late_ms) {
   if (options_.late_limit.count() <= 0)
     return;
   std::lock_guard lock(mutex_);
-  late_ms_[stage == Stage::kInbox ? 0 : 1] = std::max(0LL, late_ms);
-  MetricsRegistry::global().gaugeSet("baraza_inbox_lateness_seconds",
-                                     {{"stage", stage == Stage::kInbox ? "inbox" : "outbox"}},
+  static const char* const kNames[] = {"inbox", "outbox", "landing"};
+  auto index = static_cast<size_t>(stage);
+  late_ms_[index] = std::max(0LL, late_ms);
+  MetricsRegistry::global().gaugeSet("baraza_inbox_lateness_seconds", {{"stage", kNames[index]}},
                                      static_cast<double>(std::max(0LL, late_ms)) / 1000.0);
   if (overLimit()) {
     if (!incident_) {
       incident_ = true;
       spdlog::warn(
-          "inbox: work runs {} ms behind (events {} ms, sends {} ms; limit {} ms); new webhooks "
-          "wait up to {} ms before they are stored, until it catches up",
-          late(), late_ms_[0], late_ms_[1], options_.late_limit.count(), options_.max_hold.count());
+          "inbox: work runs {} ms behind (events {} ms, sends {} ms, landed {} ms; limit {} ms); "
+          "new webhooks wait up to {} ms before they are stored, until it catches up",
+          late(), late_ms_[0], late_ms_[1], late_ms_[2], options_.late_limit.count(),
+          options_.max_hold.count());
     }
     return;
   }

@@ -24,14 +24,15 @@ long long claimLateness(const std::vector<Row>& claimed, long long now_ms) {
 
 // Back-pressure between the webhooks and the work behind them (docs/pipeline.md, "Intake"). The
 // inbox workers and the outbox dispatcher say after each claim how late it ran (how long the most
-// recently due row it took had waited); while either stage is over `late_limit`, a webhook
+// recently due row it took had waited), the landing mover (SQLite) how long the newest event it
+// moved had waited in the journal; while any stage is over `late_limit`, a webhook
 // waits, up to `max_hold`, before its events are stored.
 // Stored webhooks then come no faster than they are answered, so an overload slows Meta's
 // deliveries (a held webhook is acknowledged late, never refused) instead of growing a backlog
 // whose every reply comes later. Off when `late_limit` is zero.
 class IntakeGate {
  public:
-  enum class Stage { kInbox, kOutbox };
+  enum class Stage { kInbox, kOutbox, kLanding };
   struct Options {
     std::chrono::milliseconds late_limit{1000};
     std::chrono::milliseconds max_hold{1000};
@@ -49,13 +50,13 @@ class IntakeGate {
   long long lateMs() const;  // the later stage's
 
  private:
-  long long late() const { return std::max(late_ms_[0], late_ms_[1]); }
+  long long late() const { return std::max({late_ms_[0], late_ms_[1], late_ms_[2]}); }
   bool overLimit() const { return !open_ && late() > options_.late_limit.count(); }
 
   Options options_;
   mutable std::mutex mutex_;
   std::condition_variable room_;
-  long long late_ms_[2] = {0, 0};  // by Stage
+  long long late_ms_[3] = {0, 0, 0};  // by Stage
   bool incident_ = false;  // logged once when work falls behind, once when it is back on time
   bool open_ = false;
 };

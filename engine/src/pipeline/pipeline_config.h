@@ -19,6 +19,7 @@ struct PipelineConfig {
   bool reclaim_from_the_gone = true;  // take a dead process's claims back before its leases end
   int poll_ms = 200;                  // how often idle workers look for due work
   int group_commit_linger_us = 500;
+  bool sqlite_landing = true;   // SQLite: webhooks land in <file>.landing, then move in
   int store_timeout_ms = 5000;  // a webhook's wait for its commit; past it, 503
   int intake_late_ms = 1000;    // claimed work later than this holds new webhooks (0: never)
   int intake_hold_ms = 1000;    // the longest a webhook is held before it is stored anyway
