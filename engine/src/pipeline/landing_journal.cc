@@ -14,7 +14,12 @@ LandingJournal::LandingJournal(const std::string& path)
     session_->open(soci::sqlite3, "db=\"" + path + "\" timeout=5 synchronous=full");
     std::string mode;
     *session_ << "pragma journal_mode=WAL", soci::into(mode);
-    *session_ << "CREATE TABLE IF NOT EXISTS landed (id INTEGER PRIMARY KEY, received_ms INTEGER "
+    // AUTOINCREMENT: an id is never given again. Two processes on one database share this
+    // file, and a mover removes by id up to the last it moved; had the other process's mover
+    // emptied the table meanwhile, a webhook landed since would have reused a removed id and been
+    // removed unmoved (two replies of 25 lost in SharedPacing on SQLite).
+    *session_ << "CREATE TABLE IF NOT EXISTS landed (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                 "received_ms INTEGER "
                  "NOT NULL, channel_type TEXT NOT NULL, account_id TEXT NOT NULL, dedupe_key "
                  "TEXT NOT NULL, kind TEXT NOT NULL, order_key TEXT NOT NULL, payload TEXT NOT "
                  "NULL)";

@@ -87,6 +87,20 @@ TEST_F(Landing, TheJournalGivesBackWhatLandedInOrderWithItsTimes) {
   EXPECT_EQ(reopened.oldest(100).at(0).events.at(0).dedupe_key, "message:w3");
 }
 
+TEST_F(Landing, AMoverNeverRemovesWhatLandedAfterItsRead) {
+  // Two processes on one database share the journal. A's mover reads three events; B's moves and
+  // removes them; a new webhook lands; A, its move done, removes up to what it read.
+  LandingJournal a(path_), b(path_);
+  a.append({event(1), event(2), event(3)}, kNow);
+  long long read_by_a = a.oldest(100).back().last_id;
+  b.remove(b.oldest(100).back().last_id);
+  b.append({event(4)}, kNow + 1);
+  a.remove(read_by_a);
+  auto left = b.oldest(100);
+  ASSERT_EQ(left.size(), 1u) << "an acknowledged webhook was removed without being moved";
+  EXPECT_EQ(left[0].events.at(0).dedupe_key, "message:w4");
+}
+
 TEST_F(Landing, AnAcknowledgementDoesNotWaitForTheDatabasesWriteLock) {
   Inbox inbox(
       *db_, [] { return kNow; }, landing());
