@@ -226,11 +226,13 @@ void Inbox::paceLanding() {
   long long limit = options_.intake.late_limit.count();
   if (limit <= 0 || gate_.lateMs() <= limit / 10)
     return;
+  if (landing_->depth() == 0)
+    return;  // nothing waits to be moved in: no pace to keep
+  MetricsRegistry::global().counterAdd("baraza_inbox_landing_paced_total", {});
   auto until = std::chrono::steady_clock::now() + options_.store_timeout / 2;
   std::unique_lock lock(mutex_);
   while (landing_->depth() > 0 && std::chrono::steady_clock::now() < until)
     wake_workers_.wait_for(lock, std::chrono::milliseconds(5));
-  MetricsRegistry::global().counterAdd("baraza_inbox_landing_paced_total", {});
 }
 
 }  // namespace baraza

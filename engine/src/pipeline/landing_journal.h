@@ -19,7 +19,9 @@ namespace baraza {
 // database's for a whole batch (8-9 ms at 1,000 webhooks/s), so an acknowledgement that waited
 // for it waited for them: p99 ~50 ms. A landing commit waits for nothing but its own fsync.
 // Synchronous commit is on: what append() returns from survives a crash, and the inbox moves it
-// in (Inbox), then removes it here. Safe for one appender and one mover at a time.
+// in (Inbox), then removes it here. Its calls are serialized within a process; processes on one
+// database share the file through SQLite's own lock (ids are never reused: see the table's
+// definition).
 class LandingJournal {
  public:
   // The events of one group commit, as they landed.
