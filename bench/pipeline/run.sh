@@ -110,7 +110,7 @@ if [[ "$dialect" == postgresql ]]; then
 fi
 scrape() {
   curl -s -H "Authorization: Bearer bench-operator" "http://127.0.0.1:$port/metrics" |
-    grep -E '^baraza_sqlite_write_(wait|hold)_seconds_total|^baraza_inbox_commit_seconds_(bucket|sum|count)|^baraza_inbox_claimed_events_total|^baraza_inbox_claims_total|^baraza_http_request_duration_seconds_(bucket|sum|count)\{route="/webhook' || true
+    grep -E '^baraza_sqlite_write_(wait|hold)_seconds_total|^baraza_inbox_commit_seconds_(bucket|sum|count)|^baraza_inbox_claimed_events_total|^baraza_inbox_claims_total|^baraza_outbox_(claimed|handed)_sends_total|^baraza_outbox_room_waits_total|^baraza_http_request_duration_seconds_(bucket|sum|count)\{route="/webhook' || true
 }
 if [[ "${METRICS:-0}" == 1 ]]; then
   # Ten seconds from a third into the load, past the start-up and before the end.

@@ -132,7 +132,9 @@ const Schema& engineSchema() {
        "or an flock beside the SQLite file); the claims of a process whose mark is gone are taken "
        "again within a second, not when their leases run out. Turn off behind a pooler that "
        "does not keep sessions (PgBouncer in transaction mode)."},
-      {"pipeline.poll_ms", KeyType::kInt, "200", "How often idle workers look for due work."},
+      {"pipeline.poll_ms", KeyType::kInt, "200",
+       "How often idle workers look for due work; also the longest an inbox worker waits for "
+       "the senders' room before a claim."},
       {"pipeline.batch_linger_ms", KeyType::kInt, "50",
        "After a claim that emptied the queue (fewer events than batch_size), how long the worker "
        "waits before it claims again, so that its next batch is fuller: fewer transactions per "

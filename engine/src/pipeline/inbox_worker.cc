@@ -32,11 +32,19 @@ InboxWorker::InboxWorker(Database& db, const TenantDirectory& directory, StepPar
       waiting_(waiting),
       dispatcher_(dispatcher) {}
 
-InboxWorker::Claimed InboxWorker::processDue(int max) {
+InboxWorker::Claimed InboxWorker::processDue(int max, size_t reserved) {
   long long now = parts_.clock.nowMs();
-  std::vector<InboundEvent> claimed = parts_.inbox.claim(max, now, now + leases_.leaseMs());
-  if (claimed.empty())
+  std::vector<InboundEvent> claimed;
+  try {
+    claimed = parts_.inbox.claim(max, now, now + leases_.leaseMs());
+  } catch (...) {
+    dispatcher_.adopt({}, reserved);
+    throw;
+  }
+  if (claimed.empty()) {
+    dispatcher_.adopt({}, reserved);
     return {};
+  }
   Claimed result{static_cast<int>(claimed.size()), claimLateness(claimed, now)};
   auto& metrics = MetricsRegistry::global();
   metrics.counterAdd("baraza_inbox_claims_total", {});
@@ -59,6 +67,7 @@ InboxWorker::Claimed InboxWorker::processDue(int max) {
     return batch;
   };
   auto batch = batchOf(events);
+  batch->reserved = reserved;
   Failure failure;
   Outcome outcome = run(*batch, failure);
   if (outcome == Outcome::kCommitted) {
@@ -160,7 +169,9 @@ InboxWorker::Outcome InboxWorker::runOnce(Batch& batch, Failure& failure) {
     }
     tx.actFor(TenantScope::kAllTenants);  // the batch's own rows span tenants
     long long now = parts_.clock.nowMs();
-    batch.reserved = dispatcher_.reserve(handableSends(answered));
+    size_t handable = handableSends(answered);
+    if (handable > batch.reserved)
+      batch.reserved += dispatcher_.reserve(handable - batch.reserved);
     batch.handed = writeAnswers(tx, answered, now, {batch.reserved, dispatcher_.lease()});
     if (parts_.inbox.finish(tx, finished, now).size() < finished.size())
       return Outcome::kLostClaims;

@@ -30,8 +30,10 @@ class InboxWorker {
     // nothing was claimed), the queue's depth in time when even the freshest waited.
     long long late_ms = 0;
   };
-  // Claims and processes up to `max` due events.
-  Claimed processDue(int max);
+  // Claims and processes up to `max` due events. `reserved` is room the dispatcher reserved
+  // ahead for their sends (OutboxDispatcher::reserveAhead): the batch uses it first, and what
+  // it does not use goes back to the dispatcher.
+  Claimed processDue(int max, size_t reserved = 0);
 
  private:
   struct Batch;

@@ -57,6 +57,7 @@ void OutboxDispatcher::stop() {
     std::lock_guard lock(mutex_);
     running_ = false;
   }
+  room_.notify_all();
   dispatcher_.stop();
   senders_.stop();
   {
@@ -107,6 +108,8 @@ int OutboxDispatcher::dispatch() {
     // A full claim may have left due sends behind: they go before any new one is handed over.
     backlog_ = claimed.size() == room;
   }
+  if (claimed.size() < room)
+    room_.notify_all();
   reportLateness(claimed, now);
   if (claimed.empty())
     return done;
@@ -158,6 +161,7 @@ int OutboxDispatcher::record(long long now) {
     in_flight_ -= std::min(in_flight_, results.size());
     queued = !to_send_.empty();
   }
+  room_.notify_all();
   if (queued)
     senders_.wakeAll();  // those that paused while results waited
   bool again = std::any_of(results.begin(), results.end(), [](const SendResult& r) {
@@ -191,10 +195,33 @@ int OutboxDispatcher::sendNext() {
   return 1;
 }
 
+size_t OutboxDispatcher::handedCap() const {
+  size_t senders = static_cast<size_t>(std::max(config_.senders, 1));
+  return std::max(senders * 8, static_cast<size_t>(std::max(config_.batch_size, 1)) * 2);
+}
+
+size_t OutboxDispatcher::roomLocked() const {
+  size_t most = handedCap();
+  return running_ && !backlog_ && in_flight_ < most ? most - in_flight_ : 0;
+}
+
+size_t OutboxDispatcher::reserveAhead(size_t wanted, std::chrono::milliseconds most) {
+  std::unique_lock lock(mutex_);
+  wanted = std::min(wanted, handedCap() / 2);
+  auto ready = [&] { return !running_ || roomLocked() >= wanted; };
+  if (!ready()) {
+    bool room = room_.wait_for(lock, most, ready);
+    MetricsRegistry::global().counterAdd("baraza_outbox_room_waits_total",
+                                         {{"outcome", room ? "room" : "timed_out"}});
+  }
+  size_t taken = std::min(wanted, roomLocked());
+  in_flight_ += taken;
+  return taken;
+}
+
 size_t OutboxDispatcher::reserve(size_t wanted) {
   std::lock_guard lock(mutex_);
-  size_t most = static_cast<size_t>(std::max(config_.senders, 1)) * 8;
-  size_t room = running_ && !backlog_ && in_flight_ < most ? most - in_flight_ : 0;
+  size_t room = roomLocked();
   size_t taken = std::min(wanted, room);
   if (taken < wanted)
     backlog_ = true;  // the rest goes in due, for a claim
@@ -213,6 +240,8 @@ void OutboxDispatcher::adopt(std::vector<ClaimedSend> sends, size_t reserved) {
     to_send_.insert(to_send_.end(), std::make_move_iterator(sends.begin()),
                     std::make_move_iterator(sends.end()));
   }
+  if (sends.size() < reserved)
+    room_.notify_all();
   if (keys.empty())
     return;
   MetricsRegistry::global().counterAdd("baraza_outbox_handed_sends_total", {},

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -48,11 +50,19 @@ class OutboxDispatcher {
   // come here after the commit instead of through a claim: no claim statement, no second write
   // of each row. `reserve` says how many of `wanted` sends to queue so: none while the
   // dispatcher is stopped or has due sends of its own to claim (older sends go first), else as
-  // many as fit under 8 x `senders` queued or in flight (claims stop at 2 x `senders`; either
+  // many as fit under 8 x `senders` (or two batches, `2 x batch_size`, if that is more) queued
+  // or in flight (claims stop at 2 x `senders`; either
   // way a sender starts no send while `senders` results wait to be recorded). Each reservation is
   // settled by one `adopt`, with the sends that went in after the commit, or with none if the
   // transaction did not commit.
   size_t reserve(size_t wanted);
+  // `reserve` ahead of a batch: waits up to `most` until `wanted` sends (at most half the room)
+  // would be granted whole, then reserves what there is room for. Inbox workers
+  // reserve so before a claim, so that at full load replies are made no faster than they are
+  // sent and each is handed over, not queued due and claimed (a second write of every row).
+  // Waits are counted in `baraza_outbox_room_waits_total`. A dispatcher that sends nothing (not
+  // started, or stopped) reserves nothing, at once.
+  size_t reserveAhead(size_t wanted, std::chrono::milliseconds most);
   void adopt(std::vector<ClaimedSend> sends, size_t reserved);
   // The lease to queue reserved sends with.
   SendLease lease() const;
@@ -76,7 +86,11 @@ class OutboxDispatcher {
   SendPacer pacer_;
   // After each claim: how long the most recently due send of it had waited (IntakeGate).
   std::function<void(long long)> report_lateness_;
+  size_t handedCap() const;   // sends queued or in flight: 8 x senders, or two batches if more
+  size_t roomLocked() const;  // under mutex_
+
   std::mutex mutex_;
+  std::condition_variable room_;  // in_flight_ fell, backlog_ cleared, or stopped
   std::deque<ClaimedSend> to_send_;
   std::vector<SendResult> results_;
   size_t in_flight_ = 0;  // claimed, adopted or reserved, and not yet recorded

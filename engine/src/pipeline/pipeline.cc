@@ -75,7 +75,13 @@ void Pipeline::stop() {
 }
 
 int Pipeline::workerStep() {
-  InboxWorker::Claimed claimed = worker_.processDue(config_.batch_size);
+  // At full load the workers answer faster than the senders send; their replies went in due
+  // and were each claimed: a second write of every outbox row. Room reserved before the claim
+  // keeps the backlog in the inbox (which the intake gate watches) and hands every reply over.
+  // The wait is bounded: a slow channel slows the sends, not the recording of messages.
+  size_t room = dispatcher_.reserveAhead(static_cast<size_t>(config_.batch_size),
+                                         std::chrono::milliseconds(std::max(config_.poll_ms, 1)));
+  InboxWorker::Claimed claimed = worker_.processDue(config_.batch_size, room);
   inbox_.reportLateness(IntakeGate::Stage::kInbox, claimed.late_ms);
   int done = claimed.events;
   // A partial batch emptied the queue. Claiming again at once would take the next event or two

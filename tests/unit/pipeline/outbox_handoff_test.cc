@@ -1,6 +1,8 @@
 // Sends handed from an inbox worker to the outbox dispatcher after its commit, instead of being
 // claimed (docs/pipeline.md, "Handed over, not claimed"): the room the dispatcher gives, the
 // room a batch that did not commit gives back, and a handed send going out once, unclaimed.
+#include <thread>
+
 #include "unit/pipeline/in_process_pipeline.h"
 
 namespace baraza {
@@ -20,6 +22,7 @@ class OutboxHandoff : public test::InProcessPipeline {
           config([senders] {
             PipelineConfig c;
             c.senders = senders;
+            c.batch_size = 4;  // room for 8 x senders (two batches would be less)
             c.poll_ms = 20;
             return c;
           }()),
@@ -38,16 +41,32 @@ class OutboxHandoff : public test::InProcessPipeline {
     d.adopt({}, got);
     return got == n;
   }
-  // The fixture's pipeline with its threads: one worker, `senders` senders.
-  void startPipeline(int senders) {
+  // The fixture's pipeline with its threads: one worker, `senders` senders, batches of
+  // `batch` (room for 8 x senders or two batches, whichever is more).
+  void startPipeline(int senders, int batch = 4, int poll_ms = 20) {
     PipelineConfig config;
     config.workers = 1;
     config.senders = senders;
-    config.poll_ms = 20;
+    config.batch_size = batch;
+    config.poll_ms = poll_ms;
     usePipeline(config);
     pipeline_->start();
   }
   long long sent() { return count("SELECT COUNT(*) FROM outbox_messages WHERE status = 'sent'"); }
+  long long done() { return count("SELECT COUNT(*) FROM inbox_events WHERE status = 'done'"); }
+  static double roomWaits(const std::string& outcome) {
+    return MetricsRegistry::global().value("baraza_outbox_room_waits_total",
+                                           {{"outcome", outcome}});
+  }
+  // Every Graph call answers after `delay`.
+  void slowGraph(std::chrono::milliseconds delay) {
+    graph_.respond([this, delay](const test::RecordedRequest&) {
+      test::MockAnswer slow{
+          200, R"({"messages":[{"id":"wamid.OUT-)" + std::to_string(++graph_sends_) + R"("}]})"};
+      slow.delay = delay;
+      return slow;
+    });
+  }
   // Answers one message through the running pipeline and waits for its reply to go out: after
   // it the dispatcher has looked for due sends at least once.
   void warmUp(const std::string& from) {
@@ -138,6 +157,74 @@ TEST_P(OutboxHandoff, ABatchThatDoesNotCommitGivesItsRoomBack) {
   EXPECT_GT(handed_now, 0) << "the failed batches' room came back";
   EXPECT_EQ(handed_now + metric("baraza_outbox_claimed_sends_total") - claimed, 9);
   EXPECT_EQ(graph_.requests().size(), 11u);
+}
+
+// Room reserved ahead of a batch: at most half the room, waited for up to a bound, and none
+// from a dispatcher that is not running.
+TEST_P(OutboxHandoff, RoomIsReservedAheadOnceThereIsHalfOfIt) {
+  Dispatcher d(*this, 1);  // room for 8
+  EXPECT_EQ(d.dispatcher.reserveAhead(4, std::chrono::milliseconds(5000)), 0u) << "not started";
+  d.dispatcher.start();
+  ASSERT_TRUE(eventually([&] { return grants(d.dispatcher, 1); }));  // its first look is done
+  double timed_out = roomWaits("timed_out"), waited = roomWaits("room");
+
+  EXPECT_EQ(d.dispatcher.reserveAhead(64, std::chrono::milliseconds(10)), 4u) << "half the room";
+  EXPECT_EQ(d.dispatcher.reserve(4), 4u);
+  EXPECT_EQ(roomWaits("timed_out") + roomWaits("room"), timed_out + waited) << "no wait yet";
+  EXPECT_EQ(d.dispatcher.reserveAhead(4, std::chrono::milliseconds(30)), 0u) << "full";
+  EXPECT_EQ(roomWaits("timed_out"), timed_out + 1);
+
+  std::thread give_back([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    d.dispatcher.adopt({}, 4);  // a batch that used none of its room
+  });
+  auto before = std::chrono::steady_clock::now();
+  EXPECT_EQ(d.dispatcher.reserveAhead(4, std::chrono::milliseconds(5000)), 4u);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(4000));
+  give_back.join();
+  EXPECT_EQ(roomWaits("room"), waited + 1);
+  d.dispatcher.adopt({}, 8);
+  d.dispatcher.stop();
+  EXPECT_EQ(d.dispatcher.reserveAhead(4, std::chrono::milliseconds(5000)), 0u) << "stopped";
+}
+
+// A worker that answers faster than the one sender sends waits for room before each claim, so
+// every reply is handed over and none queued due for a claim (a second write of its row).
+TEST_P(OutboxHandoff, AWorkerAheadOfItsSendersWaitsAndHandsEveryReply) {
+  startPipeline(1, 8, 2000);  // room for 16, batches of 8; waits of up to 2 s
+  warmUp("254711000099");
+  slowGraph(std::chrono::milliseconds(20));
+  double handed = metric("baraza_outbox_handed_sends_total");
+  double claimed = metric("baraza_outbox_claimed_sends_total");
+  double waited = roomWaits("room"), timed_out = roomWaits("timed_out");
+
+  for (int i = 10; i < 50; ++i)
+    receive("2547110000" + std::to_string(i), "habari");
+  ASSERT_TRUE(eventually([&] { return sent() == 41; }));
+  pipeline_->stop();
+  EXPECT_EQ(metric("baraza_outbox_handed_sends_total"), handed + 40);
+  EXPECT_EQ(metric("baraza_outbox_claimed_sends_total"), claimed);
+  EXPECT_GT(roomWaits("room"), waited) << "40 replies do not fit in room for 16 at once";
+  EXPECT_EQ(roomWaits("timed_out"), timed_out);
+  EXPECT_EQ(graph_.requests().size(), 41u);
+}
+
+// The wait is bounded: a channel that answers slowly slows the sends, not the recording of the
+// messages. What did not fit goes in due and is claimed; each reply goes out once.
+TEST_P(OutboxHandoff, ASlowChannelSlowsTheSendsNotTheMessages) {
+  startPipeline(1);  // room for 8, batches of 4, waits of up to 20 ms
+  warmUp("254711000099");
+  slowGraph(std::chrono::milliseconds(250));
+  double timed_out = roomWaits("timed_out");
+
+  for (int i = 10; i < 26; ++i)
+    receive("2547110000" + std::to_string(i), "habari");
+  ASSERT_TRUE(eventually([&] { return done() == 17; }));
+  EXPECT_LT(sent(), 17) << "recorded while the sends are still going (16 x 250 ms)";
+  EXPECT_GT(roomWaits("timed_out"), timed_out);
+  ASSERT_TRUE(eventually([&] { return sent() == 17; }));
+  pipeline_->stop();
+  EXPECT_EQ(graph_.requests().size(), 17u);
 }
 
 // A send that was not handed over is claimed, and the claim brings its conversation's 24-hour
