@@ -132,9 +132,11 @@ const Schema& engineSchema() {
        "or an flock beside the SQLite file); the claims of a process whose mark is gone are taken "
        "again within a second, not when their leases run out. Turn off behind a pooler that "
        "does not keep sessions (PgBouncer in transaction mode)."},
-      {"pipeline.poll_ms", KeyType::kInt, "200",
-       "How often idle workers look for due work; also the longest an inbox worker waits for "
-       "the senders' room before a claim."},
+      {"pipeline.poll_ms", KeyType::kInt, "200", "How often idle workers look for due work."},
+      {"pipeline.room_wait_ms", KeyType::kInt, "1000",
+       "Before a claim, the longest an inbox worker waits for the senders to have room for its "
+       "batch's sends (docs/pipeline.md, Workers wait for the senders); then it claims anyway "
+       "and what does not fit is queued due and claimed by the outbox. 0: never wait."},
       {"pipeline.batch_linger_ms", KeyType::kInt, "50",
        "After a claim that emptied the queue (fewer events than batch_size), how long the worker "
        "waits before it claims again, so that its next batch is fuller: fewer transactions per "
@@ -315,6 +317,7 @@ EngineConfig loadEngineConfig(const std::string& file) {
   p.lock_ms = static_cast<int>(ranged("pipeline", "lock_ms", 100, kHour));
   p.reclaim_from_the_gone = v["pipeline"]["reclaim_from_the_gone"];
   p.poll_ms = static_cast<int>(ranged("pipeline", "poll_ms", 1, 60000));
+  p.room_wait_ms = static_cast<int>(ranged("pipeline", "room_wait_ms", 0, 60000));
   p.batch_linger_ms = static_cast<int>(ranged("pipeline", "batch_linger_ms", 0, 1000));
   p.group_commit_linger_us =
       static_cast<int>(ranged("pipeline", "group_commit_linger_us", 0, 100000));

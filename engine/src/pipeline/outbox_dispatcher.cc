@@ -209,7 +209,7 @@ size_t OutboxDispatcher::reserveAhead(size_t wanted, std::chrono::milliseconds m
   std::unique_lock lock(mutex_);
   wanted = std::min(wanted, handedCap() / 2);
   auto ready = [&] { return !running_ || roomLocked() >= wanted; };
-  if (!ready()) {
+  if (!ready() && most.count() > 0) {
     bool room = room_.wait_for(lock, most, ready);
     MetricsRegistry::global().counterAdd("baraza_outbox_room_waits_total",
                                          {{"outcome", room ? "room" : "timed_out"}});

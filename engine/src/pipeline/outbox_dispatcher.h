@@ -61,7 +61,7 @@ class OutboxDispatcher {
   // reserve so before a claim, so that at full load replies are made no faster than they are
   // sent and each is handed over, not queued due and claimed (a second write of every row).
   // Waits are counted in `baraza_outbox_room_waits_total`. A dispatcher that sends nothing (not
-  // started, or stopped) reserves nothing, at once.
+  // started, or stopped) reserves nothing, at once; `most` of 0 reserves what there is at once.
   size_t reserveAhead(size_t wanted, std::chrono::milliseconds most);
   void adopt(std::vector<ClaimedSend> sends, size_t reserved);
   // The lease to queue reserved sends with.

@@ -80,7 +80,7 @@ int Pipeline::workerStep() {
   // keeps the backlog in the inbox (which the intake gate watches) and hands every reply over.
   // The wait is bounded: a slow channel slows the sends, not the recording of messages.
   size_t room = dispatcher_.reserveAhead(static_cast<size_t>(config_.batch_size),
-                                         std::chrono::milliseconds(std::max(config_.poll_ms, 1)));
+                                         std::chrono::milliseconds(config_.room_wait_ms));
   InboxWorker::Claimed claimed = worker_.processDue(config_.batch_size, room);
   inbox_.reportLateness(IntakeGate::Stage::kInbox, claimed.late_ms);
   int done = claimed.events;

@@ -18,6 +18,7 @@ struct PipelineConfig {
   int lock_ms = 10000;                // a claim's lease, renewed while its work runs
   bool reclaim_from_the_gone = true;  // take a dead process's claims back before its leases end
   int poll_ms = 200;                  // how often idle workers look for due work
+  int room_wait_ms = 1000;            // a worker's longest wait for the senders' room (0: none)
   int group_commit_linger_us = 500;
   bool sqlite_landing = true;   // SQLite: webhooks land in <file>.landing, then move in
   int store_timeout_ms = 5000;  // a webhook's wait for its commit; past it, 503

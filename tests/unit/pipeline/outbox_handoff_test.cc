@@ -42,13 +42,15 @@ class OutboxHandoff : public test::InProcessPipeline {
     return got == n;
   }
   // The fixture's pipeline with its threads: one worker, `senders` senders, batches of
-  // `batch` (room for 8 x senders or two batches, whichever is more).
-  void startPipeline(int senders, int batch = 4, int poll_ms = 20) {
+  // `batch` (room for 8 x senders or two batches, whichever is more), waits for room of up to
+  // `room_wait_ms`.
+  void startPipeline(int senders, int batch = 4, int room_wait_ms = 20) {
     PipelineConfig config;
     config.workers = 1;
     config.senders = senders;
     config.batch_size = batch;
-    config.poll_ms = poll_ms;
+    config.poll_ms = 20;
+    config.room_wait_ms = room_wait_ms;
     usePipeline(config);
     pipeline_->start();
   }
@@ -173,6 +175,8 @@ TEST_P(OutboxHandoff, RoomIsReservedAheadOnceThereIsHalfOfIt) {
   EXPECT_EQ(roomWaits("timed_out") + roomWaits("room"), timed_out + waited) << "no wait yet";
   EXPECT_EQ(d.dispatcher.reserveAhead(4, std::chrono::milliseconds(30)), 0u) << "full";
   EXPECT_EQ(roomWaits("timed_out"), timed_out + 1);
+  EXPECT_EQ(d.dispatcher.reserveAhead(4, std::chrono::milliseconds(0)), 0u) << "room_wait_ms: 0";
+  EXPECT_EQ(roomWaits("timed_out"), timed_out + 1) << "not waiting is not a wait";
 
   std::thread give_back([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
