@@ -50,6 +50,15 @@ void OutboxDispatcher::start() {
   dispatcher_.start();
   std::lock_guard lock(mutex_);
   running_ = true;
+  waits_ended_ = false;
+}
+
+void OutboxDispatcher::endWaits() {
+  {
+    std::lock_guard lock(mutex_);
+    waits_ended_ = true;
+  }
+  room_.notify_all();
 }
 
 void OutboxDispatcher::stop() {
@@ -208,9 +217,9 @@ size_t OutboxDispatcher::roomLocked() const {
 size_t OutboxDispatcher::reserveAhead(size_t wanted, std::chrono::milliseconds most) {
   std::unique_lock lock(mutex_);
   wanted = std::min(wanted, handedCap() / 2);
-  auto ready = [&] { return !running_ || roomLocked() >= wanted; };
+  auto ready = [&] { return !running_ || waits_ended_ || roomLocked() >= wanted; };
   if (!ready() && most.count() > 0) {
-    bool room = room_.wait_for(lock, most, ready);
+    bool room = room_.wait_for(lock, most, ready) && !waits_ended_;
     MetricsRegistry::global().counterAdd("baraza_outbox_room_waits_total",
                                          {{"outcome", room ? "room" : "timed_out"}});
   }

@@ -63,6 +63,9 @@ class OutboxDispatcher {
   // Waits are counted in `baraza_outbox_room_waits_total`. A dispatcher that sends nothing (not
   // started, or stopped) reserves nothing, at once; `most` of 0 reserves what there is at once.
   size_t reserveAhead(size_t wanted, std::chrono::milliseconds most);
+  // Ends every reserveAhead wait at once, and every later one until start(): the inbox workers
+  // are stopping, and a worker waiting for room would hold up the stop by up to its wait.
+  void endWaits();
   void adopt(std::vector<ClaimedSend> sends, size_t reserved);
   // The lease to queue reserved sends with.
   SendLease lease() const;
@@ -95,7 +98,8 @@ class OutboxDispatcher {
   std::vector<SendResult> results_;
   size_t in_flight_ = 0;  // claimed, adopted or reserved, and not yet recorded
   bool running_ = false;
-  bool backlog_ = true;  // due sends may be waiting for a claim
+  bool waits_ended_ = false;  // endWaits() was called since start()
+  bool backlog_ = true;       // due sends may be waiting for a claim
   long long record_again_ms_ = 0;
   int record_failures_ = 0;
   IncidentLog claims_{"outbox: claiming sends"};

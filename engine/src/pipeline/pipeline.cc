@@ -51,6 +51,7 @@ Pipeline::~Pipeline() {
 
 void Pipeline::start() {
   started_ = true;
+  stopping_ = false;
   // Shared pacing tells from the marks whether an SQLite engine is alone: every engine marks
   // itself then, even one that takes no dead process's claims back early.
   if (config_.shared_pacing)
@@ -67,6 +68,8 @@ void Pipeline::stop() {
     return;
   started_ = false;
   upkeep_thread_.stop();
+  stopping_ = true;
+  dispatcher_.endWaits();  // a worker waiting for the senders' room stops now
   workers_.stop();
   waiting_.stop();
   dispatcher_.stop();
@@ -81,6 +84,10 @@ int Pipeline::workerStep() {
   // The wait is bounded: a slow channel slows the sends, not the recording of messages.
   size_t room = dispatcher_.reserveAhead(static_cast<size_t>(config_.batch_size),
                                          std::chrono::milliseconds(config_.room_wait_ms));
+  if (stopping_) {
+    dispatcher_.adopt({}, room);  // nothing went in
+    return 0;
+  }
   InboxWorker::Claimed claimed = worker_.processDue(config_.batch_size, room);
   inbox_.reportLateness(IntakeGate::Stage::kInbox, claimed.late_ms);
   int done = claimed.events;

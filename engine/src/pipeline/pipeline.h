@@ -81,6 +81,7 @@ class Pipeline {
   IncidentLog upkeep_incidents_{"table upkeep"};
   WorkerPool upkeep_thread_;
   bool started_ = false;
+  std::atomic<bool> stopping_{false};  // stop() began: workers claim nothing more
 };
 
 }  // namespace baraza

@@ -231,6 +231,27 @@ TEST_P(OutboxHandoff, ASlowChannelSlowsTheSendsNotTheMessages) {
   EXPECT_EQ(graph_.requests().size(), 17u);
 }
 
+// A worker waiting for the senders' room does not hold up the pipeline's stop: its wait ends.
+TEST_P(OutboxHandoff, AStopEndsAWorkersWaitForRoom) {
+  startPipeline(1, 8, 30000);  // room for 16, waits of up to 30 s
+  warmUp("254711000099");
+  slowGraph(std::chrono::milliseconds(2000));  // room for a batch again only after 16 s
+  double waited = roomWaits("room"), timed_out = roomWaits("timed_out");
+  for (int i = 10; i < 50; ++i)
+    receive("2547110000" + std::to_string(i), "habari");
+  // Over 8 of 16 sends in flight, the worker waits for room (none comes back for 16 s).
+  ASSERT_TRUE(eventually([&] { return done() > 9; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  long long finished = done();
+  ASSERT_LT(finished, 41);
+  auto before = std::chrono::steady_clock::now();
+  pipeline_->stop();  // the one send at the channel finishes first (up to 2 s)
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(8));
+  EXPECT_EQ(roomWaits("room"), waited) << "an ended wait is not a wait that found room";
+  EXPECT_EQ(roomWaits("timed_out"), timed_out + 1);
+  EXPECT_EQ(done(), finished) << "no batch claimed after the stop began";
+}
+
 // A send that was not handed over is claimed, and the claim brings its conversation's 24-hour
 // window with it (the send checks it before going); a send with no conversation gets none.
 TEST_P(OutboxHandoff, AClaimedSendCarriesItsConversationsWindow) {
