@@ -1,6 +1,7 @@
 #include "pipeline/inbox_worker.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -32,19 +33,30 @@ InboxWorker::InboxWorker(Database& db, const TenantDirectory& directory, StepPar
       waiting_(waiting),
       dispatcher_(dispatcher) {}
 
+// Room reserved ahead, given back unless a batch takes it (and settles it itself).
+class InboxWorker::AheadRoom {
+ public:
+  AheadRoom(OutboxDispatcher& dispatcher, size_t reserved)
+      : dispatcher_(dispatcher), reserved_(reserved) {}
+  ~AheadRoom() {
+    if (reserved_ > 0)
+      dispatcher_.adopt({}, reserved_);
+  }
+  AheadRoom(const AheadRoom&) = delete;
+  AheadRoom& operator=(const AheadRoom&) = delete;
+  size_t take() { return std::exchange(reserved_, 0); }
+
+ private:
+  OutboxDispatcher& dispatcher_;
+  size_t reserved_;
+};
+
 InboxWorker::Claimed InboxWorker::processDue(int max, size_t reserved) {
+  AheadRoom room(dispatcher_, reserved);
   long long now = parts_.clock.nowMs();
-  std::vector<InboundEvent> claimed;
-  try {
-    claimed = parts_.inbox.claim(max, now, now + leases_.leaseMs());
-  } catch (...) {
-    dispatcher_.adopt({}, reserved);
-    throw;
-  }
-  if (claimed.empty()) {
-    dispatcher_.adopt({}, reserved);
+  std::vector<InboundEvent> claimed = parts_.inbox.claim(max, now, now + leases_.leaseMs());
+  if (claimed.empty())
     return {};
-  }
   Claimed result{static_cast<int>(claimed.size()), claimLateness(claimed, now)};
   auto& metrics = MetricsRegistry::global();
   metrics.counterAdd("baraza_inbox_claims_total", {});
@@ -67,7 +79,7 @@ InboxWorker::Claimed InboxWorker::processDue(int max, size_t reserved) {
     return batch;
   };
   auto batch = batchOf(events);
-  batch->reserved = reserved;
+  batch->reserved = room.take();
   Failure failure;
   Outcome outcome = run(*batch, failure);
   if (outcome == Outcome::kCommitted) {
@@ -169,10 +181,8 @@ InboxWorker::Outcome InboxWorker::runOnce(Batch& batch, Failure& failure) {
     }
     tx.actFor(TenantScope::kAllTenants);  // the batch's own rows span tenants
     long long now = parts_.clock.nowMs();
-    size_t handable = handableSends(answered);
-    if (handable > batch.reserved)
-      batch.reserved += dispatcher_.reserve(handable - batch.reserved);
-    batch.handed = writeAnswers(tx, answered, now, {batch.reserved, dispatcher_.lease()});
+    size_t hand = dispatcher_.reserveFor(handableSends(answered), batch.reserved);
+    batch.handed = writeAnswers(tx, answered, now, {hand, dispatcher_.lease()});
     if (parts_.inbox.finish(tx, finished, now).size() < finished.size())
       return Outcome::kLostClaims;
     tx.commit();
@@ -183,6 +193,9 @@ InboxWorker::Outcome InboxWorker::runOnce(Batch& batch, Failure& failure) {
     return Outcome::kCommitted;
   } catch (const std::exception& e) {
     failure = Failure::retry(e.what());
+    return Outcome::kFailed;
+  } catch (...) {
+    failure = Failure::retry("a step threw something that is not an exception");
     return Outcome::kFailed;
   }
 }
@@ -231,6 +244,9 @@ void InboxWorker::applyStatus(MessageWork& w, TenantScope& tx) {
 }
 
 void InboxWorker::afterCommit(Batch& batch) {
+  size_t handed = batch.handed.size();
+  dispatcher_.adopt(std::move(batch.handed), batch.reserved);  // first: nothing below is lost
+  batch.reserved = 0;
   auto& metrics = MetricsRegistry::global();
   std::vector<MessageWork*> answered;
   size_t sends = 0;
@@ -250,9 +266,6 @@ void InboxWorker::afterCommit(Batch& batch) {
     if (f.status == "done")
       metrics.counterAdd("baraza_inbox_processed_total", {{"kind", "error"}});
   }
-  size_t handed = batch.handed.size();
-  dispatcher_.adopt(std::move(batch.handed), batch.reserved);
-  batch.reserved = 0;
   publishAnswers(answered);
   if (sends > handed)
     dispatcher_.wake();  // sends to claim

@@ -37,6 +37,7 @@ class InboxWorker {
 
  private:
   struct Batch;
+  class AheadRoom;
   enum class Outcome { kCommitted, kFailed, kLostClaims };
 
   void prepare(Batch& batch, const InboundEvent& event);

@@ -96,8 +96,11 @@ int OutboxDispatcher::dispatch() {
   size_t room;
   {
     std::lock_guard lock(mutex_);
-    size_t most = static_cast<size_t>(std::max(config_.senders, 1)) * 2;
-    room = in_flight_ < most ? most - in_flight_ : 0;
+    // Up to 2 x senders a claim, while the room (shared with handed sends) lasts: due sends
+    // (retries, escalation notices, what did not fit) are claimed under a full load too.
+    size_t most = handedCap();
+    size_t per_claim = static_cast<size_t>(std::max(config_.senders, 1)) * 2;
+    room = in_flight_ < most ? std::min(per_claim, most - in_flight_) : 0;
   }
   if (room == 0 || dispatcher_.stopping())
     return done;
@@ -229,13 +232,24 @@ size_t OutboxDispatcher::reserveAhead(size_t wanted, std::chrono::milliseconds m
 }
 
 size_t OutboxDispatcher::reserve(size_t wanted) {
+  size_t reserved = 0;
+  return reserveFor(wanted, reserved);
+}
+
+size_t OutboxDispatcher::reserveFor(size_t wanted, size_t& reserved) {
   std::lock_guard lock(mutex_);
-  size_t room = roomLocked();
-  size_t taken = std::min(wanted, room);
-  if (taken < wanted)
-    backlog_ = true;  // the rest goes in due, for a claim
-  in_flight_ += taken;
-  return taken;
+  // Checked now, not when the room was reserved ahead: a batch that committed meanwhile may
+  // have left a reply due for a contact whose next message this batch answers.
+  if (!running_ || backlog_)
+    return 0;
+  if (wanted > reserved) {
+    size_t more = std::min(wanted - reserved, roomLocked());
+    if (more < wanted - reserved)
+      backlog_ = true;  // the rest goes in due, for a claim
+    in_flight_ += more;
+    reserved += more;
+  }
+  return std::min(wanted, reserved);
 }
 
 void OutboxDispatcher::adopt(std::vector<ClaimedSend> sends, size_t reserved) {

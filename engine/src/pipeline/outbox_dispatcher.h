@@ -51,11 +51,15 @@ class OutboxDispatcher {
   // of each row. `reserve` says how many of `wanted` sends to queue so: none while the
   // dispatcher is stopped or has due sends of its own to claim (older sends go first), else as
   // many as fit under 8 x `senders` (or two batches, `2 x batch_size`, if that is more) queued
-  // or in flight (claims stop at 2 x `senders`; either
-  // way a sender starts no send while `senders` results wait to be recorded). Each reservation is
-  // settled by one `adopt`, with the sends that went in after the commit, or with none if the
-  // transaction did not commit.
+  // or in flight. Claims share that room, up to 2 x `senders` a claim; either way a sender
+  // starts no send while `senders` results wait to be recorded. Each reservation is settled by
+  // one `adopt`, with the sends that went in after the commit, or with none if the transaction
+  // did not commit.
   size_t reserve(size_t wanted);
+  // `reserve` for a batch that holds `reserved` (from reserveAhead): how many of `wanted` sends
+  // to queue leased, none while due sends wait for a claim, else its reservation topped up from
+  // the room (`reserved` grows by what was added). Settled by one `adopt` with `reserved`.
+  size_t reserveFor(size_t wanted, size_t& reserved);
   // `reserve` ahead of a batch: waits up to `most` until `wanted` sends (at most half the room)
   // would be granted whole, then reserves what there is room for. Inbox workers
   // reserve so before a claim, so that at full load replies are made no faster than they are
