@@ -230,9 +230,11 @@ void Inbox::paceLanding() {
     return;  // nothing waits to be moved in: no pace to keep
   MetricsRegistry::global().counterAdd("baraza_inbox_landing_paced_total", {});
   auto until = std::chrono::steady_clock::now() + options_.store_timeout / 2;
-  std::unique_lock lock(mutex_);
-  while (landing_->depth() > 0 && std::chrono::steady_clock::now() < until)
-    wake_workers_.wait_for(lock, std::chrono::milliseconds(5));
+  // The journal is counted outside the inbox's lock, which webhooks take to queue their events.
+  while (landing_->depth() > 0 && std::chrono::steady_clock::now() < until) {
+    std::unique_lock lock(mutex_);
+    wake_workers_.wait_for(lock, std::chrono::milliseconds(5));  // or a move's notifyStored()
+  }
 }
 
 }  // namespace baraza

@@ -1,11 +1,11 @@
 #pragma once
 
-#include <condition_variable>
+#include <chrono>
 #include <functional>
-#include <mutex>
-#include <thread>
 
+#include "core/incident_log.h"
 #include "pipeline/landing_journal.h"
+#include "pipeline/worker_pool.h"
 #include "storage/database.h"
 
 namespace baraza {
@@ -15,7 +15,8 @@ namespace baraza {
 // have stored them (deduplicated on channel, account and dedupe key, each batch with the time it
 // was acknowledged), then removes them from the journal. A crash between the two moves them
 // again at the next start, where the dedupe key drops them. A transaction that fails leaves them
-// landed: logged, counted in baraza_inbox_move_failures_total, tried again after `retry`.
+// landed: logged once per incident, counted in baraza_inbox_move_failures_total, tried again
+// after `retry`. Runs on a WorkerPool of one thread, "inbox mover".
 class LandingMover {
  public:
   // `moved` is called after each move with the landing time of the newest event moved, and with
@@ -31,20 +32,18 @@ class LandingMover {
   void wake();
 
  private:
-  void loop();
   // Moves up to one transaction's worth; false when nothing was there or it failed.
   bool moveSome();
 
   Database& db_;
   LandingJournal& journal_;
   std::function<void(long long)> moved_;
-  std::chrono::milliseconds retry_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool woken_ = false;
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point last_failure_log_{};
-  std::thread thread_;
+  IncidentLog failures_{
+      "inbox: landed webhooks could not be moved into the inbox (they stay landed and are tried "
+      "again)"};
+  // Polls too: what landed before a crash, or what a failed move left, is moved without a new
+  // webhook to wake it.
+  WorkerPool thread_;
 };
 
 }  // namespace baraza
