@@ -33,9 +33,22 @@ inline bool writeJson(const nlohmann::json& value, char* out, size_t cap) {
   return true;
 }
 
+// Writes a `decide` hook's `result` into the host's buffer and returns the hook's code: `rc` is 0
+// (answered: `result` is the decision) or 1 (passed: `result`, when not null, is the hint for
+// later strategies); a decision that does not fit is a failure (2), a hint that does not fit is
+// left out.
+inline int finishDecide(int rc, const nlohmann::json& result, char* out, size_t cap) {
+  if (!result.is_null() && !writeJson(result, out, cap)) {
+    if (rc == 1)
+      return 1;
+    std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
+    return 2;
+  }
+  return rc;
+}
+
 // The body of a strategy's `decide` hook: parses the host's input, asks
-// `fn(input, result)` for 0 (answered: `result` is the decision) or 1 (passed: `result`, when
-// not null, is the hint for later strategies), writes `result` into the host's buffer, and
+// `fn(input, result)` for 0 or 1 (finishDecide), writes `result` into the host's buffer, and
 // turns bad input, a result that does not fit and any exception into a failure (2).
 template <typename Fn>
 int runDecide(const char* message, size_t len, char* out, size_t cap, Fn&& fn) {
@@ -47,13 +60,7 @@ int runDecide(const char* message, size_t len, char* out, size_t cap, Fn&& fn) {
     }
     nlohmann::json result;
     int rc = fn(input, result);
-    if (!result.is_null() && !writeJson(result, out, cap)) {
-      if (rc == 1)
-        return 1;  // a hint that does not fit is left out
-      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
-      return 2;
-    }
-    return rc;
+    return finishDecide(rc, result, out, cap);
   } catch (...) {
     return 2;  // nothing may unwind into the host
   }

@@ -10,7 +10,7 @@
 
 #include "baraza/plugin_api.h"
 #include "faq_strategy.h"
-#include "plugin_json.h"
+#include "plugin_input.h"
 
 namespace {
 
@@ -62,13 +62,15 @@ void destroy(baraza_plugin_ptr self) {
 
 int decide(baraza_plugin_ptr self, const char* message, size_t len, char* out, size_t cap) {
   auto& strategy = static_cast<Instance*>(self)->strategy;
-  return baraza::plugin::runDecide(message, len, out, cap, [&](const auto& input, auto& result) {
-    auto decision = strategy.decide(input, result);  // on a pass, `result` is the hint
-    if (!decision)
-      return 1;
-    result = std::move(*decision);
-    return 0;
-  });
+  return baraza::plugin::runDecideOnInput(
+      message, len, out, cap, [&](const auto& input, auto& result) {
+        auto decision =
+            strategy.decide(baraza::faq::questionFrom(input), result);  // hint on a pass
+        if (!decision)
+          return 1;
+        result = std::move(*decision);
+        return 0;
+      });
 }
 
 const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0, nullptr};

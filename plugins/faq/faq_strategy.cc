@@ -66,28 +66,28 @@ std::shared_ptr<const FaqIndex> FaqStrategy::indexFor(const std::string& tenant_
   return index;
 }
 
-std::optional<json> FaqStrategy::decide(const json& input, json& hint) {
-  const json& tenant = input.contains("tenant") ? input["tenant"] : json();
-  const json& message = input.contains("message") ? input["message"] : json();
-  std::string text = stringField(message, "text");
-  if (text.empty() && message.contains("interactive"))
-    text = stringField(message["interactive"], "title");
-  std::string tenant_id = stringField(tenant, "id");
-  if (text.empty() || tenant_id.empty())
+Question questionFrom(const plugin::Input& input) {
+  Question q;
+  q.tenant_id = input.text({"tenant", "id"});
+  q.generation = input.integer({"tenant", "generation"}).value_or(0);
+  q.threshold_percent = input.integer({"tenant", "settings", "faq_threshold"}).value_or(0);
+  q.text = input.text({"message", "text"});
+  if (q.text.empty())
+    q.text = input.text({"message", "interactive", "title"});
+  return q;
+}
+
+std::optional<json> FaqStrategy::decide(const Question& question, json& hint) {
+  if (question.text.empty() || question.tenant_id.empty())
     return std::nullopt;
-  long long generation = tenant.contains("generation") && tenant["generation"].is_number_integer()
-                             ? tenant["generation"].get<long long>()
-                             : 0;
-  auto index = indexFor(tenant_id, generation);
+  auto index = indexFor(question.tenant_id, question.generation);
   if (!index || index->size() == 0)
     return std::nullopt;
   double threshold = config_.threshold;
-  if (tenant.contains("settings") && tenant["settings"].is_object()) {
-    long long percent = tenant["settings"].value("faq_threshold", 0LL);
-    if (percent > 0 && percent <= 100)
-      threshold = static_cast<double>(percent) / 100.0;
-  }
-  auto matches = index->match(text, static_cast<size_t>(std::max(1, config_.hints)));
+  long long percent = question.threshold_percent;
+  if (percent > 0 && percent <= 100)
+    threshold = static_cast<double>(percent) / 100.0;
+  auto matches = index->match(question.text, static_cast<size_t>(std::max(1, config_.hints)));
   if (!matches.empty() && matches.front().score >= threshold) {
     const Entry& best = *matches.front().entry;
     return json{{"reply", {{"kind", "text"}, {"text", best.answer}}},

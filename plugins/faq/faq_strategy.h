@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faq_index.h"
+#include "plugin_input.h"
 
 namespace baraza::faq {
 
@@ -25,6 +26,15 @@ struct FaqConfig {
 // Reads knowledge entries (faq and canned_reply; other types are not answers).
 std::vector<Entry> entriesFromJson(const nlohmann::json& entries);
 
+// What the faq reads of a strategy's input (docs/plugins.md).
+struct Question {
+  std::string tenant_id;            // tenant.id
+  long long generation = 0;         // tenant.generation: the tenant's config version
+  long long threshold_percent = 0;  // tenant.settings.faq_threshold; 0: the plugin's own
+  std::string text;                 // message.text, or message.interactive.title
+};
+Question questionFrom(const plugin::Input& input);
+
 // The faq strategy: one index per tenant, rebuilt when the tenant's config generation changes.
 class FaqStrategy {
  public:
@@ -33,7 +43,7 @@ class FaqStrategy {
 
   // {"reply", "knowledge_entry_id", "score"} when an entry answers; otherwise nullopt, with
   // `hint` set to {"candidates": [...]} when some came close.
-  std::optional<nlohmann::json> decide(const nlohmann::json& input, nlohmann::json& hint);
+  std::optional<nlohmann::json> decide(const Question& question, nlohmann::json& hint);
 
   std::shared_ptr<const FaqIndex> indexFor(const std::string& tenant_id, long long generation);
 

@@ -4,12 +4,10 @@
 
 namespace baraza::static_reply {
 
-std::optional<nlohmann::json> decide(const nlohmann::json& input) {
-  const auto& tenant = input.value("tenant", nlohmann::json::object());
-  const auto& settings = tenant.value("settings", nlohmann::json::object());
-  std::string text = settings.value("static_reply", std::string());
-  bool open = tenant.value("open_now", true);
-  std::string after_hours = settings.value("after_hours_reply", std::string());
+std::optional<nlohmann::json> decide(const plugin::Input& input) {
+  std::string text = input.text({"tenant", "settings", "static_reply"});
+  bool open = input.boolean({"tenant", "open_now"}).value_or(true);
+  std::string after_hours = input.text({"tenant", "settings", "after_hours_reply"});
   bool closed_variant = !open && !after_hours.empty();
   if (closed_variant)
     text = after_hours;

@@ -22,25 +22,14 @@ void destroy(baraza_plugin_ptr self) {
 }
 
 int decide(baraza_plugin_ptr, const char* message, size_t len, char* out, size_t cap) {
-  try {
-    auto input = nlohmann::json::parse(message, message + len, nullptr, false);
-    if (!input.is_object()) {
-      std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
-      return 2;
-    }
-    auto decision = baraza::static_reply::decide(input);
-    if (!decision)
-      return 1;  // nothing to say: the next strategy may
-    std::string text = decision->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (text.size() + 1 > cap) {
-      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
-      return 2;
-    }
-    std::memcpy(out, text.c_str(), text.size() + 1);
-    return 0;
-  } catch (...) {
-    return 2;  // nothing may unwind into the host
-  }
+  return baraza::plugin::runDecideOnInput(message, len, out, cap,
+                                          [](const auto& input, auto& result) {
+                                            auto decision = baraza::static_reply::decide(input);
+                                            if (!decision)
+                                              return 1;  // nothing to say: the next strategy may
+                                            result = std::move(*decision);
+                                            return 0;
+                                          });
 }
 
 const baraza_strategy_vtable kVtable = {sizeof(baraza_strategy_vtable), decide, 0, nullptr};
