@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "core/uuid.h"
 #include "pipeline/inbox.h"
+#include "pipeline/intake_events.h"
 #include "storage/database.h"
 
 namespace baraza {

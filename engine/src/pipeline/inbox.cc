@@ -7,39 +7,10 @@
 
 #include "core/metrics.h"
 #include "core/thread_name.h"
+#include "pipeline/intake_events.h"
 #include "storage/migrator.h"
 
 namespace baraza {
-
-std::optional<InboxEvent> inboxEventFrom(const nlohmann::json& event, std::string& problem) {
-  if (!event.is_object()) {
-    problem = "an event must be a JSON object";
-    return std::nullopt;
-  }
-  InboxEvent e;
-  e.channel_type = event.value("channel", "");
-  e.kind = event.value("kind", "");
-  const auto& account = event.contains("account") ? event["account"] : nlohmann::json();
-  e.account_id = account.is_object() ? account.value("phone_number_id", "") : "";
-  e.dedupe_key = event.value("dedupe_key", "");
-  e.payload = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (e.channel_type.empty() || e.kind.empty() || e.account_id.empty()) {
-    problem = "an event needs channel, kind and account.phone_number_id";
-    return std::nullopt;
-  }
-  if (e.dedupe_key.empty())
-    e.dedupe_key = e.kind + ":sha256:" + sha256Hex(e.payload);  // errors carry no id
-  if (e.kind == "message") {
-    const auto& from = event.contains("from") ? event["from"] : nlohmann::json();
-    std::string who = from.is_object() ? from.value("user_id", "") : "";
-    if (who.empty() && from.is_object())
-      who = from.value("wa_id", "");
-    e.order_key = e.channel_type + ':' + e.account_id + ':' + who;
-  } else {
-    e.order_key = e.channel_type + ':' + e.account_id + ':' + e.dedupe_key;  // no order needed
-  }
-  return e;
-}
 
 Inbox::Inbox(Database& db, Clock clock, Options options)
     : db_(db), clock_(std::move(clock)), options_(options), gate_(options.intake) {
@@ -74,25 +45,21 @@ void Inbox::notifyStored() {
 }
 
 int Inbox::accept(const std::string& channel, std::string_view events_json, size_t& count) {
-  nlohmann::json parsed = nlohmann::json::parse(events_json, nullptr, false);
-  if (parsed.is_object())
-    parsed = nlohmann::json::array({std::move(parsed)});
-  if (!parsed.is_array())
+  auto parsed = inboxEventsFrom(events_json);
+  if (!parsed)
     return 2;
-  count = parsed.size();
+  count = parsed->size();
   std::vector<InboxEvent> events;
-  events.reserve(parsed.size());
-  for (const auto& e : parsed) {
-    std::string problem;
-    auto event = inboxEventFrom(e, problem);
-    if (!event) {
+  events.reserve(parsed->size());
+  for (auto& e : *parsed) {
+    if (!e.event) {
       // Kept out of the inbox but not lost from sight: logged and counted.
       MetricsRegistry::global().counterAdd("baraza_inbox_rejected_events_total",
                                            {{"channel", channel}});
-      spdlog::warn("inbox: an event from {} was not taken: {}", channel, problem);
+      spdlog::warn("inbox: an event from {} was not taken: {}", channel, e.problem);
       continue;
     }
-    events.push_back(std::move(*event));
+    events.push_back(std::move(*e.event));
   }
   return store(std::move(events)) ? 0 : 1;
 }

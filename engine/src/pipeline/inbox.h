@@ -21,10 +21,6 @@
 
 namespace baraza {
 
-// The inbox fields of a channel's normalized event (docs/channels/whatsapp.md); nullopt with
-// `problem` set when it lacks what routing and deduplication need.
-std::optional<InboxEvent> inboxEventFrom(const nlohmann::json& event, std::string& problem);
-
 // The durable inbox with group commit: store() hands a request's events to one writer thread,
 // which inserts every waiting request's events in one transaction (ON CONFLICT DO NOTHING on
 // (channel, account, dedupe key)) and commits, then wakes them all. Throughput is then bounded

@@ -1,5 +1,6 @@
 #include "pipeline/inbox.h"
 #include "pipeline/inbox_store.h"
+#include "pipeline/intake_events.h"
 
 #include <gtest/gtest.h>
 
@@ -155,6 +156,59 @@ TEST(InboxEvent, NeedsItsRoutingFieldsAndOrdersByContact) {
   auto e = inboxEventFrom(error, problem);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->dedupe_key.rfind("error:sha256:", 0), 0u) << "errors carry no id: their hash";
+}
+
+TEST(InboxEvent, AChannelsBatchIsReadEventByEvent) {
+  nlohmann::json batch = nlohmann::json::array(
+      {message("w1", "alice"), {{"channel", "whatsapp"}, {"kind", "message"}}, 42});
+  batch[0]["text"] = "Habari, ni bei gani? \u00e9\u20ac";
+  batch[0]["from"]["user_id"] = "US.13491208655302741918";
+  auto events = inboxEventsFrom(batch.dump());
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 3u);
+  ASSERT_TRUE((*events)[0].event);
+  const InboxEvent& e = *(*events)[0].event;
+  EXPECT_EQ(e.channel_type, "whatsapp");
+  EXPECT_EQ(e.account_id, "119");
+  EXPECT_EQ(e.dedupe_key, "message:w1");
+  EXPECT_EQ(e.order_key, "whatsapp:119:US.13491208655302741918") << "the business-scoped id first";
+  EXPECT_EQ(nlohmann::json::parse(e.payload), batch[0]) << "the payload is the event as sent";
+  EXPECT_FALSE((*events)[1].event);
+  EXPECT_NE((*events)[1].problem.find("phone_number_id"), std::string::npos);
+  EXPECT_FALSE((*events)[2].event);
+  EXPECT_EQ((*events)[2].problem, "an event must be a JSON object");
+
+  auto one = inboxEventsFrom(message("w2", "bob").dump());  // one event, not in an array
+  ASSERT_TRUE(one && one->size() == 1 && one->front().event);
+  EXPECT_EQ(one->front().event->order_key, "whatsapp:119:bob");
+  // A status has no order to keep: its own key.
+  auto status = inboxEventsFrom(
+      R"({"channel":"whatsapp","kind":"status","account":{"phone_number_id":"119"},"dedupe_key":"status:w1:read"})");
+  ASSERT_TRUE(status && status->front().event);
+  EXPECT_EQ(status->front().event->order_key, "whatsapp:119:status:w1:read");
+
+  EXPECT_FALSE(inboxEventsFrom("42"));
+  EXPECT_FALSE(inboxEventsFrom("[{\"channel\": "));
+  EXPECT_FALSE(inboxEventsFrom("{\"channel\": \"\xff\"}")) << "not UTF-8";
+  // Fields of the wrong type read as missing, not as a failure.
+  auto odd = inboxEventsFrom(
+      R"({"channel":"whatsapp","kind":"message","account":{"phone_number_id":119}})");
+  ASSERT_TRUE(odd);
+  EXPECT_FALSE(odd->front().event);
+  // Hostile depth is refused without recursion; a channel's shallow nesting is kept.
+  auto nestedIn = [](size_t depth) {
+    std::string text = message("w3", "carol").dump();
+    text.insert(text.size() - 1, ",\"x\":" + std::string(depth, '[') + std::string(depth, ']'));
+    return text;
+  };
+  auto deep = inboxEventsFrom(nestedIn(100000));
+  ASSERT_TRUE(deep);
+  EXPECT_FALSE(deep->front().event);
+  EXPECT_NE(deep->front().problem.find("deeper than 64"), std::string::npos);
+  auto shallow = inboxEventsFrom(nestedIn(63));
+  ASSERT_TRUE(shallow && shallow->front().event);
+  EXPECT_EQ(shallow->front().event->payload, nestedIn(63));
+  EXPECT_FALSE(inboxEventsFrom(nestedIn(64))->front().event);  // 65 levels, the event included
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, InboxCommit,

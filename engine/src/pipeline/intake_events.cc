@@ -1,0 +1,124 @@
+#include "pipeline/intake_events.h"
+
+#include <utility>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "storage/migrator.h"
+
+namespace baraza {
+namespace {
+
+using Value = rapidjson::Value;
+
+std::string text(const Value& object, const char* name) {
+  if (!object.IsObject())
+    return {};
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsString()
+             ? std::string(it->value.GetString(), it->value.GetStringLength())
+             : std::string();
+}
+
+const Value& member(const Value& object, const char* name) {
+  static const Value none(rapidjson::kNullType);
+  if (!object.IsObject())
+    return none;
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() ? it->value : none;
+}
+
+// Writing an event back is recursive, so an event may nest only so deep; channels' events are
+// shallow (the WhatsApp plugin cuts what it passes through at 16 levels).
+constexpr size_t kMaxDepth = 64;
+
+bool nestsTooDeep(const Value& event) {
+  std::vector<std::pair<const Value*, size_t>> open{{&event, 1}};
+  while (!open.empty()) {
+    auto [v, depth] = open.back();
+    open.pop_back();
+    if (depth > kMaxDepth)
+      return true;
+    if (v->IsObject()) {
+      for (const auto& m : v->GetObject())
+        open.emplace_back(&m.value, depth + 1);
+    } else if (v->IsArray()) {
+      for (const auto& item : v->GetArray())
+        open.emplace_back(&item, depth + 1);
+    }
+  }
+  return false;
+}
+
+std::string written(const Value& event) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  event.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+IntakeEvent intakeEvent(const Value& event) {
+  if (!event.IsObject())
+    return {std::nullopt, "an event must be a JSON object"};
+  InboxEvent e;
+  e.channel_type = text(event, "channel");
+  e.kind = text(event, "kind");
+  e.account_id = text(member(event, "account"), "phone_number_id");
+  e.dedupe_key = text(event, "dedupe_key");
+  if (e.channel_type.empty() || e.kind.empty() || e.account_id.empty())
+    return {std::nullopt, "an event needs channel, kind and account.phone_number_id"};
+  if (nestsTooDeep(event))
+    return {std::nullopt, "an event nests deeper than " + std::to_string(kMaxDepth) + " levels"};
+  e.payload = written(event);
+  if (e.dedupe_key.empty())
+    e.dedupe_key = e.kind + ":sha256:" + sha256Hex(e.payload);  // errors carry no id
+  if (e.kind == "message") {
+    const Value& from = member(event, "from");
+    std::string who = text(from, "user_id");
+    if (who.empty())
+      who = text(from, "wa_id");
+    e.order_key = e.channel_type + ':' + e.account_id + ':' + who;
+  } else {
+    e.order_key = e.channel_type + ':' + e.account_id + ':' + e.dedupe_key;  // no order needed
+  }
+  return {std::move(e), {}};
+}
+
+}  // namespace
+
+std::optional<std::vector<IntakeEvent>> inboxEventsFrom(std::string_view events_json) {
+  rapidjson::Document parsed;
+  // Iterative: a plugin's deeply nested event cannot exhaust the stack. A channel's text that
+  // is not UTF-8 is refused whole, as a JSON parser must.
+  parsed.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+      events_json.data(), events_json.size());
+  if (parsed.HasParseError() || !(parsed.IsArray() || parsed.IsObject()))
+    return std::nullopt;
+  std::vector<IntakeEvent> events;
+  if (parsed.IsObject()) {
+    events.push_back(intakeEvent(parsed));
+    return events;
+  }
+  events.reserve(parsed.Size());
+  for (const auto& e : parsed.GetArray())
+    events.push_back(intakeEvent(e));
+  return events;
+}
+
+std::optional<InboxEvent> inboxEventFrom(const nlohmann::json& event, std::string& problem) {
+  if (!event.is_object()) {
+    problem = "an event must be a JSON object";
+    return std::nullopt;
+  }
+  auto events =
+      inboxEventsFrom(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (!events || events->size() != 1)
+    return std::nullopt;
+  problem = events->front().problem;
+  return std::move(events->front().event);
+}
+
+}  // namespace baraza
