@@ -76,7 +76,7 @@ pipeline:
   pair_interval_ms: 0
   workers: ${WORKERS:-4}
   senders: ${SENDERS:-16}
-  batch_size: ${BATCH:-64}
+  batch_size: ${BATCH:-256}
   batch_linger_ms: ${LINGER_MS:-50}
   intake_late_ms: ${INTAKE_LATE_MS:-1000}
 YAML

@@ -112,8 +112,10 @@ const Schema& engineSchema() {
       {"pipeline.enabled", KeyType::kBool, "true",
        "Process inbox events and send replies in this process (false: only accept webhooks)."},
       {"pipeline.workers", KeyType::kInt, "4", "Threads processing inbox events in batches."},
-      {"pipeline.batch_size", KeyType::kInt, "64",
-       "Events a worker claims and processes in one transaction."},
+      {"pipeline.batch_size", KeyType::kInt, "256",
+       "Events a worker claims and processes in one transaction, at most: a larger batch shares "
+       "its commit and the index pages it writes among more messages (bench/README.md). Below "
+       "full load batches are smaller anyway."},
       {"pipeline.senders", KeyType::kInt, "8",
        "Threads sending replies: how many Graph API requests are in flight."},
       {"pipeline.waiting_workers", KeyType::kInt, "8",

@@ -8,7 +8,7 @@ namespace baraza {
 struct PipelineConfig {
   bool enabled = true;
   int workers = 4;                    // threads processing inbox events in batches
-  int batch_size = 64;                // events a worker claims and processes in one transaction
+  int batch_size = 256;               // events a worker claims and processes in one transaction
   int batch_linger_ms = 50;           // after a partial batch, the worker's pause before its next
   int senders = 8;                    // threads making channel sends: sends in flight
   int waiting_workers = 8;            // threads running strategies that wait on the network (AI)
