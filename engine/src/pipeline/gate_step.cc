@@ -42,6 +42,7 @@ void debounce(MessageWork& w, TenantScope& tx, long long debounce_ms) {
   }
   std::string combined = message_store::textSinceLastReply(tx, w.tenant->id, w.conversation.id);
   if (!combined.empty()) {
+    w.message = w.event.tree();
     w.message["text"] = combined;  // what the contact wrote since the last reply
     w.message["combined"] = true;
   }
@@ -51,7 +52,7 @@ void debounce(MessageWork& w, TenantScope& tx, long long debounce_ms) {
 
 void gateMessage(MessageWork& w, TenantScope& tx, StepParts&) {
   const nlohmann::json& s = w.tenant->settings;
-  w.message = w.event.raw;
+  w.message = nullptr;
   w.silence = settingsSilence(w);
   if (w.silence == Silence::kNone && w.conversation.paused)
     w.silence = Silence::kEscalated;  // a person has it until the action is resolved
@@ -68,7 +69,7 @@ void runMessageHooks(MessageWork& w, TenantScope& tx, StepParts& parts) {
   if (!w.script)
     return;
   w.services.emplace(tx.sql(), tx.dialect(), tenant, w.conversation.id, w.started_ms);
-  w.script_input = scriptInputFor(tenant, w.message, w.contact_id,
+  w.script_input = scriptInputFor(tenant, w.messageTree(), w.contact_id,
                                   {{"id", w.conversation.id},
                                    {"status", w.conversation.status},
                                    {"window_expires_at", w.conversation.window_expires_at},

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,11 +42,17 @@ struct InboundEvent {
   std::string type;            // messages: text, image, ...
   std::string text;            // messages: the text, a caption or a button title
   std::string status;          // statuses: sent, delivered, read, played, failed
-  nlohmann::json raw;          // the whole normalized event
   std::string payload;         // the event as stored
 
   bool isMessage() const { return kind == "message"; }
   bool isStatus() const { return kind == "status"; }
+  // The whole normalized event as a tree, for what hands it on (scripts, leads, statuses,
+  // debounce), parsed from `payload` on first use; an empty object if it does not parse.
+  const nlohmann::json& tree() const;
+
+ private:
+  friend std::optional<Failure> parsePayload(InboundEvent& event);
+  mutable std::shared_ptr<const nlohmann::json> tree_;  // shared by copies: it never changes
 };
 
 // The sender of a normalized event's `from` object.
@@ -53,9 +60,6 @@ Sender senderFrom(const nlohmann::json& from);
 
 // Fills the event's fields from its payload; a payload that is not a JSON object is a Failure.
 std::optional<Failure> parsePayload(InboundEvent& event);
-
-// The text a person wrote: text body, media caption, button or list reply title.
-std::string messageText(const nlohmann::json& event);
 
 // A string member of a JSON object, or "".
 std::string jsonText(const nlohmann::json& object, const char* name);

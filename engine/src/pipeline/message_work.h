@@ -55,7 +55,11 @@ struct MessageWork {
   // gate
   Silence silence = Silence::kNone;
   std::optional<long long> postponed_until;  // debounce: the event waits until then
-  nlohmann::json message;                    // what scripts and strategies read of it
+  // Debounce's join: the event with every text since the last reply and "combined"; null
+  // when the message stands alone.
+  nlohmann::json message;
+  // What scripts and strategies read of the message: the join, or the event as stored.
+  const nlohmann::json& messageTree() const { return message.is_null() ? event.tree() : message; }
 
   // script hooks
   ScriptSession script;

@@ -50,7 +50,7 @@ void recordLead(MessageWork& w, TenantScope& tx) {
   LeadOutcome lead =
       recordLeadContact(tx.sql(), tx.dialect(),
                         {tenant.organization_id, tenant.id, w.contact_id, w.conversation.id,
-                         w.message_id, w.conversation.created, w.inbound_at, w.event.raw});
+                         w.message_id, w.conversation.created, w.inbound_at, w.event.tree()});
   if (!lead.touch.empty())
     metrics.counterAdd("baraza_lead_touches_total", {{"kind", lead.touch}});
   if (lead.lead_id.empty()) {
