@@ -11,6 +11,7 @@
 
 #include "faq_strategy.h"
 #include "plugin_input.h"
+#include "sample_webhook.h"
 #include "webhook_parser.h"
 
 namespace {
@@ -20,25 +21,7 @@ using nlohmann::json;
 // A text message as the WhatsApp plugin stores it, in the input the engine builds
 // (engine/src/pipeline/strategy_input.cc) for a tenant set up as bench/pipeline's are.
 std::string strategyInput() {
-  json webhook = {
-      {"object", "whatsapp_business_account"},
-      {"entry",
-       {{{"id", "108912345678901"},
-         {"changes",
-          {{{"field", "messages"},
-            {"value",
-             {{"messaging_product", "whatsapp"},
-              {"metadata",
-               {{"display_phone_number", "254700123456"}, {"phone_number_id", "119202345678901"}}},
-              {"contacts", {{{"profile", {{"name", "Amina Otieno"}}}, {"wa_id", "254711000111"}}}},
-              {"messages",
-               {{{"from", "254711000111"},
-                 {"id",
-                  "wamid.HBgLMjU0NzExMDAwMTExFQIAEhggNUQ0RkI5QjM3QjE0RjU3RTZBQjg4QTE3NjQ5QzM4RTAA"},
-                 {"timestamp", "1763800000"},
-                 {"type", "text"},
-                 {"text",
-                  {{"body", "Hello, what are your opening hours on Saturday?"}}}}}}}}}}}}}}};
+  json webhook = baraza::bench::textWebhook("Hello, what are your opening hours on Saturday?");
   auto parsed = baraza::whatsapp::parseWebhook(webhook.dump(), "default");
   json tenant = {{"id", "6f1c2a8e-1d2b-4c3d-9e4f-5a6b7c8d9e0f"},
                  {"slug", "tenant-7"},

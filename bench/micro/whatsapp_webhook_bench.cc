@@ -4,30 +4,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sample_webhook.h"
 #include "signature.h"
 #include "webhook_parser.h"
 
 namespace {
 
+// A webhook of about `target_size` bytes: its text padded out.
 std::string textWebhook(size_t target_size) {
-  nlohmann::json payload = {
-      {"object", "whatsapp_business_account"},
-      {"entry",
-       {{{"id", "108912345678901"},
-         {"changes",
-          {{{"field", "messages"},
-            {"value",
-             {{"messaging_product", "whatsapp"},
-              {"metadata",
-               {{"display_phone_number", "254700123456"}, {"phone_number_id", "119202345678901"}}},
-              {"contacts", {{{"profile", {{"name", "Amina Otieno"}}}, {"wa_id", "254711000111"}}}},
-              {"messages",
-               {{{"from", "254711000111"},
-                 {"id",
-                  "wamid.HBgLMjU0NzExMDAwMTExFQIAEhggNUQ0RkI5QjM3QjE0RjU3RTZBQjg4QTE3NjQ5QzM4RTAA"},
-                 {"timestamp", "1763800000"},
-                 {"type", "text"},
-                 {"text", {{"body", ""}}}}}}}}}}}}}}};
+  nlohmann::json payload = baraza::bench::textWebhook("");
   std::string body = payload.dump();
   std::string text(target_size > body.size() ? target_size - body.size() : 0, 'a');
   for (size_t i = 0; i < text.size(); i += 6)

@@ -4,6 +4,8 @@
 
 #include <rapidjson/document.h>
 
+#include "core/json_fields.h"
+
 namespace baraza {
 
 using nlohmann::json;
@@ -12,34 +14,21 @@ namespace {
 
 using Value = rapidjson::Value;
 
-const Value& member(const Value& object, const char* name) {
-  static const Value none(rapidjson::kNullType);
-  if (!object.IsObject())
-    return none;
-  auto it = object.FindMember(name);
-  return it != object.MemberEnd() ? it->value : none;
-}
-
-std::string text(const Value& object, const char* name) {
-  const Value& v = member(object, name);
-  return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : std::string();
-}
-
 // The text a person wrote: text body, media caption, button or list reply title.
 std::string messageText(const Value& e) {
-  std::string out = text(e, "text");
+  std::string out = jsonString(e, "text");
   if (out.empty())
-    out = text(member(e, "media"), "caption");
+    out = jsonString(jsonMember(e, "media"), "caption");
   if (out.empty())
-    out = text(member(e, "interactive"), "title");
+    out = jsonString(jsonMember(e, "interactive"), "title");
   if (out.empty())
-    out = text(member(e, "button"), "text");
+    out = jsonString(jsonMember(e, "button"), "text");
   return out;
 }
 
 Sender senderOf(const Value& from) {
-  return {text(from, "wa_id"), text(from, "phone"), text(from, "user_id"), text(from, "username"),
-          text(from, "profile_name")};
+  return {jsonString(from, "wa_id"), jsonString(from, "phone"), jsonString(from, "user_id"),
+          jsonString(from, "username"), jsonString(from, "profile_name")};
 }
 
 long long timestampOf(const Value& t) {
@@ -84,26 +73,26 @@ std::optional<Failure> parsePayload(InboundEvent& e) {
   if (d.HasParseError() || !d.IsObject())
     return Failure::retry("the stored event is not a JSON object");
   e.tree_.reset();
-  e.channel = text(d, "channel");
-  e.app = text(d, "app");
-  if (const Value& flag = member(d, "app_default"); flag.IsBool())
+  e.channel = jsonString(d, "channel");
+  e.app = jsonString(d, "app");
+  if (const Value& flag = jsonMember(d, "app_default"); flag.IsBool())
     e.app_default = flag.GetBool();
   if (e.kind.empty())
-    e.kind = text(d, "kind");
-  const Value& account = member(d, "account");
+    e.kind = jsonString(d, "kind");
+  const Value& account = jsonMember(d, "account");
   if (e.account_id.empty())
-    e.account_id = text(account, "phone_number_id");
-  e.display_number = text(account, "display_phone_number");
-  e.id = text(d, "id");
-  e.timestamp_s = timestampOf(member(d, "timestamp"));
+    e.account_id = jsonString(account, "phone_number_id");
+  e.display_number = jsonString(account, "display_phone_number");
+  e.id = jsonString(d, "id");
+  e.timestamp_s = timestampOf(jsonMember(d, "timestamp"));
   if (e.isMessage()) {
-    e.from = senderOf(member(d, "from"));
-    e.type = text(d, "type");
+    e.from = senderOf(jsonMember(d, "from"));
+    e.type = jsonString(d, "type");
     if (e.type.empty())
       e.type = "unknown";
     e.text = messageText(d);
   } else if (e.isStatus()) {
-    e.status = text(d, "status");
+    e.status = jsonString(d, "status");
   }
   return std::nullopt;
 }

@@ -7,29 +7,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "core/json_fields.h"
 #include "storage/migrator.h"
 
 namespace baraza {
 namespace {
 
 using Value = rapidjson::Value;
-
-std::string text(const Value& object, const char* name) {
-  if (!object.IsObject())
-    return {};
-  auto it = object.FindMember(name);
-  return it != object.MemberEnd() && it->value.IsString()
-             ? std::string(it->value.GetString(), it->value.GetStringLength())
-             : std::string();
-}
-
-const Value& member(const Value& object, const char* name) {
-  static const Value none(rapidjson::kNullType);
-  if (!object.IsObject())
-    return none;
-  auto it = object.FindMember(name);
-  return it != object.MemberEnd() ? it->value : none;
-}
 
 // Writing an event back is recursive, so an event may nest only so deep; channels' events are
 // shallow (the WhatsApp plugin cuts what it passes through at 16 levels).
@@ -64,10 +48,10 @@ IntakeEvent intakeEvent(const Value& event) {
   if (!event.IsObject())
     return {std::nullopt, "an event must be a JSON object"};
   InboxEvent e;
-  e.channel_type = text(event, "channel");
-  e.kind = text(event, "kind");
-  e.account_id = text(member(event, "account"), "phone_number_id");
-  e.dedupe_key = text(event, "dedupe_key");
+  e.channel_type = jsonString(event, "channel");
+  e.kind = jsonString(event, "kind");
+  e.account_id = jsonString(jsonMember(event, "account"), "phone_number_id");
+  e.dedupe_key = jsonString(event, "dedupe_key");
   if (e.channel_type.empty() || e.kind.empty() || e.account_id.empty())
     return {std::nullopt, "an event needs channel, kind and account.phone_number_id"};
   if (nestsTooDeep(event))
@@ -76,10 +60,10 @@ IntakeEvent intakeEvent(const Value& event) {
   if (e.dedupe_key.empty())
     e.dedupe_key = e.kind + ":sha256:" + sha256Hex(e.payload);  // errors carry no id
   if (e.kind == "message") {
-    const Value& from = member(event, "from");
-    std::string who = text(from, "user_id");
+    const Value& from = jsonMember(event, "from");
+    std::string who = jsonString(from, "user_id");
     if (who.empty())
-      who = text(from, "wa_id");
+      who = jsonString(from, "wa_id");
     e.order_key = e.channel_type + ':' + e.account_id + ':' + who;
   } else {
     e.order_key = e.channel_type + ':' + e.account_id + ':' + e.dedupe_key;  // no order needed
