@@ -1,16 +1,13 @@
 // A strategy's input read with RapidJSON, for the strategies on every message's path (faq,
 // static_reply). They read four or five fields of an input of ~1-2 KB (the tenant's view, the
 // stored event, the conversation); building all of it as nlohmann::json cost more than their
-// decisions (bench/README.md, "Strategy inputs read with RapidJSON"). Header-only: each .so
-// compiles its own copy.
-//
-// RapidJSON 1.1.0 (Debian 12) trips UBSan's pointer-overflow check on its first push; a file
-// that includes this header turns that one check off in sanitizer builds (see the plugin's
-// CMakeLists.txt).
+// decisions (bench/README.md, "Less JSON on the message path"). A static library each plugin
+// links its own copy of (plugins/common/CMakeLists.txt), which keeps the parse, and so
+// RapidJSON's one known UBSan report, in plugin_input.cc.
 #pragma once
 
-#include <cstdio>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +22,8 @@ class Input {
  public:
   // Parses `text`; ok() is false when it is not a JSON object.
   explicit Input(std::string_view text);
+  Input(const Input&) = delete;  // the tree lives in the object's own buffer
+  Input& operator=(const Input&) = delete;
 
   bool ok() const { return !doc_.HasParseError() && doc_.IsObject(); }
 
@@ -68,22 +67,14 @@ class Input {
   rapidjson::Document doc_{&pool_};
 };
 
-// runDecide (plugin_json.h) with the input read by Input instead of parsed whole:
-// `fn(input, result)` returns 0 or 1 as there.
+// decideWith (plugin_json.h), the input read by Input instead of parsed whole.
 template <typename Fn>
 int runDecideOnInput(const char* message, size_t len, char* out, size_t cap, Fn&& fn) {
-  try {
-    Input input(std::string_view(message, len));
-    if (!input.ok()) {
-      std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
-      return 2;
-    }
-    nlohmann::json result;
-    int rc = fn(input, result);
-    return finishDecide(rc, result, out, cap);
-  } catch (...) {
-    return 2;  // nothing may unwind into the host
-  }
+  auto fields = [](std::string_view text) {
+    auto input = std::make_unique<const Input>(text);
+    return input->ok() ? std::move(input) : nullptr;
+  };
+  return decideWith(message, len, out, cap, fields, std::forward<Fn>(fn));
 }
 
 }  // namespace baraza::plugin

@@ -5,7 +5,10 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -47,23 +50,34 @@ inline int finishDecide(int rc, const nlohmann::json& result, char* out, size_t 
   return rc;
 }
 
-// The body of a strategy's `decide` hook: parses the host's input, asks
+// The body of a strategy's `decide` hook, given how to read its input: `read(text)` returns
+// the input, or an empty one (nullopt, nullptr) when the text is not a JSON object. Asks
 // `fn(input, result)` for 0 or 1 (finishDecide), writes `result` into the host's buffer, and
 // turns bad input, a result that does not fit and any exception into a failure (2).
-template <typename Fn>
-int runDecide(const char* message, size_t len, char* out, size_t cap, Fn&& fn) {
+template <typename Read, typename Fn>
+int decideWith(const char* message, size_t len, char* out, size_t cap, Read&& read, Fn&& fn) {
   try {
-    auto input = nlohmann::json::parse(message, message + len, nullptr, false);
-    if (!input.is_object()) {
+    auto input = read(std::string_view(message, len));
+    if (!input) {
       std::snprintf(out, cap, R"({"error":"the input is not a JSON object"})");
       return 2;
     }
     nlohmann::json result;
-    int rc = fn(input, result);
+    int rc = fn(*input, result);
     return finishDecide(rc, result, out, cap);
   } catch (...) {
     return 2;  // nothing may unwind into the host
   }
+}
+
+// decideWith, the input parsed whole as nlohmann::json.
+template <typename Fn>
+int runDecide(const char* message, size_t len, char* out, size_t cap, Fn&& fn) {
+  auto whole = [](std::string_view text) -> std::optional<nlohmann::json> {
+    auto input = nlohmann::json::parse(text, nullptr, false);
+    return input.is_object() ? std::optional<nlohmann::json>(std::move(input)) : std::nullopt;
+  };
+  return decideWith(message, len, out, cap, whole, std::forward<Fn>(fn));
 }
 
 // A baraza_sink_fn that appends the host's bytes to the std::string at `ctx`.
