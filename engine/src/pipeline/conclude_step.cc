@@ -43,7 +43,8 @@ void escalate(MessageWork& w, TenantScope& tx, StepParts& parts) {
     std::string how;
     auto notice = escalationNotice(
         tx, tenant,
-        {action_id, w.account->id, phone, who, w.escalation->reason, jsonText(w.messageTree(), "text")},
+        {action_id, w.account->id, phone, who, w.escalation->reason,
+         jsonText(w.messageTree(), "text")},
         formatIsoUtc(static_cast<std::time_t>(parts.clock.nowMs() / 1000)), stamp, how);
     if (notice)
       w.sends.push_back(std::move(*notice));
