@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include <rapidjson/document.h>
+#include <spdlog/spdlog.h>
 
 #include "core/json_fields.h"
 
@@ -58,6 +59,8 @@ Sender senderFrom(const json& from) {
 const json& InboundEvent::tree() const {
   if (!tree_) {
     auto parsed = json::parse(payload, nullptr, false);
+    if (!parsed.is_object())  // the intake wrote it; a row written by hand may not parse
+      spdlog::warn("inbox event {}: its payload does not parse as a JSON object", inbox_id);
     tree_ = std::make_shared<const json>(parsed.is_object() ? std::move(parsed) : json::object());
   }
   return *tree_;

@@ -1,5 +1,7 @@
 #include "pipeline/intake_events.h"
 
+#include <algorithm>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,14 +21,28 @@ using Value = rapidjson::Value;
 // shallow (the WhatsApp plugin cuts what it passes through at 16 levels).
 constexpr size_t kMaxDepth = 64;
 
-bool nestsTooDeep(const Value& event) {
+bool hasDuplicateNames(const Value& object) {
+  std::vector<std::string_view> names;
+  names.reserve(object.MemberCount());
+  for (const auto& m : object.GetObject())
+    names.emplace_back(m.name.GetString(), m.name.GetStringLength());
+  std::sort(names.begin(), names.end());
+  return std::adjacent_find(names.begin(), names.end()) != names.end();
+}
+
+// What makes an event unfit to store, or "". A name given twice is refused: the readers of the
+// stored event would not agree on which value counts (this file and parsePayload read the
+// first, nlohmann::json the last).
+std::string shapeProblem(const Value& event) {
   std::vector<std::pair<const Value*, size_t>> open{{&event, 1}};
   while (!open.empty()) {
     auto [v, depth] = open.back();
     open.pop_back();
     if (depth > kMaxDepth)
-      return true;
+      return "an event nests deeper than " + std::to_string(kMaxDepth) + " levels";
     if (v->IsObject()) {
+      if (hasDuplicateNames(*v))
+        return "an event names a member twice in one object";
       for (const auto& m : v->GetObject())
         open.emplace_back(&m.value, depth + 1);
     } else if (v->IsArray()) {
@@ -34,13 +50,18 @@ bool nestsTooDeep(const Value& event) {
         open.emplace_back(&item, depth + 1);
     }
   }
-  return false;
+  return "";
 }
 
-std::string written(const Value& event) {
+// The event as JSON text, or nullopt when it cannot be written back: a number the parser read as
+// infinite (9e999), or a string that is not UTF-8 once its escapes are read (a lone surrogate).
+std::optional<std::string> written(const Value& event) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  event.Accept(writer);
+  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                    rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>
+      writer(buffer);
+  if (!event.Accept(writer))
+    return std::nullopt;
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
@@ -54,9 +75,12 @@ IntakeEvent intakeEvent(const Value& event) {
   e.dedupe_key = jsonString(event, "dedupe_key");
   if (e.channel_type.empty() || e.kind.empty() || e.account_id.empty())
     return {std::nullopt, "an event needs channel, kind and account.phone_number_id"};
-  if (nestsTooDeep(event))
-    return {std::nullopt, "an event nests deeper than " + std::to_string(kMaxDepth) + " levels"};
-  e.payload = written(event);
+  if (std::string problem = shapeProblem(event); !problem.empty())
+    return {std::nullopt, problem};
+  auto text = written(event);
+  if (!text)
+    return {std::nullopt, "an event holds a number or a string JSON cannot carry"};
+  e.payload = std::move(*text);
   if (e.dedupe_key.empty())
     e.dedupe_key = e.kind + ":sha256:" + sha256Hex(e.payload);  // errors carry no id
   if (e.kind == "message") {
@@ -77,6 +101,8 @@ std::optional<std::vector<IntakeEvent>> inboxEventsFrom(std::string_view events_
   rapidjson::Document parsed;
   // Iterative: a plugin's deeply nested event cannot exhaust the stack. A channel's text that
   // is not UTF-8 is refused whole, as a JSON parser must.
+  // Not kParseFullPrecisionFlag: RapidJSON 1.1.0 then reads 9e308 as -2.8e-308, where the
+  // default reads it as infinite, which written() refuses.
   parsed.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
       events_json.data(), events_json.size());
   if (parsed.HasParseError() || !(parsed.IsArray() || parsed.IsObject()))

@@ -101,10 +101,12 @@ TEST(InboundEventPayload, TimestampsStatusesAndBadPayloads) {
 
   // What the inbox row says wins over the payload.
   InboundEvent claimed = stored(textMessage());
-  claimed.kind = "message";
+  claimed.kind = "status";
   claimed.account_id = "from-the-row";
   ASSERT_FALSE(parsePayload(claimed));
+  EXPECT_EQ(claimed.kind, "status");
   EXPECT_EQ(claimed.account_id, "from-the-row");
+  EXPECT_EQ(claimed.text, "") << "read as the row's kind";
 
   for (std::string bad : {"[1]", "{\"kind\": ", "\"text\"", "{\"text\": \"\xff\"}"}) {
     InboundEvent e;

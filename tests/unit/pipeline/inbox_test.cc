@@ -209,6 +209,28 @@ TEST(InboxEvent, AChannelsBatchIsReadEventByEvent) {
   ASSERT_TRUE(shallow && shallow->front().event);
   EXPECT_EQ(shallow->front().event->payload, nestedIn(63));
   EXPECT_FALSE(inboxEventsFrom(nestedIn(64))->front().event);  // 65 levels, the event included
+
+  // A member named twice would be read one way here and another by the worker's tree.
+  std::string twice = message("w4", "dan").dump();
+  twice.insert(1, R"("kind":"status",)");
+  auto dup = inboxEventsFrom(twice);
+  ASSERT_TRUE(dup);
+  EXPECT_FALSE(dup->front().event);
+  EXPECT_NE(dup->front().problem.find("twice"), std::string::npos);
+  std::string nested_twice = message("w5", "eve").dump();
+  nested_twice.replace(nested_twice.find(R"("from":{)"), 8, R"("from":{"wa_id":"x",)");
+  auto dup_inside = inboxEventsFrom(nested_twice);
+  ASSERT_TRUE(dup_inside);
+  EXPECT_FALSE(dup_inside->front().event);
+  // What cannot be written back as JSON is refused, not stored cut short: a number too large
+  // for a double, a lone surrogate.
+  for (std::string odd_value : {"9e308", "-9e308", R"("\udc00")", R"("a\ud800")"}) {
+    std::string text = message("w6", "fay").dump();
+    text.insert(text.size() - 1, R"(,"v":)" + odd_value);
+    auto r = inboxEventsFrom(text);
+    bool stored = r && r->front().event;
+    EXPECT_FALSE(stored) << odd_value;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothDialects, InboxCommit,
