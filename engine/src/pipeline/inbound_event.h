@@ -46,8 +46,8 @@ struct InboundEvent {
 
   bool isMessage() const { return kind == "message"; }
   bool isStatus() const { return kind == "status"; }
-  // The whole normalized event as a tree, for what hands it on (scripts, leads, statuses,
-  // debounce), parsed from `payload` on first use; an empty object if it does not parse.
+  // The whole normalized event as a tree, for what hands it on (scripts, leads, debounce), parsed
+  // from `payload` on first use; an empty object if it does not parse.
   const nlohmann::json& tree() const;
 
  private:

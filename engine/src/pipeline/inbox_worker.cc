@@ -233,7 +233,7 @@ void InboxWorker::runSteps(MessageWork& w, TenantScope& tx) {
 void InboxWorker::applyStatus(MessageWork& w, TenantScope& tx) {
   const InboundEvent& e = w.event;
   std::string stamp = parts_.clock.stamp();
-  if (message_store::applyStatus(tx, w.tenant->id, e.id, e.status, e.tree(), stamp)) {
+  if (message_store::applyStatus(tx, w.tenant->id, e.id, e.status, e.payload, stamp)) {
     MetricsRegistry::global().counterAdd("baraza_statuses_total", {{"result", "applied"}});
     return;
   }

@@ -339,7 +339,7 @@ int statusRank(const std::string& status) {
 }
 
 bool applyStatus(TenantScope& tx, const std::string& tenant_id, const std::string& channel_id,
-                 const std::string& status, const json& event, const std::string& stamp) {
+                 const std::string& status, const std::string& payload, const std::string& stamp) {
   Rows found = tx.run(kFindOutbound, Params().text(tenant_id).text(channel_id));
   if (found.empty())
     return false;
@@ -347,6 +347,7 @@ bool applyStatus(TenantScope& tx, const std::string& tenant_id, const std::strin
   if (found.text(0, 1) == "failed")
     return true;  // final
   if (status == "failed") {
+    json event = json::parse(payload, nullptr, false);
     std::string code, text;
     if (event.contains("errors") && event["errors"].is_array() && !event["errors"].empty()) {
       const auto& e = event["errors"][0];

@@ -80,9 +80,10 @@ void storeLimitCheck(TenantScope& tx, const std::string& tenant_id, const std::s
                      const std::string& check_json);
 
 // Moves an outbound message's status forward (queued < sent < delivered < read; failed is
-// final and keeps its error). False when the tenant has no outbound message with that id.
+// final and keeps its error, read from `payload`, the status event as stored, only then). False
+// when the tenant has no outbound message with that id.
 bool applyStatus(TenantScope& tx, const std::string& tenant_id, const std::string& channel_id,
-                 const std::string& status, const nlohmann::json& event, const std::string& stamp);
+                 const std::string& status, const std::string& payload, const std::string& stamp);
 // A status whose message is not known yet, kept until its send is recorded.
 void keepPendingStatus(TenantScope& tx, const std::string& account_id,
                        const std::string& channel_id, const std::string& status,

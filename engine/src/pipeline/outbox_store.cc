@@ -308,8 +308,7 @@ void OutboxStore::recordSent(TenantScope& tx, const std::vector<const SendResult
   for (const auto& s : statuses) {
     for (const SendResult* r : sent) {
       if (r->account_number == s.account && r->channel_id == s.channel_id) {
-        message_store::applyStatus(tx, r->send.tenant_id, s.channel_id, s.status,
-                                   json::parse(s.payload, nullptr, false), stamp);
+        message_store::applyStatus(tx, r->send.tenant_id, s.channel_id, s.status, s.payload, stamp);
         break;
       }
     }

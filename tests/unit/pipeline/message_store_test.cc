@@ -58,11 +58,9 @@ TEST(MessageStore, ConcurrentStatusesNeverMoveAMessageBackwards) {
       soci::into(seen);
   ASSERT_EQ(seen, "sent");
   const std::string at = "2026-11-23T09:00:00Z";
-  ASSERT_TRUE(
-      message_store::applyStatus(read_tx, tenant, "wamid.RACE", "read", nlohmann::json(), at));
+  ASSERT_TRUE(message_store::applyStatus(read_tx, tenant, "wamid.RACE", "read", "{}", at));
   std::thread late([&] {
-    message_store::applyStatus(delivered_tx, tenant, "wamid.RACE", "delivered", nlohmann::json(),
-                               at);
+    message_store::applyStatus(delivered_tx, tenant, "wamid.RACE", "delivered", "{}", at);
     delivered_tx.commit();
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // delivered waits on the lock
@@ -73,6 +71,39 @@ TEST(MessageStore, ConcurrentStatusesNeverMoveAMessageBackwards) {
   check.sql() << "SELECT status FROM messages WHERE channel_message_id = 'wamid.RACE'",
       soci::into(final_status);
   EXPECT_EQ(final_status, "read");
+}
+
+// A failed status keeps Meta's error, read from the stored status event only then; a failed
+// message stays failed.
+TEST(MessageStore, AFailedStatusRecordsItsErrorAndIsFinal) {
+  for (Dialect dialect : {Dialect::kSqlite, Dialect::kPostgresql}) {
+    test::DialectDatabase target(dialect);
+    Database db(target.url(), 2, std::chrono::milliseconds(5000));
+    Migrator(db, embeddedMigrations(dialect)).apply();
+    Conversation c;
+    TenantScope tx(db, TenantScope::kAllTenants, true);
+    c.insert(tx, "fails");
+    std::string message = newUuid();
+    tx.sql() << "INSERT INTO messages (tenant_id, id, conversation_id, contact_id, direction, "
+                "message_type, status, channel_message_id) VALUES (:t, :i, :cv, :ct, "
+                "'outbound', 'text', 'sent', 'wamid.F')",
+        soci::use(c.tenant), soci::use(message), soci::use(c.id), soci::use(c.contact);
+    const std::string at = "2026-11-23T09:00:00Z";
+    EXPECT_TRUE(message_store::applyStatus(tx, c.tenant, "wamid.F", "delivered", "not json", at))
+        << "only a failure reads the event";
+    std::string failed =
+        R"({"kind":"status","status":"failed","errors":[{"code":131026,"title":"Message undeliverable"}]})";
+    EXPECT_TRUE(message_store::applyStatus(tx, c.tenant, "wamid.F", "failed", failed, at));
+    EXPECT_TRUE(message_store::applyStatus(tx, c.tenant, "wamid.F", "read", "{}", at));
+    EXPECT_FALSE(message_store::applyStatus(tx, c.tenant, "wamid.OTHER", "read", "{}", at));
+    std::string status, code, text;
+    tx.sql() << "SELECT status, error_code, error_message FROM messages WHERE "
+                "channel_message_id = 'wamid.F'",
+        soci::into(status), soci::into(code), soci::into(text);
+    EXPECT_EQ(status, "failed") << dialectName(dialect);
+    EXPECT_EQ(code, "131026");
+    EXPECT_EQ(text, "Message undeliverable");
+  }
 }
 
 // The unanswered streak escalation reads: a fallback reply counts for the message it answered,
