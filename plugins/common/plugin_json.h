@@ -36,24 +36,12 @@ inline bool writeJson(const nlohmann::json& value, char* out, size_t cap) {
   return true;
 }
 
-// Writes a `decide` hook's `result` into the host's buffer and returns the hook's code: `rc` is 0
-// (answered: `result` is the decision) or 1 (passed: `result`, when not null, is the hint for
-// later strategies); a decision that does not fit is a failure (2), a hint that does not fit is
-// left out.
-inline int finishDecide(int rc, const nlohmann::json& result, char* out, size_t cap) {
-  if (!result.is_null() && !writeJson(result, out, cap)) {
-    if (rc == 1)
-      return 1;
-    std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
-    return 2;
-  }
-  return rc;
-}
-
 // The body of a strategy's `decide` hook, given how to read its input: `read(text)` returns
 // the input, or an empty one (nullopt, nullptr) when the text is not a JSON object. Asks
-// `fn(input, result)` for 0 or 1 (finishDecide), writes `result` into the host's buffer, and
-// turns bad input, a result that does not fit and any exception into a failure (2).
+// `fn(input, result)` for 0 (answered: `result` is the decision) or 1 (passed: `result`, when
+// not null, is the hint for later strategies), writes `result` into the host's buffer, and
+// turns bad input, a decision that does not fit and any exception into a failure (2); a hint
+// that does not fit is left out.
 template <typename Read, typename Fn>
 int decideWith(const char* message, size_t len, char* out, size_t cap, Read&& read, Fn&& fn) {
   try {
@@ -64,7 +52,13 @@ int decideWith(const char* message, size_t len, char* out, size_t cap, Read&& re
     }
     nlohmann::json result;
     int rc = fn(*input, result);
-    return finishDecide(rc, result, out, cap);
+    if (!result.is_null() && !writeJson(result, out, cap)) {
+      if (rc == 1)
+        return 1;
+      std::snprintf(out, cap, R"({"error":"the decision does not fit"})");
+      return 2;
+    }
+    return rc;
   } catch (...) {
     return 2;  // nothing may unwind into the host
   }

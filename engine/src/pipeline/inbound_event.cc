@@ -51,9 +51,8 @@ std::string jsonText(const json& object, const char* name) {
 }
 
 Sender senderFrom(const json& from) {
-  rapidjson::Document d;
-  d.Parse(from.dump().c_str());
-  return senderOf(d);
+  return {jsonText(from, "wa_id"), jsonText(from, "phone"), jsonText(from, "user_id"),
+          jsonText(from, "username"), jsonText(from, "profile_name")};
 }
 
 const json& InboundEvent::tree() const {
